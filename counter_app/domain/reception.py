@@ -1,0 +1,221 @@
+"""What the officer enters at reception, and its validation (all messages in Vietnamese)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum, StrEnum
+
+from counter_app.domain.citizen_id import citizen_id_problem, normalise_id, tax_code_problem
+from counter_app.domain.procedures import DocForm, Procedure
+from counter_app.domain.text import clean
+from counter_app.domain.working_calendar import WorkingCalendar
+from counter_app.errors import ValidationError
+
+
+class ApplicantKind(StrEnum):
+    CITIZEN = "citizen"
+    ORGANISATION = "organisation"
+
+    @property
+    def label(self) -> str:
+        return "Công dân" if self is ApplicantKind.CITIZEN else "Tổ chức"
+
+
+class Channel(IntEnum):
+    """KenhThucHien (REFERENCE §3.1). Online dossiers do not arrive at the desk."""
+    IN_PERSON = 1
+    ONLINE = 2
+    POST = 3
+
+    @property
+    def label(self) -> str:
+        return {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua dịch vụ bưu chính"}[self.value]
+
+
+class ReturnMethod(StrEnum):
+    COUNTER = "counter"
+    POST = "post"
+
+    @property
+    def label(self) -> str:
+        return "Tại Bộ phận Một cửa" if self is ReturnMethod.COUNTER else "Qua dịch vụ bưu chính"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: ApplicantKind
+    full_name: str
+    id_number: str
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "kind": self.kind.value}
+
+
+@dataclass(frozen=True)
+class ReceivedDocument:
+    name: str
+    form: DocForm
+    count: int
+    received: bool = True
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "form": self.form.value}
+
+
+@dataclass
+class ReceptionRequest:
+    procedure_code: str
+    applicant: dict
+    documents: list[dict] | None = None   # None: every required document was received
+    sets: int = 1
+    channel: int = Channel.IN_PERSON
+    return_method: str = ReturnMethod.COUNTER
+    return_address: str = ""
+    received_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None      # the officer's appointment, if not the computed one
+    due_change_reason: str = ""
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValidReception:
+    procedure: Procedure
+    applicant: Applicant
+    documents: tuple[ReceivedDocument, ...]
+    sets: int
+    channel: Channel
+    return_method: ReturnMethod
+    return_address: str
+    received_at: dt.datetime
+    computed_due_at: dt.datetime
+    due_at: dt.datetime
+    due_change_reason: str
+    note: str
+
+
+_PHONE = re.compile(r"^0\d{9,10}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NAME = re.compile(r"^[^\d@#$%^*_=+<>{}\[\]|\\/~`]+$")
+
+
+def normalise_phone(value: str) -> str:
+    phone = re.sub(r"[ .\-()]", "", clean(value))
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    return phone
+
+
+def validate_applicant(data: dict, today: dt.date | None = None) -> tuple[Applicant, dict]:
+    errors: dict[str, str] = {}
+    try:
+        kind = ApplicantKind(clean(data.get("kind")) or "citizen")
+    except ValueError:
+        kind = ApplicantKind.CITIZEN
+        errors["kind"] = "Loại người nộp phải là công dân hoặc tổ chức."
+    name = clean(data.get("full_name"))
+    if len(name) < 2:
+        errors["full_name"] = ("Chưa nhập họ và tên người nộp." if kind is ApplicantKind.CITIZEN
+                               else "Chưa nhập tên tổ chức.")
+    elif len(name) > 150:
+        errors["full_name"] = "Họ tên quá dài (tối đa 150 ký tự)."
+    elif kind is ApplicantKind.CITIZEN and not _NAME.match(name):
+        errors["full_name"] = "Họ tên không được chứa chữ số hay ký hiệu đặc biệt."
+    id_number = normalise_id(data.get("id_number", ""))
+    problem = (citizen_id_problem(id_number, today) if kind is ApplicantKind.CITIZEN
+               else tax_code_problem(id_number))
+    if problem:
+        errors["id_number"] = problem
+    phone = normalise_phone(data.get("phone", ""))
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = ("Số điện thoại phải bắt đầu bằng 0 và có 10 chữ số "
+                           "(11 với số cố định cũ).")
+    email = clean(data.get("email")).lower()
+    if email and not _EMAIL.match(email):
+        errors["email"] = "Địa chỉ email không hợp lệ."
+    address = clean(data.get("address"))
+    if len(address) > 300:
+        errors["address"] = "Địa chỉ quá dài (tối đa 300 ký tự)."
+    if kind is ApplicantKind.CITIZEN and name:
+        name = " ".join(w[:1].upper() + w[1:] for w in name.split(" "))
+    return Applicant(kind, name, id_number, phone, address, email), errors
+
+
+def _documents(procedure: Procedure, given: list[dict] | None, errors: dict) -> tuple:
+    if given is None:
+        return tuple(ReceivedDocument(d.name, d.form, d.count, True) for d in procedure.documents)
+    out = []
+    for i, item in enumerate(given, 1):
+        name = clean(item.get("name"))
+        try:
+            form = DocForm(item.get("form", DocForm.ORIGINAL))
+            count = int(item.get("count", 1))
+        except (ValueError, TypeError):
+            errors["documents"] = f"Giấy tờ thứ {i}: hình thức hoặc số lượng không hợp lệ."
+            continue
+        if not name or not 1 <= count <= 99:
+            errors["documents"] = f"Giấy tờ thứ {i}: thiếu tên hoặc số lượng không hợp lệ (1-99)."
+            continue
+        out.append(ReceivedDocument(name, form, count, bool(item.get("received", True))))
+    if procedure.documents and not any(d.received for d in out):
+        errors["documents"] = "Chưa đánh dấu giấy tờ nào đã nhận trong thành phần hồ sơ."
+    return tuple(out)
+
+
+def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
+                       calendar: WorkingCalendar, now: dt.datetime) -> ValidReception:
+    """Check every field at once; raise ValidationError listing every problem."""
+    applicant, errors = validate_applicant(req.applicant, now.date())
+    if procedure is None:
+        errors["procedure"] = (f"Không tìm thấy thủ tục '{clean(req.procedure_code)}'."
+                               if clean(req.procedure_code) else "Chưa chọn thủ tục hành chính.")
+    try:
+        sets = int(req.sets)
+    except (TypeError, ValueError):
+        sets = 0
+    if not 1 <= sets <= 50:
+        errors["sets"] = "Số lượng hồ sơ phải từ 1 đến 50 bộ."
+    try:
+        channel = Channel(int(req.channel))
+        if channel is Channel.ONLINE:
+            raise ValueError
+    except (TypeError, ValueError):
+        channel = Channel.IN_PERSON
+        errors["channel"] = "Hình thức nộp tại quầy chỉ là trực tiếp hoặc qua bưu chính."
+    try:
+        return_method = ReturnMethod(req.return_method)
+    except ValueError:
+        return_method = ReturnMethod.COUNTER
+        errors["return_method"] = "Hình thức nhận kết quả phải là tại quầy hoặc qua bưu chính."
+    return_address = clean(req.return_address)
+    if return_method is ReturnMethod.POST and len(return_address) < 5:
+        errors["return_address"] = "Nhận kết quả qua bưu chính thì phải ghi địa chỉ nhận."
+    received_at = (req.received_at or now).replace(second=0, microsecond=0, tzinfo=None)
+    if received_at > now + dt.timedelta(minutes=5):
+        errors["received_at"] = "Thời điểm tiếp nhận không được ở tương lai."
+    documents = _documents(procedure, req.documents, errors) if procedure else ()
+    computed = due = received_at
+    reason = clean(req.due_change_reason)
+    if procedure is not None:
+        computed = calendar.due_at(received_at, procedure.unit, procedure.value)
+        due = (req.due_at or computed).replace(second=0, microsecond=0, tzinfo=None)
+        if due < received_at:
+            errors["due_at"] = "Ngày hẹn trả không được trước thời điểm tiếp nhận."
+        elif not calendar.is_working_day(due.date()):
+            errors["due_at"] = (f"Ngày hẹn trả {due:%d/%m/%Y} là ngày nghỉ "
+                                f"({calendar.day_info(due.date()).reason}).")
+        elif due > computed and len(reason) < 5:
+            errors["due_change_reason"] = ("Hẹn trả muộn hơn thời hạn theo quy định "
+                                           f"({computed:%H:%M %d/%m/%Y}) phải ghi rõ lý do.")
+        if due <= computed:
+            reason = "" if due == computed else reason
+    if errors:
+        raise ValidationError(errors)
+    assert procedure is not None
+    return ValidReception(procedure, applicant, documents, sets, channel, return_method,
+                          return_address, received_at, computed, due, reason, clean(req.note))

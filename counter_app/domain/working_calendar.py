@@ -1,0 +1,167 @@
+"""The working-day calendar and the appointment (ngày hẹn trả) computation.
+
+Base: the `holidays` package's Vietnam calendar (lunar Tết and Giỗ Tổ in Vietnam's time
+zone, compensatory days off, swapped working Saturdays). On top: the commune's local
+overrides (extra days off, extra working days) and its office hours.
+
+How the appointment is counted (REFERENCE §3.3; the counting convention is Bộ luật Dân sự
+2015 Art. 147-148 [Nhớ]: a period in days starts the day after the event and ends at the end
+of its last day; a last day that is a day off moves to the next working day):
+- same day: the result is due at the close of the reception day; a dossier received at or
+  after 15:00, or on a day the office is closed, is due at the close of the next working day
+  [Xác nhận: the 15:00 rule in NĐ 23/2015 and Luật Hộ tịch procedure texts].
+- N working days: counted from the working day after reception; a dossier received after
+  the afternoon closing or on a day off counts as received on the next working day
+  [practice of production systems, Tân Dân CaculateTime.cs]. Due at the close of day N.
+- N calendar days: the reception date plus N days, moved forward to a working day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import holidays
+
+
+class DurationUnit(StrEnum):
+    SAME_DAY = "same_day"
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+
+    @property
+    def label(self) -> str:
+        return {
+            "same_day": "trong ngày",
+            "working_days": "ngày làm việc",
+            "calendar_days": "ngày",
+        }[self.value]
+
+
+def describe_duration(unit: DurationUnit, value: int) -> str:
+    """'Trong ngày (sau 15 giờ: ngày làm việc tiếp theo)', '3 ngày làm việc', '15 ngày'."""
+    if unit is DurationUnit.SAME_DAY:
+        return "Trong ngày (nhận sau 15 giờ thì trả trong ngày làm việc tiếp theo)"
+    return f"{value:02d} {unit.label}"
+
+
+class OverrideKind(StrEnum):
+    OFF = "off"    # a day off declared locally (e.g. by the province)
+    WORK = "work"  # a working day declared locally (e.g. a swapped Saturday)
+
+
+@dataclass(frozen=True)
+class CalendarOverride:
+    day: dt.date
+    kind: OverrideKind
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    morning_start: dt.time = dt.time(7, 0)
+    morning_end: dt.time = dt.time(11, 30)
+    afternoon_start: dt.time = dt.time(13, 30)
+    afternoon_end: dt.time = dt.time(17, 0)
+    same_day_cutoff: dt.time = dt.time(15, 0)
+
+    def problems(self) -> list[str]:
+        order = [self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end]
+        out = []
+        if order != sorted(order) or len(set(order)) != 4:
+            out.append("Giờ làm việc phải theo thứ tự: sáng bắt đầu < sáng kết thúc "
+                       "< chiều bắt đầu < chiều kết thúc.")
+        if not (self.morning_start <= self.same_day_cutoff <= self.afternoon_end):
+            out.append("Mốc 15 giờ phải nằm trong giờ làm việc.")
+        return out
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    day: dt.date
+    working: bool
+    reason: str      # why it is (not) a working day, in Vietnamese
+    source: str      # "national" (holidays package), "local" (override), "weekly"
+
+
+class WorkingCalendar:
+    def __init__(self, overrides: Iterable[CalendarOverride] = (),
+                 hours: OfficeHours | None = None):
+        self.hours = hours or OfficeHours()
+        self._overrides = {o.day: o for o in overrides}
+        self._national = holidays.Vietnam(language="vi")
+
+    # -- days --------------------------------------------------------------------------
+    def day_info(self, day: dt.date) -> DayInfo:
+        override = self._overrides.get(day)
+        if override is not None:
+            working = override.kind is OverrideKind.WORK
+            default = "Ngày làm việc (địa phương)" if working else "Ngày nghỉ (địa phương)"
+            return DayInfo(day, working, override.reason or default, "local")
+        name = self._national.get(day)  # also fills the year, and its swapped Saturdays
+        if name:
+            return DayInfo(day, False, name, "national")
+        if day in self._national.weekend_workdays:
+            return DayInfo(day, True, "Làm bù (hoán đổi ngày làm việc)", "national")
+        if day.weekday() >= 5:
+            return DayInfo(day, False, "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật", "weekly")
+        return DayInfo(day, True, "Ngày làm việc", "weekly")
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return self.day_info(day).working
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after ``day``."""
+        day += dt.timedelta(days=1)
+        for _ in range(366):
+            if self.is_working_day(day):
+                return day
+            day += dt.timedelta(days=1)
+        raise ValueError("Không có ngày làm việc nào trong một năm sau ngày đã cho.")
+
+    def working_day_on_or_after(self, day: dt.date) -> dt.date:
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        for _ in range(count):
+            day = self.next_working_day(day)
+        return day
+
+    def exceptions(self, year: int) -> list[DayInfo]:
+        """Weekdays off and weekend days worked in a year: what differs from Mon-Fri."""
+        out = []
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            info = self.day_info(day)
+            if info.working == (day.weekday() >= 5) or info.source == "local":
+                out.append(info)
+            day += dt.timedelta(days=1)
+        return out
+
+    # -- the appointment ---------------------------------------------------------------
+    def closing(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.hours.afternoon_end)
+
+    def due_at(self, received_at: dt.datetime, unit: DurationUnit, value: int = 0) -> dt.datetime:
+        """The appointment for a dossier received at ``received_at`` (naive local time)."""
+        if value < 0:
+            raise ValueError("Thời hạn giải quyết không được âm.")
+        day, at = received_at.date(), received_at.time()
+        if unit is DurationUnit.SAME_DAY:
+            if self.is_working_day(day) and at < self.hours.same_day_cutoff:
+                return self.closing(day)
+            return self.closing(self.next_working_day(day))
+        if unit is DurationUnit.WORKING_DAYS:
+            if not self.is_working_day(day) or at >= self.hours.afternoon_end:
+                day = self.next_working_day(day)
+            return self.closing(self.add_working_days(day, value))
+        if unit is DurationUnit.CALENDAR_DAYS:
+            return self.closing(self.working_day_on_or_after(day + dt.timedelta(days=value)))
+        raise ValueError(f"Đơn vị thời hạn không hợp lệ: {unit}")
+
+    def within_office_hours(self, moment: dt.datetime) -> bool:
+        t, h = moment.time(), self.hours
+        return self.is_working_day(moment.date()) and (
+            h.morning_start <= t <= h.morning_end or h.afternoon_start <= t <= h.afternoon_end)

@@ -1,0 +1,40 @@
+"""Typed errors of the core. Messages are Vietnamese, for the officer; the CLI prints them too."""
+
+from __future__ import annotations
+
+
+class CounterError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class ValidationError(CounterError):
+    """One or more fields are invalid. ``errors`` maps a field name to a Vietnamese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class NotFound(CounterError):
+    """A dossier, procedure or setting that was asked for does not exist."""
+
+
+class NotSetUp(CounterError):
+    """The commune's setup (agency code, name, desk) has not been entered yet."""
+
+
+class ImportRejected(CounterError):
+    """A catalogue file had bad rows; nothing was imported. ``rows`` is [(row number, reason)]."""
+
+    def __init__(self, rows: list[tuple[int, str]]):
+        self.rows = rows
+        lines = [f"dòng {n}: {reason}" for n, reason in rows]
+        super().__init__("Không nhập được danh mục, không có dòng nào được nhập: " + "; ".join(lines))
+
+
+class CodeSpaceExhausted(CounterError):
+    """The desk has used every dossier number of the day."""
+
+
+class DatabaseNewer(CounterError):
+    """The database was written by a newer version of the program."""

@@ -1,0 +1,152 @@
+"""Dossiers: written with their event in one transaction; read for lists and details."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from counter_app.domain import dossier_code
+from counter_app.domain.agency import AgencySettings
+from counter_app.domain.reception import ValidReception
+from counter_app.domain.statuses import Status
+from counter_app.domain.text import fold, tokens
+from counter_app.store import event_log
+from counter_app.store.database import transaction
+from counter_app.store.ids import new_id
+
+
+@dataclass(frozen=True)
+class DossierRow:
+    """A dossier as stored (the projection of its events)."""
+    data: dict
+
+    def __getitem__(self, key: str):
+        return self.data[key]
+
+    @property
+    def code(self) -> str:
+        return self.data["code"]
+
+    @property
+    def status(self) -> Status:
+        return Status(self.data["status"])
+
+    @property
+    def received_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.data["received_at"])
+
+    @property
+    def due_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.data["due_at"])
+
+    @property
+    def documents(self) -> list[dict]:
+        return json.loads(self.data["documents"])
+
+    @property
+    def procedure(self) -> dict:
+        return json.loads(self.data["procedure_snapshot"])
+
+
+def _search_text(code: str, r: ValidReception) -> str:
+    a = r.applicant
+    return fold(f"{code} {a.full_name} {a.id_number} {a.phone} {r.procedure.code} "
+                f"{r.procedure.name}")
+
+
+def _upsert_applicant(db: sqlite_utils.Database, r: ValidReception, now: str) -> str:
+    a = r.applicant
+    row = db.execute("SELECT id FROM applicants WHERE id_number = ?", [a.id_number]).fetchone()
+    applicant_id = row[0] if row else new_id()
+    db.execute(
+        "INSERT INTO applicants (id, id_number, kind, full_name, phone, address, email, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
+        " full_name = excluded.full_name, phone = excluded.phone, address = excluded.address,"
+        " email = excluded.email, updated_at = excluded.updated_at",
+        [applicant_id, a.id_number, a.kind.value, a.full_name, a.phone, a.address, a.email, now])
+    return applicant_id
+
+
+def _next_sequence(db: sqlite_utils.Database, prefix: str) -> int:
+    last = db.execute("SELECT max(code) FROM dossiers WHERE code LIKE ? || '%'",
+                      [prefix]).fetchone()[0]
+    return int(last[-3:]) + 1 if last else 1
+
+
+def _next_register_no(db: sqlite_utils.Database, book: str) -> int:
+    return db.execute("SELECT coalesce(max(register_no), 0) + 1 FROM dossiers "
+                      "WHERE register_book = ?", [book]).fetchone()[0]
+
+
+def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings,
+            desk_id: str, officer: str, now: dt.datetime) -> DossierRow:
+    """Allocate the code, write applicant, dossier and 'received' event atomically."""
+    with transaction(db):
+        day = r.received_at.date()
+        prefix = dossier_code.day_prefix(agency.agency_code, day, agency.desk_number)
+        code = dossier_code.make_code(agency.agency_code, day, agency.desk_number,
+                                      _next_sequence(db, prefix))
+        book = f"{agency.desk_number:02d}/{day.year}"
+        register_no = _next_register_no(db, book)
+        stamp = now.isoformat(timespec="seconds")
+        applicant_id = _upsert_applicant(db, r, stamp)
+        dossier_id = new_id()
+        a = r.applicant
+        row = {
+            "id": dossier_id, "code": code, "desk_id": desk_id, "status": int(Status.RECEIVED),
+            "procedure_code": r.procedure.code, "procedure_name": r.procedure.name,
+            "procedure_snapshot": json.dumps(r.procedure.to_dict(), ensure_ascii=False),
+            "applicant_id": applicant_id, "applicant_kind": a.kind.value,
+            "applicant_name": a.full_name, "applicant_id_number": a.id_number,
+            "applicant_phone": a.phone, "applicant_address": a.address,
+            "applicant_email": a.email, "channel": int(r.channel),
+            "return_method": r.return_method.value, "return_address": r.return_address,
+            "sets": r.sets,
+            "documents": json.dumps([d.to_dict() for d in r.documents], ensure_ascii=False),
+            "received_at": r.received_at.isoformat(timespec="minutes"),
+            "computed_due_at": r.computed_due_at.isoformat(timespec="minutes"),
+            "due_at": r.due_at.isoformat(timespec="minutes"),
+            "due_change_reason": r.due_change_reason, "officer": officer,
+            "register_book": book, "register_no": register_no, "note": r.note,
+            "search": _search_text(code, r), "updated_at": stamp,
+        }
+        cols = ", ".join(row)
+        db.execute(f"INSERT INTO dossiers ({cols}) VALUES ({', '.join('?' for _ in row)})",
+                   list(row.values()))
+        payload = {k: v for k, v in row.items()
+                   if k not in ("id", "search", "updated_at", "desk_id", "applicant_id")}
+        payload["procedure_snapshot"] = r.procedure.to_dict()
+        payload["documents"] = [d.to_dict() for d in r.documents]
+        event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind="received",
+                         payload=payload, officer=officer, at=now.astimezone())
+    return DossierRow(row)
+
+
+def by_code(db: sqlite_utils.Database, code: str) -> DossierRow | None:
+    rows = list(db.query("SELECT * FROM dossiers WHERE code = ?", [code.strip().upper()]))
+    return DossierRow(rows[0]) if rows else None
+
+
+def received_between(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime,
+                     text: str = "", desk_id: str | None = None) -> list[DossierRow]:
+    """Dossiers received in [start, end), newest first, matching every word of ``text``."""
+    words = tokens(text)
+    sql = "SELECT * FROM dossiers WHERE received_at >= ? AND received_at < ?"
+    params: list = [start.isoformat(timespec="minutes"), end.isoformat(timespec="minutes")]
+    if desk_id:
+        sql += " AND desk_id = ?"
+        params.append(desk_id)
+    for w in words:
+        sql += " AND search LIKE ?"
+        params.append(f"%{w}%")
+    sql += " ORDER BY received_at DESC, code DESC"
+    return [DossierRow(r) for r in db.query(sql, params)]
+
+
+def applicant_by_id_number(db: sqlite_utils.Database, id_number: str) -> dict | None:
+    rows = list(db.query("SELECT kind, full_name, id_number, phone, address, email "
+                         "FROM applicants WHERE id_number = ?", [id_number.strip()]))
+    return rows[0] if rows else None

@@ -1,0 +1,118 @@
+"""Schema migrations. Each entry moves the schema one version up; never edit a released one."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one inside the caller's transaction.
+
+    (sqlite3's executescript() would COMMIT first and break the migration's atomicity.)
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement!r}")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    _run(db, """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE procedures (
+        code TEXT PRIMARY KEY,
+        field TEXT NOT NULL,
+        name TEXT NOT NULL,
+        unit TEXT NOT NULL CHECK (unit IN ('same_day', 'working_days', 'calendar_days')),
+        value INTEGER NOT NULL CHECK (value >= 0),
+        fee_text TEXT NOT NULL DEFAULT '',
+        fee_vnd INTEGER,
+        documents TEXT NOT NULL DEFAULT '[]',
+        legal_basis TEXT NOT NULL DEFAULT '',
+        authority TEXT NOT NULL DEFAULT '',
+        confidence TEXT NOT NULL DEFAULT 'chua_ro',
+        note TEXT NOT NULL DEFAULT '',
+        search TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE calendar_overrides (
+        day TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('off', 'work')),
+        reason TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE applicants (
+        id TEXT PRIMARY KEY,
+        id_number TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        full_name TEXT NOT NULL,
+        phone TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE dossiers (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        desk_id TEXT NOT NULL,
+        status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 10),
+        procedure_code TEXT NOT NULL,
+        procedure_name TEXT NOT NULL,
+        procedure_snapshot TEXT NOT NULL,
+        applicant_id TEXT NOT NULL REFERENCES applicants(id),
+        applicant_kind TEXT NOT NULL,
+        applicant_name TEXT NOT NULL,
+        applicant_id_number TEXT NOT NULL,
+        applicant_phone TEXT NOT NULL DEFAULT '',
+        applicant_address TEXT NOT NULL DEFAULT '',
+        applicant_email TEXT NOT NULL DEFAULT '',
+        channel INTEGER NOT NULL,
+        return_method TEXT NOT NULL,
+        return_address TEXT NOT NULL DEFAULT '',
+        sets INTEGER NOT NULL,
+        documents TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        computed_due_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        due_change_reason TEXT NOT NULL DEFAULT '',
+        officer TEXT NOT NULL DEFAULT '',
+        register_book TEXT NOT NULL,
+        register_no INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        search TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (register_book, register_no)
+    );
+    CREATE INDEX dossiers_received_at ON dossiers (received_at);
+    CREATE INDEX dossiers_status_due ON dossiers (status, due_at);
+    CREATE INDEX dossiers_id_number ON dossiers (applicant_id_number);
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        dossier_id TEXT NOT NULL REFERENCES dossiers(id),
+        desk_id TEXT NOT NULL,
+        desk_seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        UNIQUE (desk_id, desk_seq)
+    );
+    CREATE INDEX events_dossier ON events (dossier_id, desk_seq);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    """)
+
+
+MIGRATIONS = [_v1]
