@@ -1,0 +1,35 @@
+"""A dossier as a plain JSON-ready dict (CLI output, and later the sync payload)."""
+
+from __future__ import annotations
+
+from counter_app.domain.statuses import Status
+from counter_app.store.dossier_store import DossierRow
+from counter_app.store.event_log import Event
+
+
+def dossier_dict(d: DossierRow, events: list[Event] | None = None) -> dict:
+    out = {
+        "code": d.code,
+        "status": int(d.status),
+        "status_label": Status(d.status).label,
+        "procedure": {"code": d["procedure_code"], "name": d["procedure_name"]},
+        "applicant": {
+            "kind": d["applicant_kind"], "name": d["applicant_name"],
+            "id_number": d["applicant_id_number"], "phone": d["applicant_phone"],
+            "address": d["applicant_address"], "email": d["applicant_email"],
+        },
+        "received_at": d["received_at"],
+        "due_at": d["due_at"],
+        "computed_due_at": d["computed_due_at"],
+        "due_change_reason": d["due_change_reason"],
+        "sets": d["sets"],
+        "channel": d["channel"],
+        "return_method": d["return_method"],
+        "return_address": d["return_address"],
+        "documents": d.documents,
+        "register": {"book": d["register_book"], "number": d["register_no"]},
+        "officer": d["officer"],
+    }
+    if events is not None:
+        out["events"] = [e.to_dict() for e in events]
+    return out

@@ -1,0 +1,34 @@
+"""`counter-app`: a subcommand runs headless (counter_app.cli); otherwise the window opens.
+
+This module imports no Qt until the window is asked for, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from counter_app import cli
+
+
+def build_parser():
+    parser = cli.build_parser()
+    parser.add_argument("--demo", action="store_true",
+                        help="open the program on a demo commune in a throwaway database")
+    parser.add_argument("--self-check", action="store_true",
+                        help="start the window offscreen, check it, print OK and exit "
+                             "(for installers and support)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    if args.command:
+        return cli.run(args)
+    from ui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
