@@ -5,6 +5,7 @@ This module imports no Qt until the window is asked for, so the CLI starts fast.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from counter_app import cli
@@ -14,6 +15,7 @@ def build_parser():
     parser = cli.build_parser()
     parser.add_argument("--demo", action="store_true",
                         help="open the program on a demo commune in a throwaway database")
+    parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--self-check", action="store_true",
                         help="start the window offscreen, check it, print OK and exit "
                              "(for installers and support)")

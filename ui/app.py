@@ -1,0 +1,89 @@
+"""Starting the desktop program: the database, the first-run setup, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from counter_app.counter import Counter
+from counter_app.errors import CounterError
+from counter_app.paths import default_db_path, user_data_dir
+
+
+def _setup_logging() -> None:
+    from logging.handlers import RotatingFileHandler
+
+    folder = user_data_dir() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(folder / "counter-app.log",
+                                                       maxBytes=1_000_000, backupCount=5,
+                                                       encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if args.self_check:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _setup_logging()
+    from PySide6.QtCore import QLocale, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.main_window import MainWindow
+    from ui.setup_dialog import SetupDialog
+
+    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("counter-app")
+    app.setApplicationDisplayName("Bộ phận Một cửa")
+
+    try:
+        if args.demo or args.self_check:
+            from counter_app.demo import create_demo, demo_path
+
+            counter = create_demo(demo_path())
+        else:
+            counter = Counter.open(default_db_path(args.db))
+    except (CounterError, OSError) as exc:
+        QMessageBox.critical(None, "Không mở được dữ liệu", str(exc))
+        return 1
+
+    if counter.agency is None:
+        dialog = SetupDialog(None)
+        if not dialog.exec() or dialog.result_settings is None:
+            return 0
+        counter.set_up(**dialog.result_settings.to_dict())
+
+    window = MainWindow(counter, " – DỮ LIỆU THỬ" if args.demo else "")
+    window.show()
+    if args.self_check:
+        return _self_check(window, started)
+    if getattr(args, "quit_when_ready", False):
+        QTimer.singleShot(0, app.quit)
+    code = app.exec()
+    if getattr(args, "quit_when_ready", False):
+        print(f"ready after {time.perf_counter() - started:.3f} s")
+    return code
+
+
+def _self_check(window, started: float) -> int:
+    """Prove that the bundle works: window, catalogue, PDF slip, PDF viewer."""
+    from ui.slip_printing import load_pdf
+
+    counter = window.counter
+    dossier = window.worker.call(lambda c: c.received_today()[0])
+    pdf = window.worker.call(lambda c: c.slip_pdf(dossier.code))
+    document = load_pdf(pdf, window)
+    ok = document.pageCount() == 2 and len(window.reception.picker.matching("khai sinh")) > 0
+    print(f"self-check {'OK' if ok else 'FAILED'}: {len(counter.procedures())} procedures, "
+          f"slip {len(pdf)} bytes, {document.pageCount()} pages, "
+          f"{time.perf_counter() - started:.2f} s")
+    window.close()
+    return 0 if ok else 1

@@ -1,0 +1,66 @@
+"""The one thread that touches SQLite (ARCHITECTURE decision 5, Anki's pattern).
+
+`DbWorker.run(fn, on_done, on_error)` calls ``fn(counter)`` on the worker thread and hands
+the result (or the exception) back to the GUI thread. The window never blocks on the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from counter_app.counter import Counter
+
+log = logging.getLogger(__name__)
+
+
+class DbWorker(QObject):
+    _finished = Signal(object, object, object)  # future, on_done, on_error
+    busy_changed = Signal(bool)
+
+    def __init__(self, counter: Counter, on_error: Callable[[BaseException], None] | None = None):
+        super().__init__()
+        self.counter = counter
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._pending = 0
+        self._default_error = on_error
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def idle(self) -> bool:
+        return self._pending == 0
+
+    def run(self, fn: Callable[[Counter], object], on_done: Callable[[object], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> None:
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        future = self._pool.submit(fn, self.counter)
+        future.add_done_callback(lambda f: self._finished.emit(f, on_done, on_error))
+
+    def call(self, fn: Callable[[Counter], object]) -> object:
+        """Run on the worker and wait: only for start-up and shutdown, never per keystroke."""
+        return self._pool.submit(fn, self.counter).result()
+
+    @Slot(object, object, object)
+    def _deliver(self, future: Future, on_done, on_error) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
+        error = future.exception()
+        if error is not None:
+            handler = on_error or self._default_error
+            if handler is None:
+                log.error("background task failed", exc_info=error)
+            else:
+                handler(error)
+            return
+        if on_done is not None:
+            on_done(future.result())
+
+    def shutdown(self) -> None:
+        self._pool.submit(self.counter.close)
+        self._pool.shutdown(wait=True)
