@@ -123,6 +123,11 @@ class MainWindow(QMainWindow):
         self.reception.set_procedures(procedures)
         self.statusBar().showMessage(f"Đã nhập {count} thủ tục.", 15_000)
 
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        if self.tabs.currentWidget() is self.reception:
+            self.reception.id_number.setFocus()
+
     def closeEvent(self, event):  # noqa: N802
         self.worker.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,199 @@
+"""The reception flow driven by keyboard alone, as an officer at the counter does it."""
+
+import subprocess
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
+
+from counter_app.domain.reception import ReceptionRequest
+
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def type_text(widget, text):
+    """Key events carrying each character, as a Vietnamese input method delivers them.
+
+    (QTest.keyClicks asserts on non-ASCII characters, so send the events ourselves.)
+    """
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def type_and_enter(qtbot, text):
+    widget = focused()
+    type_text(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def accept_print_dialog_soon(qtbot):
+    def accept():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, accept)
+            return
+        dialog.accept()
+    QTimer.singleShot(50, accept)
+
+
+def pick_procedure(qtbot, screen, query, index=0):
+    assert focused() is screen.picker
+    qtbot.keyClicks(screen.picker, query)
+    popup = screen.picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    for _ in range(index + 1):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+
+
+def test_returning_citizen_received_and_slip_printed_by_keyboard(qtbot, window, counter, tmp_path):
+    screen = window.reception
+    printed = tmp_path / "printed.pdf"
+    window.printer.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    window.printer.printer.setOutputFileName(str(printed))
+    assert focused() is screen.id_number
+
+    # ID number, Enter: the returning citizen's details fill in.
+    type_and_enter(qtbot, "038190012345")
+    qtbot.waitUntil(lambda: screen.full_name.text() == "Nguyễn Thị Đặng")
+    assert screen.phone.text() == "0912345678"
+    assert "đã từng nộp" in screen.returning_label.text()
+    # Enter through name, phone, address, email, kind to the procedure.
+    for _ in range(5):
+        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    pick_procedure(qtbot, screen, "dang ky ket hon")  # no diacritics
+    assert screen.procedure.name == "Đăng ký kết hôn"
+    # Same-day procedure, Friday 09:15: due today at the close of office.
+    assert "17 giờ 00, thứ Sáu 20/11/2026" in screen.due_label.text()
+
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is screen.checklist
+    for _ in range(screen.checklist.rowCount()):
+        qtbot.keyClick(screen.checklist, Qt.Key.Key_Space)
+        qtbot.keyClick(screen.checklist, Qt.Key.Key_Down)
+    assert screen.checklist.missing() == []
+
+    accept_print_dialog_soon(qtbot)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: window.printer.pages_printed == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: window.worker.idle)
+
+    today = counter.received_today()
+    saved = [d for d in today if d["procedure_code"] == "1.000894"]
+    assert len(saved) == 1
+    dossier = saved[0]
+    assert dossier.code == "000.17.22.H56-261120-1001"  # first of the day at desk 1
+    assert dossier["applicant_name"] == "Nguyễn Thị Đặng"
+    assert dossier["due_at"] == "2026-11-20T17:00"
+    assert [e.kind for e in counter.events(dossier)] == ["received"]
+    # The form is clear for the next citizen, focus back on the ID number.
+    assert screen.id_number.text() == "" and window.focusWidget() is screen.id_number
+    # What reached the printer carries a barcode a scanner reads.
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(printed),
+                    str(tmp_path / "page")], check=True)
+    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")],
+                             capture_output=True, text=True).stdout.split()
+    assert decoded == [dossier.code]
+
+
+def test_invalid_fields_explained_in_vietnamese_and_nothing_saved(qtbot, window, counter):
+    screen = window.reception
+    before = len(counter.received_today())
+    type_and_enter(qtbot, "03819001")          # too short
+    type_and_enter(qtbot, "")                  # no name
+    type_and_enter(qtbot, "12345")             # bad phone
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: screen.errors_label.isVisible())
+    text = screen.errors_label.text()
+    assert "12 chữ số" in text
+    assert "Chưa nhập họ và tên" in text
+    assert "Số điện thoại" in text
+    assert "Chưa chọn thủ tục" in text
+    assert screen.id_number.styleSheet()  # the field is marked
+    assert len(counter.received_today()) == before
+
+
+def test_later_appointment_needs_a_written_reason(qtbot, window, counter):
+    screen = window.reception
+    type_and_enter(qtbot, "038090012345")
+    qtbot.waitUntil(lambda: window.worker.idle)
+    type_and_enter(qtbot, "Trần Văn Bình")
+    for _ in range(4):
+        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    pick_procedure(qtbot, screen, "xac nhan tinh trang hon nhan")
+    screen.checklist.check_all()
+    computed = screen._computed_due
+    assert computed.isoformat(timespec="minutes") == "2026-11-26T17:00"  # 3 working days, 24/11 is a day off
+    screen.due_edit.setFocus()
+    screen.due_edit.setDateTime(screen.due_edit.dateTime().addDays(1))
+    assert screen.due_reason.isEnabled()
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: screen.errors_label.isVisible())
+    assert "phải ghi rõ lý do" in screen.errors_label.text()
+    assert focused() is screen.due_reason
+
+    type_text(screen.due_reason, "Cần xác minh tại xã khác")
+    window.printer.print_pdf = lambda pdf, parent: True  # this test is about the reason only
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: not screen.errors_label.isVisible() and window.worker.idle)
+    dossier = [d for d in counter.received_today() if d["procedure_code"] == "1.004873"][0]
+    assert dossier["due_at"] == "2026-11-27T17:00"
+    assert dossier["due_change_reason"] == "Cần xác minh tại xã khác"
+
+
+def test_earlier_appointment_needs_no_reason(qtbot, window, counter):
+    screen = window.reception
+    screen.id_number.setText("038090012345")
+    screen.full_name.setText("Trần Văn Bình")
+    screen.picker.setFocus()
+    pick_procedure(qtbot, screen, "xac nhan tinh trang hon nhan")
+    screen.checklist.check_all()
+    screen.due_edit.setDateTime(screen.due_edit.dateTime().addDays(-1))
+    assert not screen.due_reason.isEnabled()
+    window.printer.print_pdf = lambda pdf, parent: True
+    qtbot.keyClick(screen.due_edit, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: window.worker.idle)
+    assert not screen.errors_label.isVisible()
+    dossier = [d for d in counter.received_today() if d["procedure_code"] == "1.004873"][0]
+    assert dossier["due_at"] == "2026-11-25T17:00"
+
+
+@pytest.mark.parametrize("query", ["chứng thực", "chung thuc", "thuc chung"])
+def test_procedure_search_ignores_diacritics_and_word_order(window, query):
+    names = [p.name for p in window.reception.picker.matching(query)]
+    assert names and all("Chứng thực" in n for n in names)
+
+
+def test_today_list_search_without_diacritics_and_details(qtbot, window, counter):
+    for name, id_number in (("Lê Văn Đặng", "038090054321"), ("Phạm Thị Hà", "038190054321")):
+        counter.receive(ReceptionRequest("1.001193", {"full_name": name, "id_number": id_number}))
+    window.show_today()
+    screen = window.today
+    qtbot.waitUntil(lambda: window.worker.idle)
+    qtbot.keyClicks(screen.search, "dang van")  # any word order, no diacritics
+    qtbot.waitUntil(lambda: window.worker.idle and screen.proxy.rowCount() == 1)
+    assert "Đặng" in screen.proxy.index(0, 2).data()
+    assert "2 hồ sơ" not in screen.count_label.text()
+    # Enter opens the first match with its details and history.
+    def check_dialog():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, check_dialog)
+            return
+        seen.append((dialog.windowTitle(), dialog.history.rowCount(),
+                     dialog.history.item(0, 2).text()))
+        dialog.reject()
+    seen = []
+    QTimer.singleShot(50, check_dialog)
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen[0][0].startswith("Hồ sơ 000.17.22.H56-261120-")
+    assert seen[0][1:] == (1, "Tiếp nhận hồ sơ")
+    qtbot.keyClicks(screen.search, " xyz")
+    qtbot.waitUntil(lambda: window.worker.idle and screen.proxy.rowCount() == 0)
