@@ -11,6 +11,7 @@ Any bad row rejects the whole file (ImportRejected lists each row number and rea
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -54,8 +55,11 @@ def _rows_csv(path: Path) -> list[list[object]]:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected([(1, "tệp CSV phải mã hóa UTF-8")]) from None
-    dialect = csv.Sniffer().sniff(content[:4096], delimiters=",;\t") if content.strip() else "excel"
-    return [row for row in csv.reader(content.splitlines(), dialect)]
+    # The delimiter is the one the header row uses most (Excel in Vietnamese regional settings
+    # writes ';'). csv.Sniffer fails on such files; splitlines() would break quoted cells.
+    header = content.splitlines()[0] if content.strip() else ""
+    delimiter = max(",;\t", key=header.count)
+    return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
 
 
 def _rows_xlsx(path: Path) -> list[list[object]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -25,6 +26,13 @@ EXIT_BAD_INPUT = 2
 
 class CliError(Exception):
     """A one-line reason for the user, printed to stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors (bad date, missing option...) as one line too, not usage + error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"counter-app: error: {message}\n")
 
 
 def _datetime(text: str) -> dt.datetime:
@@ -72,7 +80,14 @@ def _open(args: argparse.Namespace, create: bool = False) -> Counter:
     if not create and not path.exists():
         raise CliError(f"database {path} does not exist; create it with "
                        f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
-    return Counter.open(path)
+    return _open_counter(path)
+
+
+def _open_counter(path: Path) -> Counter:
+    try:
+        return Counter.open(path)
+    except sqlite3.DatabaseError as exc:  # not a SQLite file, a folder, unreadable...
+        raise CliError(f"cannot open database {path}: {exc}") from None
 
 
 def _procedure_dict(p: Procedure) -> dict:
@@ -147,7 +162,7 @@ def cmd_show(args: argparse.Namespace) -> None:
 
 def cmd_due_date(args: argparse.Namespace) -> None:
     path = default_db_path(args.db)
-    counter = Counter.open(path) if path.exists() else None
+    counter = _open_counter(path) if path.exists() else None
     calendar = counter.calendar if counter else WorkingCalendar()
     if args.procedure:
         if counter is None:
@@ -200,7 +215,7 @@ def cmd_today(args: argparse.Namespace) -> None:
 
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="counter-app",
         description="Bộ phận một cửa cấp xã. With no command, opens the program.")
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")

@@ -162,7 +162,7 @@ def _documents(procedure: Procedure, given: list[dict] | None, errors: dict) -> 
             errors["documents"] = f"Giấy tờ thứ {i}: thiếu tên hoặc số lượng không hợp lệ (1-99)."
             continue
         out.append(ReceivedDocument(name, form, count, bool(item.get("received", True))))
-    if procedure.documents and not any(d.received for d in out):
+    if procedure.documents and not any(d.received for d in out) and "documents" not in errors:
         errors["documents"] = "Chưa đánh dấu giấy tờ nào đã nhận trong thành phần hồ sơ."
     return tuple(out)
 

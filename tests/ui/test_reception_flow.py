@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 from counter_app.domain.reception import ReceptionRequest
 
 
-
 def focused():
     return QApplication.focusWidget()
 

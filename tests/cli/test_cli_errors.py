@@ -1,0 +1,155 @@
+"""Bad input: a non-zero exit and one `counter-app: error: ...` line, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345"]
+
+
+def assert_one_error_line(result, *fragments: str) -> str:
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("counter-app: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def dossier_count(db) -> int:
+    with sqlite3.connect(db) as raw:
+        return raw.execute("SELECT count(*) FROM dossiers").fetchone()[0]
+
+
+@pytest.mark.parametrize(("id_number", "fragment"), [
+    ("12345", "12 chữ số (đang có 5)"),
+    ("000303012345", "Mã tỉnh"),
+    ("00130301234X", "chỉ gồm chữ số"),
+])
+def test_bad_id_number(ready, tmp_db_path, id_number, fragment):
+    result = ready("receive", "--procedure", "1.001193", "--name", "Lê Văn Tám",
+                   "--id-number", id_number, "--received-at", "2026-03-09T09:00")
+    assert_one_error_line(result, "id_number:", fragment)
+    assert result.out == ""
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_several_bad_fields_on_one_line(ready):
+    result = ready("receive", "--procedure", "1.001193", "--name", "", "--id-number", "1",
+                   "--phone", "123", "--sets", "0", "--received-at", "2026-03-09T09:00")
+    line = assert_one_error_line(result, "full_name:", "id_number:", "phone:", "sets:")
+    assert "Chưa nhập họ và tên" in line
+
+
+def test_unknown_procedure(ready, tmp_db_path):
+    result = ready("receive", "--procedure", "9.999999", *CITIZEN,
+                   "--received-at", "2026-03-09T09:00")
+    assert_one_error_line(result, "procedure:", "Không tìm thấy thủ tục '9.999999'")
+    assert dossier_count(tmp_db_path) == 0
+    due = ready("due-date", "--received-at", "2026-03-09T09:00", "--procedure", "9.999999")
+    assert_one_error_line(due, "Không tìm thấy thủ tục có mã '9.999999'")
+
+
+def test_unknown_dossier(ready, tmp_path):
+    assert_one_error_line(ready("show", "000.17.22.H56-260309-1001"), "Không tìm thấy hồ sơ")
+    assert_one_error_line(ready("slip", "000.17.22.H56-260309-1001", "--out",
+                                tmp_path / "x.pdf"), "Không tìm thấy hồ sơ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["procedures"],
+    ["show", "000.17.22.H56-260309-1001"],
+    ["receive", "--procedure", "1.001193", *CITIZEN],
+    ["calendar", "list"],
+    ["import-procedures", "x.csv"],
+    ["due-date", "--received-at", "2026-03-09T09:00", "--procedure", "1.001193"],
+])
+def test_missing_database(cli, tmp_db_path, argv):
+    assert_one_error_line(cli(*argv), "does not exist")
+    assert not tmp_db_path.exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["due-date", "--received-at", "31/02/2026", "--working-days", "1"],
+    ["due-date", "--received-at", "yesterday", "--same-day"],
+    ["receive", "--procedure", "1.001193", *CITIZEN, "--received-at", "2026-13-01T09:00"],
+    ["calendar", "off", "2026-02-30"],
+    ["calendar", "work", "30/02/2026"],
+])
+def test_bad_date(ready, argv):
+    assert_one_error_line(ready(*argv), "is not a date")
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["due-date", "--received-at", "2026-03-09T09:00", "--working-days", "0"], "between 1"),
+    (["due-date", "--received-at", "2026-03-09T09:00", "--working-days", "ba"],
+     "not a whole number"),
+    (["due-date", "--received-at", "2026-03-09T09:00"], "required"),
+    (["receive", "--procedure", "1.001193", *CITIZEN, "--sets", "hai"], "invalid int"),
+    (["calendar", "off"], "needs a DATE"),
+    (["calendar", "holiday", "2026-03-09"], "invalid choice"),
+    (["no-such-command"], "invalid choice"),
+])
+def test_bad_arguments(ready, argv, fragment):
+    assert_one_error_line(ready(*argv), fragment)
+
+
+def test_receive_in_the_future(ready):
+    result = ready("receive", "--procedure", "1.001193", *CITIZEN,
+                   "--received-at", "2999-01-01T09:00")
+    assert_one_error_line(result, "received_at:", "tương lai")
+
+
+def test_import_of_a_bad_csv(ready, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("ma_thu_tuc,linh_vuc,ten_thu_tuc,don_vi,thoi_han\n"
+                    "1.999001,Văn hóa,Cấp phép tổ chức lễ hội,ngày làm việc,5\n"
+                    "1.99,Văn hóa,Thủ tục mã sai,ngày làm việc,5\n"
+                    "1.999003,Văn hóa,Thủ tục đơn vị sai,tuần,5\n"
+                    "1.999004,Văn hóa,Thủ tục thời hạn chữ,ngày,năm\n", encoding="utf-8")
+    before = ready("procedures", "--json").json()
+    result = ready("import-procedures", path)
+    line = assert_one_error_line(result, "nothing imported", "row 3:", "row 4:", "row 5:")
+    assert "row 2:" not in line
+    assert ready("procedures", "--json").json() == before
+
+
+def test_import_of_a_file_that_is_not_a_catalogue(ready, tmp_path):
+    odd = tmp_path / "notes.csv"
+    odd.write_text("hello\nworld\n", encoding="utf-8")
+    assert_one_error_line(ready("import-procedures", odd), "nothing imported")
+    assert_one_error_line(ready("import-procedures", tmp_path / "missing.xlsx"),
+                          "không tìm thấy tệp")
+
+
+def test_receive_before_init_is_not_set_up(cli, tmp_db_path):
+    # a database that exists but whose setup was never completed (init refused a bad code)
+    refused = cli("init", "--agency-code", "17.22", "--agency-name", "UBND xã Quảng Phú")
+    assert_one_error_line(refused, "agency_code:", "000.17.22.H56")
+    assert tmp_db_path.exists()
+    result = cli("receive", "--procedure", "1.001193", *CITIZEN,
+                 "--received-at", "2026-03-09T09:00")
+    assert_one_error_line(result, "Chưa khai báo thông tin cơ quan")
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_bad_init_fields(cli):
+    result = cli("init", "--agency-code", "000.17.22.H56", "--agency-name", "UB",
+                 "--desk", "10")
+    assert_one_error_line(result, "agency_name:", "desk_number:", "từ 1 đến 9")
+
+
+def test_a_file_that_is_not_a_database(cli, tmp_path):
+    text_file = tmp_path / "notes.db"
+    text_file.write_text("Sổ theo dõi hồ sơ, not a SQLite file\n" * 100, encoding="utf-8")
+    assert_one_error_line(cli("procedures", db=text_file), str(text_file))
+    assert_one_error_line(cli("due-date", "--received-at", "2026-03-09T09:00", "--same-day",
+                              db=text_file), str(text_file))
+
+
+def test_a_folder_as_database(cli, tmp_path):
+    assert_one_error_line(cli("procedures", db=tmp_path), str(tmp_path))

@@ -1,0 +1,74 @@
+"""Fixtures for the core tests: real desks on real SQLite files, with a settable clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from counter_app.counter import Counter
+from counter_app.domain.reception import ReceptionRequest
+
+AGENCY_CODE = "000.17.22.H56"
+AGENCY = {
+    "agency_code": AGENCY_CODE,
+    "agency_name": "UBND xã Quảng Phú",
+    "parent_body": "UBND tỉnh Quảng Trị",
+    "place_name": "Quảng Phú",
+    "officer_name": "Lê Thị Hương",
+    "hotline": "0233 3812 345",
+}
+# A valid 12-digit citizen id: 001 (Hà Nội), 3 (female, 2000s), 03 (born 2003), 012345.
+CITIZEN_ID = "001303012345"
+
+
+class Clock:
+    """The desk's clock, set by the test (Counter takes any callable returning a datetime)."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(dt.datetime(2026, 3, 9, 9, 0))  # Monday 9/3/2026, an ordinary working day
+
+
+@pytest.fixture
+def open_desk(tmp_path, clock):
+    """Open (and set up) a desk on a SQLite file in tmp_path: open_desk('a.db', desk=2)."""
+    opened: list[Counter] = []
+
+    def _open(name: str = "counter.db", desk: int = 1, setup: bool = True,
+              desk_clock: Clock | None = None) -> Counter:
+        counter = Counter.open(tmp_path / name, clock=desk_clock or clock)
+        if setup:
+            counter.set_up(**AGENCY, desk_number=desk)
+        opened.append(counter)
+        return counter
+
+    yield _open
+    for counter in opened:
+        counter.close()
+
+
+@pytest.fixture
+def desk(open_desk) -> Counter:
+    return open_desk()
+
+
+@pytest.fixture
+def make_request():
+    """A valid reception request; keyword arguments override fields (applicant=... merges)."""
+
+    def _make(procedure_code: str = "1.001193", **overrides) -> ReceptionRequest:
+        applicant = {"kind": "citizen", "full_name": "Nguyễn Thị Ngọc Ánh",
+                     "id_number": CITIZEN_ID, "phone": "0912345678",
+                     "address": "Thôn Phú Lộc, xã Quảng Phú", "email": "anh.ntn@example.vn"}
+        applicant.update(overrides.pop("applicant", {}))
+        return ReceptionRequest(procedure_code=procedure_code, applicant=applicant, **overrides)
+
+    return _make

@@ -1,0 +1,126 @@
+"""Build the bundle from build_installer.spec and run the frozen programs.
+
+Slow (a PyInstaller build, ~30 s): run with `pytest tests/packaging -m slow -s`.
+On Linux this proves the spec (hidden imports, resources, fonts, catalogue, holidays locale,
+QtPdf); the Windows bundle must still be built and checked on Windows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "build_installer.spec"
+APP = "counter-app"
+EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
+MAX_BUNDLE_MB = 250
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (pip install .[build])")
+    work = tmp_path_factory.mktemp("pyinstaller")
+    dist, build = work / "dist", work / "build"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(build), str(SPEC)],
+        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace",
+        timeout=900,
+    )
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, f"PyInstaller failed:\n{result.stdout}\n{result.stderr}"
+    folder = dist / APP
+    print(f"\n[packaging] PyInstaller build: {elapsed:.1f} s -> {folder}")
+    return folder
+
+
+@pytest.fixture
+def run_env(tmp_path) -> dict[str, str]:
+    """A clean environment: offscreen Qt, a throwaway home and data folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "QT_", "COUNTER_APP_"))}
+    env.update({
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "LOCALAPPDATA": str(home / "AppData" / "Local"),
+        "APPDATA": str(home / "AppData" / "Roaming"),
+        "USERPROFILE": str(home),
+    })
+    return env
+
+
+def _run(exe: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(exe), *args], env=env, capture_output=True, timeout=180)
+    result.stdout = result.stdout.decode("utf-8", errors="replace")
+    result.stderr = result.stderr.decode("utf-8", errors="replace")
+    return result
+
+
+def test_bundle_layout_and_size(bundle):
+    for name in (APP, f"{APP}-console"):
+        assert (bundle / f"{name}{EXE_SUFFIX}").is_file(), f"{name} missing from {bundle}"
+    internal = bundle / "_internal"
+    assert (internal / "resources" / "catalogue" / "procedures.json").is_file()
+    assert list((internal / "resources" / "fonts").glob("*.ttf")), "fonts not bundled"
+    assert (internal / "holidays" / "locale" / "vi" / "LC_MESSAGES" / "VN.mo").is_file()
+    size_mb = _folder_size(bundle) / 1e6
+    print(f"\n[packaging] bundle size: {size_mb:.1f} MB ({bundle})")
+    assert size_mb < MAX_BUNDLE_MB, f"bundle is {size_mb:.0f} MB, over {MAX_BUNDLE_MB} MB"
+
+
+def test_console_self_check(bundle, run_env):
+    started = time.perf_counter()
+    result = _run(bundle / f"{APP}-console{EXE_SUFFIX}", ["--self-check"], run_env)
+    print(f"\n[packaging] console self-check: {time.perf_counter() - started:.2f} s: "
+          f"{result.stdout.strip()}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-check OK" in result.stdout, result.stdout + result.stderr
+
+
+def test_windowed_self_check_exits_zero(bundle, run_env):
+    """The windowed program (no console on Windows) must not crash when it prints."""
+    result = _run(bundle / f"{APP}{EXE_SUFFIX}", ["--self-check"], run_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp_path):
+    exe = bundle / f"{APP}-console{EXE_SUFFIX}"
+    db = tmp_path / "x.db"
+
+    def ok(*args: str) -> str:
+        result = _run(exe, ["--db", str(db), *args], run_env)
+        assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+        return result.stdout
+
+    ok("init", "--agency-code", "000.17.22.H56", "--agency-name", "UBND xã Thử")
+
+    found = json.loads(ok("procedures", "--search", "ket hon", "--json"))
+    assert "Đăng ký kết hôn" in [p["name"] for p in found]
+
+    dossier = json.loads(ok("receive", "--procedure", "1.001193", "--name", "Nguyễn Văn A",
+                            "--id-number", "038090012345", "--json"))
+    assert dossier["applicant"]["name"] == "Nguyễn Văn A"
+    assert dossier["procedure"]["code"] == "1.001193"
+
+    slip = tmp_path / "s.pdf"
+    ok("slip", dossier["code"], "--out", str(slip))
+    pdf = slip.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert b"LiberationSerif" in pdf, "the slip does not embed the bundled Liberation Serif font"
