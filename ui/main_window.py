@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget
 
 from counter_app.counter import Counter
 from counter_app.store.dossier_store import DossierRow
+from ui.calendar_dialog import CalendarDialog
 from ui.dossier_dialog import DossierDialog
 from ui.messages import show_error
 from ui.reception_screen import ReceptionScreen
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         system = self.menuBar().addMenu("&Hệ thống")
         action("Thông tin &cơ quan…", None, self.edit_setup, system)
         action("&Nhập danh mục thủ tục (CSV, Excel)…", None, self.import_procedures, system)
+        action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", None, self.edit_calendar, system)
         system.addSeparator()
         action("&Thoát", "Ctrl+Q", self.close, system)
         go = self.menuBar().addMenu("&Màn hình")
@@ -109,6 +111,11 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.result_settings:
             values = dialog.result_settings.to_dict()
             self.worker.run(lambda c: c.set_up(**values), lambda _: self._show_agency())
+
+    def edit_calendar(self) -> None:
+        CalendarDialog(self.worker, self.counter.clock().year, self).exec()
+        # The appointment shown while typing must follow the new calendar.
+        self.worker.run(lambda c: c.calendar, self.reception.set_calendar)
 
     def import_procedures(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp danh mục thủ tục", "",
