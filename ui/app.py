@@ -77,12 +77,12 @@ def _self_check(window, started: float) -> int:
     """Prove that the bundle works: window, catalogue, PDF slip, PDF viewer."""
     from ui.slip_printing import load_pdf
 
-    counter = window.counter
     dossier = window.worker.call(lambda c: c.received_today()[0])
+    procedures = window.worker.call(lambda c: c.procedures())
     pdf = window.worker.call(lambda c: c.slip_pdf(dossier.code))
     document = load_pdf(pdf, window)
     ok = document.pageCount() == 2 and len(window.reception.picker.matching("khai sinh")) > 0
-    print(f"self-check {'OK' if ok else 'FAILED'}: {len(counter.procedures())} procedures, "
+    print(f"self-check {'OK' if ok else 'FAILED'}: {len(procedures)} procedures, "
           f"slip {len(pdf)} bytes, {document.pageCount()} pages, "
           f"{time.perf_counter() - started:.2f} s")
     window.close()

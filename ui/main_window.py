@@ -66,7 +66,9 @@ class MainWindow(QMainWindow):
         action("&Hồ sơ hôm nay", "F3", self.show_today, go)
 
     def _show_agency(self) -> None:
-        a = self.counter.agency
+        self.worker.run(lambda c: c.agency, self._set_agency_label)
+
+    def _set_agency_label(self, a) -> None:
         if a:
             self.agency_label.setText(f"{a.agency_name} · Mã {a.agency_code} · Quầy {a.desk_number}"
                                       f" · {a.officer_name or 'chưa ghi cán bộ'} · "
@@ -107,7 +109,7 @@ class MainWindow(QMainWindow):
         self.worker.run(lambda c: c.slip_pdf(code), lambda pdf: self.printer.print_pdf(pdf, self))
 
     def edit_setup(self) -> None:
-        dialog = SetupDialog(self.counter.agency, self)
+        dialog = SetupDialog(self.worker.call(lambda c: c.agency), self)
         if dialog.exec() and dialog.result_settings:
             values = dialog.result_settings.to_dict()
             self.worker.run(lambda c: c.set_up(**values), lambda _: self._show_agency())
