@@ -11,6 +11,7 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from counter_app import __version__
 from counter_app.counter import Counter
@@ -31,7 +32,7 @@ class CliError(Exception):
 class _Parser(argparse.ArgumentParser):
     """Usage errors (bad date, missing option...) as one line too, not usage + error."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"counter-app: error: {message}\n")
 
 
