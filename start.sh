@@ -5,10 +5,5 @@
 #   ./start.sh --db FILE  a given database file; any subcommand runs headless (see --help)
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x .venv/bin/counter-app ] || [ pyproject.toml -nt .venv/.installed ]; then
-  python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,build]"
-  touch .venv/.installed
-fi
+source tools/ensure_venv.sh
 exec .venv/bin/counter-app "$@"
