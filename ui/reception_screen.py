@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
 from counter_app.domain.working_calendar import WorkingCalendar
@@ -234,7 +235,7 @@ class ReceptionScreen(QWidget):
         self.worker.run(lambda c: c.returning_applicant(number), self._fill_returning)
 
     def _fill_returning(self, applicant: dict | None) -> None:
-        if not applicant or applicant["id_number"] != self.id_number.text().strip():
+        if not applicant or applicant["id_number"] != normalise_id(self.id_number.text()):
             self.returning_label.clear()
             return
         for key, widget in (("full_name", self.full_name), ("phone", self.phone),

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from counter_app.domain import dossier_code
 from counter_app.domain.agency import AgencySettings
+from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.reception import ValidReception
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold, tokens
@@ -148,5 +149,5 @@ def received_between(db: sqlite_utils.Database, start: dt.datetime, end: dt.date
 
 def applicant_by_id_number(db: sqlite_utils.Database, id_number: str) -> dict | None:
     rows = list(db.query("SELECT kind, full_name, id_number, phone, address, email "
-                         "FROM applicants WHERE id_number = ?", [id_number.strip()]))
+                         "FROM applicants WHERE id_number = ?", [normalise_id(id_number)]))
     return rows[0] if rows else None

@@ -202,7 +202,7 @@ def test_import_procedures(ready, tmp_path):
 
 
 def test_today_lists_only_todays_dossiers(ready):
-    now = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=1)
+    now = dt.datetime.now().replace(second=0, microsecond=0)
     receive(ready, at="2025-01-24T10:00")
     today_code = receive(ready, at=now.isoformat(timespec="minutes"))["code"]
     listed = ready("today", "--json").json()

@@ -154,6 +154,8 @@ def test_returning_applicant_gets_the_latest_details(desk, make_request, clock):
     assert found["phone"] == "0987654321"
     assert found["address"] == "Thôn Tân Mỹ"
     assert found["full_name"] == "Nguyễn Thị Ngọc Ánh"
+    # typed the way it was accepted at reception: with spaces
+    assert desk.returning_applicant(" 001 303 012 345 ") == found
     assert desk.db.execute("SELECT count(*) FROM applicants").fetchone()[0] == 1
     assert desk.db.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 2
 
