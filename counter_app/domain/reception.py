@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import IntEnum, StrEnum
 
 from counter_app.domain.citizen_id import citizen_id_problem, normalise_id, tax_code_problem
@@ -80,7 +80,6 @@ class ReceptionRequest:
     due_at: dt.datetime | None = None      # the officer's appointment, if not the computed one
     due_change_reason: str = ""
     note: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
