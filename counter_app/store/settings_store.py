@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import sqlite_utils
@@ -48,7 +49,6 @@ def save_agency(db: sqlite_utils.Database, settings: AgencySettings) -> None:
 
 
 def office_hours(db: sqlite_utils.Database) -> OfficeHours:
-    import datetime as dt
     data = get(db, HOURS_KEY)
     if not data:
         return OfficeHours()
