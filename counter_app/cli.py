@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sqlite3
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -81,14 +80,7 @@ def _open(args: argparse.Namespace, create: bool = False) -> Counter:
     if not create and not path.exists():
         raise CliError(f"database {path} does not exist; create it with "
                        f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
-    return _open_counter(path)
-
-
-def _open_counter(path: Path) -> Counter:
-    try:
-        return Counter.open(path)
-    except sqlite3.DatabaseError as exc:  # not a SQLite file, a folder, unreadable...
-        raise CliError(f"cannot open database {path}: {exc}") from None
+    return Counter.open(path)
 
 
 def _procedure_dict(p: Procedure) -> dict:
@@ -105,10 +97,10 @@ def cmd_init(args: argparse.Namespace) -> None:
         if getattr(args, key) is not None:
             fields[key] = getattr(args, key)
     settings = counter.set_up(**fields)
-    _emit(args, {"db": str(default_db_path(args.db)), "agency": settings.to_dict(),
-                 "procedures": len(counter.procedures())},
+    path, count = default_db_path(args.db), len(counter.procedures())
+    _emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count},
           f"ready: {settings.agency_name} ({settings.agency_code}), desk {settings.desk_number}, "
-          f"{len(counter.procedures())} procedures, database {default_db_path(args.db)}")
+          f"{count} procedures, database {path}")
 
 
 def cmd_procedures(args: argparse.Namespace) -> None:
@@ -163,7 +155,7 @@ def cmd_show(args: argparse.Namespace) -> None:
 
 def cmd_due_date(args: argparse.Namespace) -> None:
     path = default_db_path(args.db)
-    counter = _open_counter(path) if path.exists() else None
+    counter = Counter.open(path) if path.exists() else None
     calendar = counter.calendar if counter else WorkingCalendar()
     if args.procedure:
         if counter is None:

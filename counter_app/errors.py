@@ -38,3 +38,7 @@ class CodeSpaceExhausted(CounterError):
 
 class DatabaseNewer(CounterError):
     """The database was written by a newer version of the program."""
+
+
+class DatabaseUnreadable(CounterError):
+    """The file given as the database is not a readable SQLite database."""

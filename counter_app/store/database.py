@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from counter_app.errors import DatabaseNewer
+from counter_app.errors import DatabaseNewer, DatabaseUnreadable
 from counter_app.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -24,13 +24,24 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                           timeout=10)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    migrate(db)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                               timeout=10)
+    except sqlite3.Error as exc:  # a folder, no permission, ...
+        raise DatabaseUnreadable(f"Không mở được tệp dữ liệu {path}: {exc}") from None
+    try:
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:  # not a SQLite file, or damaged
+        conn.close()
+        message = f"Tệp {path} không phải là dữ liệu của chương trình hoặc đã bị hỏng ({exc})."
+        raise DatabaseUnreadable(message) from None
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 

@@ -132,3 +132,16 @@ def test_a_failed_event_write_rolls_back_the_dossier(desk, make_request):
     desk.db.execute("DROP TRIGGER fail_events")
     # the desk keeps working, and the failed attempt did not burn a number
     assert desk.receive(new_person).code.endswith("-1002")
+
+
+def test_a_file_that_is_not_a_database_is_a_typed_error(tmp_path):
+    from counter_app.errors import DatabaseUnreadable
+    from counter_app.store.database import open_database
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 300)
+    with pytest.raises(DatabaseUnreadable, match="bị hỏng"):
+        open_database(junk)
+    assert junk.read_bytes() == b"this is not sqlite" * 300  # untouched
+    with pytest.raises(DatabaseUnreadable):
+        open_database(tmp_path)  # a folder
