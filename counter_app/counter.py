@@ -10,22 +10,30 @@ import sqlite_utils
 
 from counter_app import catalogue_files
 from counter_app.domain.agency import AgencySettings, validate_agency
+from counter_app.domain.handover_log import Transfer, transfers
+from counter_app.domain.lifecycle import OPEN, Step, allowed_steps
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceptionRequest, validate_reception
-from counter_app.domain.working_calendar import OverrideKind, WorkingCalendar
-from counter_app.errors import NotFound, NotSetUp
+from counter_app.domain.step_requests import StepContext
+from counter_app.domain.step_requests import decide as decide_step
+from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
+from counter_app.errors import NotFound, NotSetUp, ValidationError
 from counter_app.printing import receipt_slip
 from counter_app.store import (
     calendar_store,
+    dossier_queries,
+    dossier_steps,
     dossier_store,
     event_log,
     procedure_store,
     settings_store,
 )
-from counter_app.store.database import open_database
+from counter_app.store.database import open_database, transaction
+from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
 from counter_app.store.dossier_store import DossierRow
 
 Clock = Callable[[], dt.datetime]
+WARNING_DAYS_KEY = "warning_working_days"
 
 
 def local_now() -> dt.datetime:
@@ -110,7 +118,9 @@ class Counter:
         procedure = procedure_store.get(self.db, request.procedure_code or "")
         valid = validate_reception(request, procedure, self.calendar, now)
         officer = officer if officer is not None else agency.officer_name
-        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer, now)
+        transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
+        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer, now,
+                                     transfer_due)
 
     def returning_applicant(self, id_number: str) -> dict | None:
         return dossier_store.applicant_by_id_number(self.db, id_number)
@@ -133,3 +143,73 @@ class Counter:
 
     def slip_pdf(self, code: str, out: str | Path | None = None) -> bytes:
         return receipt_slip.render(self.dossier(code), self.require_agency(), out)
+
+    # -- processing to return ------------------------------------------------------------
+    def step(self, code: str, step: Step | str, fields: dict | None = None,
+             officer: str | None = None) -> DossierRow:
+        """Take one step of the status machine; raises StepNotAllowed / ValidationError."""
+        step = Step(step)
+        agency = self.require_agency()
+        officer = officer if officer is not None else agency.officer_name
+        now = self.clock()
+
+        def decide(row: DossierRow) -> dict:
+            ctx = StepContext(now=now, calendar=self.calendar,
+                              applicant_name=row["applicant_name"],
+                              applicant_id_number=row["applicant_id_number"],
+                              return_method=row["return_method"], officer=officer,
+                              hotline=agency.hotline)
+            return decide_step(step, row.progress, fields or {}, ctx)
+
+        row, _ = dossier_steps.record(self.db, code, step, decide, desk_id=self.desk_id,
+                                      officer=officer, now=now)
+        return row
+
+    def allowed_steps(self, code: str) -> list[Step]:
+        return allowed_steps(self.dossier(code).progress)
+
+    def transfers(self, code: str) -> list[Transfer]:
+        return transfers(self.events(self.dossier(code)))
+
+    # -- finding and work lists ----------------------------------------------------------
+    def find(self, query: DossierQuery | str) -> FoundDossiers:
+        if isinstance(query, str):
+            query = DossierQuery(text=query)
+        return dossier_queries.find(self.db, query)
+
+    @property
+    def warning_days(self) -> int:
+        """How many working days before the deadline a dossier is flagged (default 1)."""
+        return int(settings_store.get(self.db, WARNING_DAYS_KEY, 1))
+
+    def set_warning_days(self, days: int) -> None:
+        if not 0 <= int(days) <= 30:
+            raise ValidationError({"warning_days": "Số ngày cảnh báo phải từ 0 đến 30."})
+        with transaction(self.db):
+            settings_store.put(self.db, WARNING_DAYS_KEY, int(days))
+
+    def worklist_window(self, days: int | None = None) -> WorklistWindow:
+        now = self.clock()
+        days = self.warning_days if days is None else days
+        last = self.calendar.add_working_days(now.date(), days)
+        return WorklistWindow(now, self.calendar.closing(last))
+
+    def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
+        return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))
+
+    def worklist_counts(self) -> dict[Worklist, int]:
+        return dossier_queries.worklist_counts(self.db, self.worklist_window())
+
+    def deadline_flag(self, row: DossierRow, window: WorklistWindow | None = None) -> str:
+        """'overdue', 'warning' (within the warning window) or '' for a dossier."""
+        if row.status not in OPEN:
+            return ""
+        window = window or self.worklist_window()
+        if row.due_at < window.now:
+            return "overdue"
+        return "warning" if row.due_at <= window.soon_until else ""
+
+    def register(self, start: dt.date, end: dt.date) -> list[DossierRow]:
+        if end < start:
+            raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
+        return dossier_queries.registered_between(self.db, start, end)

@@ -9,7 +9,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from counter_app.counter import Counter
+from counter_app.counter import Counter, local_now
 from counter_app.domain.reception import ReceptionRequest
 
 DEMO_AGENCY = dict(
@@ -36,7 +36,7 @@ def demo_path() -> Path:
 def create_demo(path: str | Path, now: dt.datetime | None = None) -> Counter:
     """A fresh demo database with today's sample dossiers received in the morning."""
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
-    counter = Counter.open(path)
+    counter = Counter.open(path, clock=lambda: now)
     counter.set_up(**DEMO_AGENCY)
     day = now.date()
     for name, id_number, phone, code, hour, minute in SAMPLES:
@@ -47,4 +47,5 @@ def create_demo(path: str | Path, now: dt.datetime | None = None) -> Counter:
             procedure_code=code, received_at=at,
             applicant={"full_name": name, "id_number": id_number, "phone": phone,
                        "address": "Thôn Phú Thượng, xã Quảng Phú"}))
+    counter.clock = local_now
     return counter

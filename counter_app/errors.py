@@ -42,3 +42,15 @@ class DatabaseNewer(CounterError):
 
 class DatabaseUnreadable(CounterError):
     """The file given as the database is not a readable SQLite database."""
+
+
+class StepNotAllowed(CounterError):
+    """The status machine forbids this step for the dossier as it is now.
+
+    ``step`` and ``status`` name what was tried and where the dossier stands.
+    """
+
+    def __init__(self, message: str, step: str = "", status: int | None = None):
+        self.step = step
+        self.status = status
+        super().__init__(message)

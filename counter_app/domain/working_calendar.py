@@ -165,3 +165,45 @@ class WorkingCalendar:
         t, h = moment.time(), self.hours
         return self.is_working_day(moment.date()) and (
             h.morning_start <= t <= h.morning_end or h.afternoon_start <= t <= h.afternoon_end)
+
+    # -- working time (the clock that stops during a supplement) -------------------------
+    def _open_intervals(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        if not self.is_working_day(day):
+            return []
+        h = self.hours
+        return [(dt.datetime.combine(day, h.morning_start), dt.datetime.combine(day, h.morning_end)),
+                (dt.datetime.combine(day, h.afternoon_start),
+                 dt.datetime.combine(day, h.afternoon_end))]
+
+    def working_minutes_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Office-hour minutes between two moments (0 if ``end`` is not after ``start``)."""
+        total = dt.timedelta()
+        day = start.date()
+        while day <= end.date():
+            for a, b in self._open_intervals(day):
+                lo, hi = max(a, start), min(b, end)
+                if hi > lo:
+                    total += hi - lo
+            day += dt.timedelta(days=1)
+        return int(total.total_seconds() // 60)
+
+    def add_working_minutes(self, moment: dt.datetime, minutes: int) -> dt.datetime:
+        """The moment ``minutes`` office-hour minutes after ``moment``.
+
+        A result that lands exactly on a closing time stays there (17:00, not 07:00 the next
+        working day), so a due time at closing moved by whole working days stays at closing.
+        """
+        if minutes <= 0:
+            return moment
+        left = dt.timedelta(minutes=minutes)
+        day = moment.date()
+        for _ in range(3700):  # ten years of days: far beyond any real pause
+            for a, b in self._open_intervals(day):
+                start = max(a, moment)
+                if b <= start:
+                    continue
+                if left <= b - start:
+                    return start + left
+                left -= b - start
+            day += dt.timedelta(days=1)
+        raise ValueError("Khoảng thời gian quá dài.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from counter_app.domain import dossier_code
+from counter_app.domain import dossier_code, lifecycle
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.reception import ValidReception
@@ -17,6 +17,8 @@ from counter_app.domain.text import fold, tokens
 from counter_app.store import event_log
 from counter_app.store.database import transaction
 from counter_app.store.ids import new_id
+
+PROGRESS_COLUMNS = frozenset(lifecycle.Progress.__dataclass_fields__) - {"due_at", "status"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class DossierRow:
     @property
     def due_at(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.data["due_at"])
+
+    @property
+    def progress(self) -> lifecycle.Progress:
+        return lifecycle.Progress.from_row(self.data)
 
     @property
     def documents(self) -> list[dict]:
@@ -72,8 +78,9 @@ def _upsert_applicant(db: sqlite_utils.Database, r: ValidReception, now: str) ->
 
 
 def _next_sequence(db: sqlite_utils.Database, prefix: str) -> int:
-    last = db.execute("SELECT max(code) FROM dossiers WHERE code LIKE ? || '%'",
-                      [prefix]).fetchone()[0]
+    # A range, not LIKE: it uses the code index on a database of millions of dossiers.
+    last = db.execute("SELECT max(code) FROM dossiers WHERE code >= ? AND code < ?",
+                      [prefix, prefix + "\uffff"]).fetchone()[0]
     return int(last[-3:]) + 1 if last else 1
 
 
@@ -83,8 +90,12 @@ def _next_register_no(db: sqlite_utils.Database, book: str) -> int:
 
 
 def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings,
-            desk_id: str, officer: str, now: dt.datetime) -> DossierRow:
-    """Allocate the code, write applicant, dossier and 'received' event atomically."""
+            desk_id: str, officer: str, now: dt.datetime,
+            transfer_due_at: dt.datetime) -> DossierRow:
+    """Allocate the code, write applicant, dossier and 'received' event atomically.
+
+    ``transfer_due_at`` is when the counter must have passed the dossier on (Mẫu 05, row 1).
+    """
     with transaction(db):
         day = r.received_at.date()
         prefix = dossier_code.day_prefix(agency.agency_code, day, agency.desk_number)
@@ -114,11 +125,14 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
             "register_book": book, "register_no": register_no, "note": r.note,
             "search": _search_text(code, r), "updated_at": stamp,
         }
+        row.update(lifecycle.initial(r.received_at, r.due_at, transfer_due_at).to_columns())
         cols = ", ".join(row)
         db.execute(f"INSERT INTO dossiers ({cols}) VALUES ({', '.join('?' for _ in row)})",
                    list(row.values()))
         payload = {k: v for k, v in row.items()
-                   if k not in ("id", "search", "updated_at", "desk_id", "applicant_id")}
+                   if k not in ("id", "search", "updated_at", "desk_id", "applicant_id")
+                   and k not in PROGRESS_COLUMNS}
+        payload["transfer_due_at"] = row["step_due_at"]
         payload["procedure_snapshot"] = r.procedure.to_dict()
         payload["documents"] = [d.to_dict() for d in r.documents]
         event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind="received",

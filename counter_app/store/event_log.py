@@ -48,6 +48,7 @@ def append(db: sqlite_utils.Database, *, dossier_id: str, desk_id: str, kind: st
 
 
 def for_dossier(db: sqlite_utils.Database, dossier_id: str) -> list[Event]:
-    rows = db.query("SELECT * FROM events WHERE dossier_id = ? ORDER BY at, desk_seq",
+    """In the order this desk recorded them (never by the clock, which can be wrong)."""
+    rows = db.query("SELECT * FROM events WHERE dossier_id = ? ORDER BY rowid",
                     [dossier_id])
     return [Event(**{**r, "payload": json.loads(r["payload"])}) for r in rows]

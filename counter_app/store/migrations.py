@@ -115,4 +115,46 @@ def _v1(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Processing to return: the progress columns, and fast search over years of data."""
+    _run(db, """
+    ALTER TABLE dossiers ADD COLUMN status_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN holder TEXT NOT NULL
+        DEFAULT 'Bộ phận tiếp nhận và trả kết quả';
+    ALTER TABLE dossiers ADD COLUMN holder_person TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dossiers ADD COLUMN step_started_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN step_due_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN paused_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN resume_status INTEGER;
+    ALTER TABLE dossiers ADD COLUMN supplement_rounds INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dossiers ADD COLUMN waited_minutes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dossiers ADD COLUMN apologized INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dossiers ADD COLUMN finished_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN verdict TEXT;
+    ALTER TABLE dossiers ADD COLUMN returned_at TEXT;
+    ALTER TABLE dossiers ADD COLUMN rating TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dossiers ADD COLUMN closed_reason TEXT NOT NULL DEFAULT '';
+    UPDATE dossiers SET status_at = received_at, step_started_at = received_at;
+    CREATE INDEX dossiers_returned_at ON dossiers (returned_at) WHERE returned_at IS NOT NULL;
+    CREATE INDEX dossiers_procedure ON dossiers (procedure_code, received_at);
+    CREATE INDEX dossiers_phone ON dossiers (applicant_phone);
+    CREATE VIRTUAL TABLE dossiers_fts USING fts5(
+        search, content='dossiers', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 2');
+    INSERT INTO dossiers_fts (dossiers_fts) VALUES ('rebuild');
+    CREATE TRIGGER dossiers_fts_insert AFTER INSERT ON dossiers BEGIN
+        INSERT INTO dossiers_fts (rowid, search) VALUES (new.rowid, new.search);
+    END;
+    CREATE TRIGGER dossiers_fts_update AFTER UPDATE OF search ON dossiers BEGIN
+        INSERT INTO dossiers_fts (dossiers_fts, rowid, search)
+            VALUES ('delete', old.rowid, old.search);
+        INSERT INTO dossiers_fts (rowid, search) VALUES (new.rowid, new.search);
+    END;
+    CREATE TRIGGER dossiers_fts_delete AFTER DELETE ON dossiers BEGIN
+        INSERT INTO dossiers_fts (dossiers_fts, rowid, search)
+            VALUES ('delete', old.rowid, old.search);
+    END;
+    """)
+
+
+MIGRATIONS = [_v1, _v2]

@@ -1,0 +1,226 @@
+"""The status machine of a dossier: which step is allowed from which status, and what each
+step's event does to the dossier (``evolve``, a pure function, also used to replay the log).
+
+National statuses (REFERENCE §3.1) are the external contract; the finer state a counter
+needs (who holds the dossier, the step deadline, the stopped clock) lives in ``Progress``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from counter_app.domain.statuses import Status
+from counter_app.errors import StepNotAllowed
+
+COUNTER_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+
+
+class Step(StrEnum):
+    HANDOVER = "handover"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    RESUME = "resume"
+    REQUEST_PAYMENT = "request_payment"
+    PAYMENT_RECEIVED = "payment_received"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+    STOP = "stop"
+    APOLOGIZE = "apologize"
+    FINISH = "finish"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self]
+
+
+STEP_LABELS = {
+    Step.HANDOVER: "Chuyển hồ sơ (bàn giao)",
+    Step.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung hồ sơ",
+    Step.RESUME: "Nhận bổ sung, tiếp tục giải quyết",
+    Step.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Step.PAYMENT_RECEIVED: "Đã thực hiện nghĩa vụ tài chính",
+    Step.REFUSE: "Từ chối giải quyết",
+    Step.WITHDRAW: "Công dân rút hồ sơ",
+    Step.STOP: "Dừng xử lý",
+    Step.APOLOGIZE: "Xin lỗi và hẹn lại ngày trả",
+    Step.FINISH: "Đã xử lý xong (có kết quả)",
+    Step.RETURN: "Trả kết quả",
+}
+EVENT_LABELS = {"received": "Tiếp nhận hồ sơ", **{s.value: s.label for s in Step}}
+
+#: Still being worked on: the deadline clock runs.
+OPEN = frozenset({Status.RECEIVED, Status.PROCESSING, Status.WAITING_PAYMENT})
+#: Not closed yet (the clock is stopped while waiting for a supplement).
+ACTIVE = OPEN | {Status.WAITING_SUPPLEMENT}
+#: Nothing more can happen to these.
+FINAL = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
+
+ALLOWED_FROM: dict[Step, frozenset[Status]] = {
+    Step.HANDOVER: frozenset({Status.RECEIVED, Status.PROCESSING}),
+    Step.REQUEST_SUPPLEMENT: frozenset({Status.RECEIVED, Status.PROCESSING}),
+    Step.RESUME: frozenset({Status.WAITING_SUPPLEMENT}),
+    Step.REQUEST_PAYMENT: frozenset({Status.PROCESSING}),
+    Step.PAYMENT_RECEIVED: frozenset({Status.WAITING_PAYMENT}),
+    Step.REFUSE: frozenset({Status.RECEIVED, Status.PROCESSING, Status.WAITING_SUPPLEMENT}),
+    Step.WITHDRAW: ACTIVE,
+    Step.STOP: ACTIVE,
+    Step.APOLOGIZE: ACTIVE,
+    Step.FINISH: frozenset({Status.RECEIVED, Status.PROCESSING}),
+    Step.RETURN: frozenset({Status.FINISHED}),
+}
+
+_WHY_NOT = {
+    Step.RETURN: "Hồ sơ chưa có kết quả (chưa ở trạng thái “Đã xử lý xong”) nên chưa thể trả.",
+    Step.RESUME: "Hồ sơ không ở trạng thái chờ bổ sung nên không có gì để tiếp tục.",
+    Step.PAYMENT_RECEIVED: "Hồ sơ không chờ thực hiện nghĩa vụ tài chính.",
+    Step.REQUEST_PAYMENT: "Chỉ yêu cầu nghĩa vụ tài chính khi hồ sơ đang được xử lý.",
+}
+
+
+class Verdict(StrEnum):
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+    @property
+    def label(self) -> str:
+        return {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}[self.value]
+
+
+def timeliness(done: dt.datetime, due: dt.datetime) -> Verdict:
+    """Early / on time / late compares dates, not times (REFERENCE §3.2, Tân Dân's rule)."""
+    if done.date() < due.date():
+        return Verdict.EARLY
+    return Verdict.ON_TIME if done.date() == due.date() else Verdict.LATE
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: dt.datetime | None, spec: str = "seconds") -> str | None:
+    return value.isoformat(timespec=spec) if value else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The part of a dossier that steps change; stored as columns of ``dossiers``."""
+    status: Status
+    due_at: dt.datetime
+    status_at: dt.datetime
+    holder: str = COUNTER_UNIT
+    holder_person: str = ""
+    step_started_at: dt.datetime | None = None
+    step_due_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+    resume_status: Status | None = None
+    supplement_rounds: int = 0
+    waited_minutes: int = 0
+    apologized: bool = False
+    finished_at: dt.datetime | None = None
+    verdict: Verdict | None = None
+    returned_at: dt.datetime | None = None
+    rating: str = ""
+    closed_reason: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict) -> Progress:
+        return cls(
+            status=Status(row["status"]), due_at=_moment(row["due_at"]),
+            status_at=_moment(row["status_at"]), holder=row["holder"],
+            holder_person=row["holder_person"],
+            step_started_at=_moment(row["step_started_at"]),
+            step_due_at=_moment(row["step_due_at"]), paused_at=_moment(row["paused_at"]),
+            resume_status=Status(row["resume_status"]) if row["resume_status"] else None,
+            supplement_rounds=row["supplement_rounds"], waited_minutes=row["waited_minutes"],
+            apologized=bool(row["apologized"]), finished_at=_moment(row["finished_at"]),
+            verdict=Verdict(row["verdict"]) if row["verdict"] else None,
+            returned_at=_moment(row["returned_at"]), rating=row["rating"],
+            closed_reason=row["closed_reason"])
+
+    def to_columns(self) -> dict:
+        return {
+            "status": int(self.status), "due_at": _iso(self.due_at, "minutes"),
+            "status_at": _iso(self.status_at), "holder": self.holder,
+            "holder_person": self.holder_person,
+            "step_started_at": _iso(self.step_started_at),
+            "step_due_at": _iso(self.step_due_at, "minutes"),
+            "paused_at": _iso(self.paused_at),
+            "resume_status": int(self.resume_status) if self.resume_status else None,
+            "supplement_rounds": self.supplement_rounds, "waited_minutes": self.waited_minutes,
+            "apologized": int(self.apologized), "finished_at": _iso(self.finished_at),
+            "verdict": self.verdict.value if self.verdict else None,
+            "returned_at": _iso(self.returned_at), "rating": self.rating,
+            "closed_reason": self.closed_reason,
+        }
+
+
+def initial(received_at: dt.datetime, due_at: dt.datetime,
+            transfer_due_at: dt.datetime) -> Progress:
+    """A dossier just received: at the counter, which must pass it on by ``transfer_due_at``."""
+    return Progress(status=Status.RECEIVED, due_at=due_at, status_at=received_at,
+                    step_started_at=received_at, step_due_at=transfer_due_at)
+
+
+def allowed_steps(p: Progress) -> list[Step]:
+    steps = [s for s in Step if p.status in ALLOWED_FROM[s]]
+    if p.apologized and Step.APOLOGIZE in steps:
+        steps.remove(Step.APOLOGIZE)
+    return steps
+
+
+def check_allowed(step: Step, p: Progress) -> None:
+    """Raise ``StepNotAllowed`` with the reason an officer can act on."""
+    if p.status not in ALLOWED_FROM[step]:
+        if p.status in FINAL:
+            reason = (f"Hồ sơ đã kết thúc ở trạng thái “{p.status.label}”; "
+                      "không thể thực hiện thêm bước nào.")
+        else:
+            reason = _WHY_NOT.get(step) or (
+                f"Không thể “{step.label}” khi hồ sơ đang ở trạng thái “{p.status.label}”.")
+        raise StepNotAllowed(reason, step.value, int(p.status))
+    if step is Step.APOLOGIZE and p.apologized:
+        raise StepNotAllowed("Hồ sơ này đã được xin lỗi và hẹn lại một lần; "
+                             "theo quy định chỉ được hẹn lại một lần.", step.value, int(p.status))
+
+
+def evolve(p: Progress, kind: str, payload: dict) -> Progress:
+    """Apply one recorded event. Deterministic: replaying the log rebuilds the dossier."""
+    at = dt.datetime.fromisoformat(payload["at"])
+    step = Step(kind)
+    if step is Step.HANDOVER:
+        return replace(p, status=Status.PROCESSING, status_at=at if
+                       p.status is not Status.PROCESSING else p.status_at,
+                       holder=payload["to_unit"], holder_person=payload.get("to_person", ""),
+                       step_started_at=at, step_due_at=_moment(payload.get("step_due_at")))
+    if step is Step.REQUEST_SUPPLEMENT:
+        return replace(p, status=Status.WAITING_SUPPLEMENT, status_at=at, paused_at=at,
+                       resume_status=p.status, supplement_rounds=p.supplement_rounds + 1)
+    if step is Step.RESUME:
+        return replace(p, status=p.resume_status or Status.PROCESSING, status_at=at,
+                       paused_at=None, resume_status=None,
+                       waited_minutes=p.waited_minutes + payload["waited_minutes"],
+                       due_at=_moment(payload["new_due_at"]),
+                       step_due_at=_moment(payload.get("new_step_due_at")))
+    if step is Step.REQUEST_PAYMENT:
+        return replace(p, status=Status.WAITING_PAYMENT, status_at=at)
+    if step is Step.PAYMENT_RECEIVED:
+        return replace(p, status=Status.PROCESSING, status_at=at)
+    if step in (Step.REFUSE, Step.WITHDRAW, Step.STOP):
+        target = {Step.REFUSE: Status.REFUSED, Step.WITHDRAW: Status.WITHDRAWN,
+                  Step.STOP: Status.STOPPED}[step]
+        return replace(p, status=target, status_at=at, paused_at=None, resume_status=None,
+                       closed_reason=payload["reason"])
+    if step is Step.APOLOGIZE:
+        return replace(p, apologized=True, due_at=_moment(payload["new_due_at"]))
+    if step is Step.FINISH:
+        finished = dt.datetime.fromisoformat(payload["finished_at"])
+        return replace(p, status=Status.FINISHED, status_at=at, finished_at=finished,
+                       verdict=Verdict(payload["verdict"]), holder=COUNTER_UNIT,
+                       holder_person="", step_started_at=finished, step_due_at=None)
+    if step is Step.RETURN:
+        return replace(p, status=Status.RETURNED, status_at=at, returned_at=at,
+                       rating=payload.get("rating", ""))
+    raise AssertionError(step)  # pragma: no cover - every Step is handled above

@@ -1,0 +1,160 @@
+"""Finding dossiers and the work lists; every query is served by an index or the FTS table,
+so it stays fast on a database of years (see tests/bench/bench_lifecycle.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlite_utils
+
+from counter_app.domain.citizen_id import normalise_id
+from counter_app.domain.dossier_code import looks_like_code
+from counter_app.domain.lifecycle import OPEN
+from counter_app.domain.statuses import Status
+from counter_app.domain.text import fold
+from counter_app.store.dossier_store import DossierRow
+
+_OPEN = ", ".join(str(int(s)) for s in sorted(OPEN))
+
+
+@dataclass(frozen=True)
+class DossierQuery:
+    """What the officer searches by; every part is optional and they combine (AND)."""
+    text: str = ""                      # code, name, ID number, phone, procedure: any order
+    procedure_code: str = ""
+    status: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None  # inclusive
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class FoundDossiers:
+    rows: list[DossierRow]
+    truncated: bool  # more matched than ``limit``: the officer should narrow the search
+
+
+def fts_query(text: str) -> str:
+    """Every folded word as a prefix, all required: 'Nguyễn An' -> '"nguyen"* "an"*'."""
+    words = [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w]
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def find(db: sqlite_utils.Database, q: DossierQuery) -> FoundDossiers:
+    where: list[str] = []
+    params: list = []
+    text = q.text.strip()
+    source = "dossiers d"
+    order = "d.received_at DESC, d.code DESC"
+    if text and looks_like_code(text):
+        where.append("d.code = ?")
+        params.append(text.upper())
+    elif text:
+        match = fts_query(text)
+        if match:
+            # Newest first in FTS rowid order: the search stops after `limit` matches.
+            source = "dossiers_fts f JOIN dossiers d ON d.rowid = f.rowid"
+            where.append("dossiers_fts MATCH ?")
+            params.append(match)
+            order = "f.rowid DESC"
+    if q.procedure_code:
+        where.append("d.procedure_code = ?")
+        params.append(q.procedure_code.strip())
+    if q.status is not None:
+        where.append("d.status = ?")
+        params.append(int(q.status))
+    if q.received_from:
+        where.append("d.received_at >= ?")
+        params.append(q.received_from.isoformat())
+    if q.received_to:
+        where.append("d.received_at < ?")
+        params.append((q.received_to + dt.timedelta(days=1)).isoformat())
+    sql = f"SELECT d.* FROM {source}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {order} LIMIT ?"
+    rows = [DossierRow(r) for r in db.query(sql, [*params, q.limit + 1])]
+    return FoundDossiers(rows[:q.limit], len(rows) > q.limit)
+
+
+def by_id_number(db: sqlite_utils.Database, id_number: str, limit: int = 500) -> list[DossierRow]:
+    sql = ("SELECT * FROM dossiers WHERE applicant_id_number = ? "
+           "ORDER BY received_at DESC LIMIT ?")
+    return [DossierRow(r) for r in db.query(sql, [normalise_id(id_number), limit])]
+
+
+class Worklist(StrEnum):
+    DUE_TODAY = "due_today"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    WAITING_SUPPLEMENT = "waiting_supplement"
+    READY_TO_RETURN = "ready_to_return"
+    RETURNED_TODAY = "returned_today"
+
+    @property
+    def label(self) -> str:
+        return {
+            "due_today": "Đến hạn hôm nay", "due_soon": "Sắp đến hạn",
+            "overdue": "Quá hạn", "waiting_supplement": "Chờ bổ sung",
+            "ready_to_return": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class WorklistWindow:
+    """The moments a work list is cut at, computed by the caller from its calendar."""
+    now: dt.datetime
+    soon_until: dt.datetime  # end of the warning window (default: one working day ahead)
+
+    @property
+    def today(self) -> tuple[str, str]:
+        start = dt.datetime.combine(self.now.date(), dt.time())
+        return start.isoformat(), (start + dt.timedelta(days=1)).isoformat()
+
+
+def _worklist_sql(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
+    now = w.now.isoformat(timespec="minutes")
+    start, end = w.today
+    if name is Worklist.DUE_TODAY:
+        return f"status IN ({_OPEN}) AND due_at >= ? AND due_at < ?", [now, end], "due_at"
+    if name is Worklist.DUE_SOON:
+        until = w.soon_until.isoformat(timespec="minutes")
+        return f"status IN ({_OPEN}) AND due_at >= ? AND due_at <= ?", [now, until], "due_at"
+    if name is Worklist.OVERDUE:
+        return f"status IN ({_OPEN}) AND due_at < ?", [now], "due_at"
+    if name is Worklist.WAITING_SUPPLEMENT:
+        return f"status = {int(Status.WAITING_SUPPLEMENT)}", [], "paused_at"
+    if name is Worklist.READY_TO_RETURN:
+        return f"status = {int(Status.FINISHED)}", [], "finished_at"
+    return "returned_at >= ? AND returned_at < ?", [start, end], "returned_at DESC"
+
+
+def worklist(db: sqlite_utils.Database, name: Worklist, window: WorklistWindow,
+             limit: int = 1000) -> list[DossierRow]:
+    where, params, order = _worklist_sql(name, window)
+    sql = f"SELECT * FROM dossiers WHERE {where} ORDER BY {order}, code LIMIT ?"
+    return [DossierRow(r) for r in db.query(sql, [*params, limit])]
+
+
+def worklist_counts(db: sqlite_utils.Database, window: WorklistWindow) -> dict[Worklist, int]:
+    out = {}
+    for name in Worklist:
+        where, params, _ = _worklist_sql(name, window)
+        out[name] = db.execute(f"SELECT count(*) FROM dossiers WHERE {where}", params).fetchone()[0]
+    return out
+
+
+def registered_between(db: sqlite_utils.Database, start: dt.date, end: dt.date,
+                       book: str | None = None) -> list[DossierRow]:
+    """The register (Mẫu 06): dossiers received from ``start`` to ``end`` inclusive, in
+    book and entry-number order."""
+    sql = "SELECT * FROM dossiers WHERE received_at >= ? AND received_at < ?"
+    params: list = [start.isoformat(), (end + dt.timedelta(days=1)).isoformat()]
+    if book:
+        sql += " AND register_book = ?"
+        params.append(book)
+    sql += " ORDER BY register_book, register_no"
+    return [DossierRow(r) for r in db.query(sql, params)]
