@@ -213,3 +213,29 @@ class Counter:
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
         return dossier_queries.registered_between(self.db, start, end)
+
+    # -- forms ---------------------------------------------------------------------------
+    def form_pdf(self, code: str, form: str, out: str | Path | None = None) -> bytes:
+        """Mẫu 01-05 of one dossier as PDF bytes (also written to ``out`` if given).
+
+        Raises FormUnavailable when the dossier has no event the form is made from
+        (e.g. Mẫu 04 before any apology).
+        """
+        from counter_app.printing import forms
+
+        dossier = self.dossier(code)
+        return forms.render(form, dossier, self.events(dossier), self.require_agency(), out)
+
+    def register_export(self, start: dt.date, end: dt.date, out: str | Path) -> int:
+        """Mẫu 06 for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
+        from counter_app.printing import register_pdf, register_xlsx
+
+        rows = self.register(start, end)
+        suffix = Path(out).suffix.lower()
+        if suffix == ".pdf":
+            register_pdf.render(rows, self.require_agency(), start, end, out)
+        elif suffix == ".xlsx":
+            register_xlsx.write(rows, self.require_agency(), start, end, out)
+        else:
+            raise ValidationError({"out": "Tệp sổ theo dõi phải có đuôi .pdf hoặc .xlsx."})
+        return len(rows)

@@ -54,3 +54,7 @@ class StepNotAllowed(CounterError):
         self.step = step
         self.status = status
         super().__init__(message)
+
+
+class FormUnavailable(CounterError):
+    """The form asked for cannot be made from this dossier (no such step recorded yet)."""
