@@ -171,6 +171,18 @@ def allowed_steps(p: Progress) -> list[Step]:
     return steps
 
 
+_NEXT = {
+    Status.RECEIVED: Step.HANDOVER, Status.PROCESSING: Step.FINISH,
+    Status.WAITING_SUPPLEMENT: Step.RESUME, Status.WAITING_PAYMENT: Step.PAYMENT_RECEIVED,
+    Status.FINISHED: Step.RETURN,
+}
+
+
+def suggested_step(p: Progress) -> Step | None:
+    """The step a dossier usually takes next (what a scanned slip opens ready for)."""
+    return _NEXT.get(p.status)
+
+
 def check_allowed(step: Step, p: Progress) -> None:
     """Raise ``StepNotAllowed`` with the reason an officer can act on."""
     if p.status not in ALLOWED_FROM[step]:
