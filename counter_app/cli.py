@@ -6,81 +6,28 @@ Errors go to stderr as one line with a non-zero exit; never a traceback for bad 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from counter_app import __version__
+from counter_app import __version__, cli_lifecycle
+from counter_app.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_STEP_FORBIDDEN,
+    CliError,
+    Parser,
+    date_arg,
+    datetime_arg,
+    emit,
+    open_counter,
+    positive_arg,
+)
 from counter_app.counter import Counter
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.dossier_json import dossier_dict
-from counter_app.errors import CounterError, ImportRejected, ValidationError
+from counter_app.errors import CounterError, ImportRejected, StepNotAllowed, ValidationError
 from counter_app.paths import default_db_path
-
-EXIT_BAD_INPUT = 2
-
-
-class CliError(Exception):
-    """A one-line reason for the user, printed to stderr."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors (bad date, missing option...) as one line too, not usage + error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"counter-app: error: {message}\n")
-
-
-def _datetime(text: str) -> dt.datetime:
-    text = text.strip()
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt)
-        except ValueError:
-            pass
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a date-time (use ISO 8601, e.g. 2026-11-20T09:15)") from None
-    if value.tzinfo is not None:  # convert to the desk's local wall-clock time
-        value = value.astimezone().replace(tzinfo=None)
-    return value
-
-
-def _date(text: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD or dd/mm/yyyy)")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 1 <= value <= 365:
-        raise argparse.ArgumentTypeError("must be between 1 and 365")
-    return value
-
-
-def _emit(args: argparse.Namespace, data: object, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
-
-
-def _open(args: argparse.Namespace, create: bool = False) -> Counter:
-    path = default_db_path(args.db)
-    if not create and not path.exists():
-        raise CliError(f"database {path} does not exist; create it with "
-                       f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
-    return Counter.open(path)
 
 
 def _procedure_dict(p: Procedure) -> dict:
@@ -90,7 +37,7 @@ def _procedure_dict(p: Procedure) -> dict:
 
 # -- commands -----------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> None:
-    counter = _open(args, create=True)
+    counter = open_counter(args, create=True)
     fields = {"agency_code": args.agency_code, "agency_name": args.agency_name,
               "desk_number": args.desk}
     for key in ("parent_body", "place_name", "address", "hotline", "officer_name"):
@@ -98,24 +45,24 @@ def cmd_init(args: argparse.Namespace) -> None:
             fields[key] = getattr(args, key)
     settings = counter.set_up(**fields)
     path, count = default_db_path(args.db), len(counter.procedures())
-    _emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count},
+    emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count},
           f"ready: {settings.agency_name} ({settings.agency_code}), desk {settings.desk_number}, "
           f"{count} procedures, database {path}")
 
 
 def cmd_procedures(args: argparse.Namespace) -> None:
-    found = _open(args).procedures(args.search or "")
+    found = open_counter(args).procedures(args.search or "")
     lines = [f"{p.code:<10} {p.duration_text[:28]:<28} {p.field} – {p.name}" for p in found]
-    _emit(args, [_procedure_dict(p) for p in found], "\n".join(lines) or "no procedure matches")
+    emit(args, [_procedure_dict(p) for p in found], "\n".join(lines) or "no procedure matches")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    count = _open(args).import_procedures(args.file)
-    _emit(args, {"imported": count}, f"imported {count} procedures from {args.file}")
+    count = open_counter(args).import_procedures(args.file)
+    emit(args, {"imported": count}, f"imported {count} procedures from {args.file}")
 
 
 def cmd_receive(args: argparse.Namespace) -> None:
-    counter = _open(args)
+    counter = open_counter(args)
     applicant = {"kind": ApplicantKind.ORGANISATION if args.organisation else ApplicantKind.CITIZEN,
                  "full_name": args.name, "id_number": args.id_number, "phone": args.phone or "",
                  "address": args.address or "", "email": args.email or ""}
@@ -128,18 +75,18 @@ def cmd_receive(args: argparse.Namespace) -> None:
     dossier = counter.receive(request, officer=args.officer)
     if args.slip:
         counter.slip_pdf(dossier.code, args.slip)
-    _emit(args, dossier_dict(dossier),
+    emit(args, dossier_dict(dossier),
           f"{dossier.code}  due {dossier.due_at:%d/%m/%Y %H:%M}  {dossier['applicant_name']}")
 
 
 def cmd_slip(args: argparse.Namespace) -> None:
-    counter = _open(args)
+    counter = open_counter(args)
     counter.slip_pdf(args.code, args.out)
-    _emit(args, {"code": args.code.strip().upper(), "out": str(args.out)}, f"wrote {args.out}")
+    emit(args, {"code": args.code.strip().upper(), "out": str(args.out)}, f"wrote {args.out}")
 
 
 def cmd_show(args: argparse.Namespace) -> None:
-    counter = _open(args)
+    counter = open_counter(args)
     dossier = counter.dossier(args.code)
     data = dossier_dict(dossier, counter.events(dossier))
     text = "\n".join([
@@ -150,7 +97,7 @@ def cmd_show(args: argparse.Namespace) -> None:
         *(f"event {e['desk_seq']}: {e['at']} {e['kind']} by {e['officer']}"
           for e in data["events"]),
     ])
-    _emit(args, data, text)
+    emit(args, data, text)
 
 
 def cmd_due_date(args: argparse.Namespace) -> None:
@@ -169,13 +116,13 @@ def cmd_due_date(args: argparse.Namespace) -> None:
     else:
         unit, value = DurationUnit.WORKING_DAYS, args.working_days
     due = calendar.due_at(args.received_at, unit, value)
-    _emit(args, {"received_at": args.received_at.isoformat(timespec="minutes"),
+    emit(args, {"received_at": args.received_at.isoformat(timespec="minutes"),
                  "unit": unit.value, "value": value, "due_at": due.isoformat(timespec="minutes")},
           due.isoformat(timespec="minutes"))
 
 
 def cmd_calendar(args: argparse.Namespace) -> None:
-    counter = _open(args)
+    counter = open_counter(args)
     if args.action == "list":
         year = args.year or counter.clock().year
         days = counter.calendar.exceptions(year)
@@ -183,32 +130,32 @@ def cmd_calendar(args: argparse.Namespace) -> None:
                  "source": d.source} for d in days]
         lines = [f"{d.day:%d/%m/%Y} {d.day:%a} {'làm việc' if d.working else 'nghỉ':<8} "
                  f"{d.reason} [{d.source}]" for d in days]
-        _emit(args, rows, "\n".join(lines))
+        emit(args, rows, "\n".join(lines))
         return
     if args.date is None:
         raise CliError(f"calendar {args.action} needs a DATE")
     if args.action == "clear":
         removed = counter.clear_calendar_day(args.date)
-        _emit(args, {"date": args.date.isoformat(), "removed": removed},
+        emit(args, {"date": args.date.isoformat(), "removed": removed},
               "removed" if removed else "no local override on that day")
         return
     kind = OverrideKind.OFF if args.action == "off" else OverrideKind.WORK
     counter.set_calendar_day(args.date, kind, args.reason or "")
     info = counter.calendar.day_info(args.date)
-    _emit(args, {"date": args.date.isoformat(), "working": info.working, "reason": info.reason},
+    emit(args, {"date": args.date.isoformat(), "working": info.working, "reason": info.reason},
           f"{args.date:%d/%m/%Y}: {'working day' if info.working else 'day off'} ({info.reason})")
 
 
 def cmd_today(args: argparse.Namespace) -> None:
-    rows = _open(args).received_today(args.search or "")
-    _emit(args, [dossier_dict(r) for r in rows],
+    rows = open_counter(args).received_today(args.search or "")
+    emit(args, [dossier_dict(r) for r in rows],
           "\n".join(f"{r.code}  {r.received_at:%H:%M}  {r['applicant_name']}  "
                     f"{r['procedure_name']}" for r in rows) or "nothing received today")
 
 
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="counter-app",
         description="Bộ phận một cửa cấp xã. With no command, opens the program.")
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
@@ -249,8 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sets", type=int, default=1, help="number of sets (bộ)")
     p.add_argument("--by-post", action="store_true", help="the dossier arrived by post")
     p.add_argument("--return-address", help="return the result by post to this address")
-    p.add_argument("--received-at", type=_datetime, help="ISO date-time (default: now)")
-    p.add_argument("--due-at", type=_datetime, help="appointment other than the computed one")
+    p.add_argument("--received-at", type=datetime_arg, help="ISO date-time (default: now)")
+    p.add_argument("--due-at", type=datetime_arg, help="appointment other than the computed one")
     p.add_argument("--due-reason", help="why the appointment is later than the rule")
     p.add_argument("--officer", help="receiving officer (default: from setup)")
     p.add_argument("--slip", type=Path, help="also write the Mẫu 01 slip to this PDF")
@@ -266,17 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("due-date", parents=[json_flag], help="compute an appointment")
-    p.add_argument("--received-at", type=_datetime, required=True)
+    p.add_argument("--received-at", type=datetime_arg, required=True)
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--procedure")
-    g.add_argument("--working-days", type=_positive)
-    g.add_argument("--calendar-days", type=_positive)
+    g.add_argument("--working-days", type=positive_arg)
+    g.add_argument("--calendar-days", type=positive_arg)
     g.add_argument("--same-day", action="store_true")
     p.set_defaults(func=cmd_due_date)
 
     p = sub.add_parser("calendar", parents=[json_flag], help="local days off and working days")
     p.add_argument("action", choices=["off", "work", "clear", "list"])
-    p.add_argument("date", nargs="?", type=_date)
+    p.add_argument("date", nargs="?", type=date_arg)
     p.add_argument("--reason")
     p.add_argument("--year", type=int)
     p.set_defaults(func=cmd_calendar)
@@ -284,12 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("today", parents=[json_flag], help="dossiers this desk received today")
     p.add_argument("--search")
     p.set_defaults(func=cmd_today)
+    cli_lifecycle.add_commands(sub, json_flag)
     return parser
 
 
-def _say_error(message: str) -> int:
+def _say_error(message: str, code: int = EXIT_BAD_INPUT) -> int:
     print(f"counter-app: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -297,6 +245,8 @@ def run(args: argparse.Namespace) -> int:
         args.func(args)
     except ValidationError as exc:
         return _say_error("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    except StepNotAllowed as exc:
+        return _say_error(f"step not allowed: {exc}", EXIT_STEP_FORBIDDEN)
     except ImportRejected as exc:
         return _say_error("nothing imported; " + "; ".join(
             f"row {n}: {reason}" for n, reason in exc.rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from counter_app.domain.lifecycle import allowed_steps
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
@@ -29,6 +30,16 @@ def dossier_dict(d: DossierRow, events: list[Event] | None = None) -> dict:
         "documents": d.documents,
         "register": {"book": d["register_book"], "number": d["register_no"]},
         "officer": d["officer"],
+        "progress": {
+            "holder": d["holder"], "holder_person": d["holder_person"],
+            "status_at": d["status_at"], "step_due_at": d["step_due_at"],
+            "paused_at": d["paused_at"], "supplement_rounds": d["supplement_rounds"],
+            "waited_minutes": d["waited_minutes"], "apologized": bool(d["apologized"]),
+            "finished_at": d["finished_at"], "verdict": d["verdict"],
+            "returned_at": d["returned_at"], "rating": d["rating"],
+            "closed_reason": d["closed_reason"],
+        },
+        "next_steps": [s.value for s in allowed_steps(d.progress)],
     }
     if events is not None:
         out["events"] = [e.to_dict() for e in events]

@@ -1,0 +1,73 @@
+"""Shared pieces of the command line: argument types, output, opening the database."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import NoReturn
+
+from counter_app.counter import Counter
+from counter_app.paths import default_db_path
+
+EXIT_BAD_INPUT = 2
+EXIT_STEP_FORBIDDEN = 3  # the status machine refused the step
+
+
+class CliError(Exception):
+    """A one-line reason for the user, printed to stderr."""
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors (bad date, missing option...) as one line too, not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"counter-app: error: {message}\n")
+
+
+def datetime_arg(text: str) -> dt.datetime:
+    text = text.strip()
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date-time (use ISO 8601, e.g. 2026-11-20T09:15)") from None
+    if value.tzinfo is not None:  # convert to the desk's local wall-clock time
+        value = value.astimezone().replace(tzinfo=None)
+    return value
+
+
+def date_arg(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD or dd/mm/yyyy)")
+
+
+def positive_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("must be between 1 and 365")
+    return value
+
+
+def emit(args: argparse.Namespace, data: object, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+def open_counter(args: argparse.Namespace, create: bool = False) -> Counter:
+    path = default_db_path(args.db)
+    if not create and not path.exists():
+        raise CliError(f"database {path} does not exist; create it with "
+                       f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
+    return Counter.open(path)
