@@ -1,20 +1,32 @@
 """Pieces every official form shares: styles, the two-column header (NĐ 30/2020 style),
-Vietnamese date phrases and the signature block."""
+Vietnamese date phrases, the signature blocks, the dossier code with its barcode, the
+applicant's contact lines and building (and atomically writing) the PDF."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import tempfile
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from counter_app.domain.agency import AgencySettings
 from counter_app.printing import fonts
+from counter_app.printing.barcode_flowable import BarcodeFlowable
+
+DOTS = "……………………"
+BLANK_MOMENT = "…… giờ …… phút, ngày …… tháng …… năm ……"
+SIGN_HINT = "(Ký và ghi rõ họ tên)"
 
 
 def text(value: object) -> str:
@@ -50,8 +62,14 @@ def vn_datetime_phrase(moment: dt.datetime) -> str:
 
 def header(agency: AgencySettings, on: dt.date, width: float, number: str = "") -> Table:
     """Left: parent body and agency; right: the national motto and place, date."""
-    s = styles()
     place = agency.place_name or "……………"
+    return header_table(agency, width, f"{place}, {vn_date_phrase(on)}", number)
+
+
+def header_table(agency: AgencySettings, width: float, date_line: str | None,
+                 number: str = "") -> Table:
+    """The header with any (or no) place-and-date line under the motto."""
+    s = styles()
     left = []
     if agency.parent_body:
         left.append(Paragraph(text(agency.parent_body.upper()), s["small_center"]))
@@ -62,9 +80,10 @@ def header(agency: AgencySettings, on: dt.date, width: float, number: str = "") 
     right = [
         Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", s["small_center"]),
         Paragraph("<b><u>Độc lập - Tự do - Hạnh phúc</u></b>", s["center"]),
-        Paragraph("&nbsp;", s["small_center"]),
-        Paragraph(f"<i>{text(place)}, {vn_date_phrase(on)}</i>", s["center"]),
     ]
+    if date_line is not None:
+        right += [Paragraph("&nbsp;", s["small_center"]),
+                  Paragraph(f"<i>{text(date_line)}</i>", s["center"])]
     table = Table([[left, right]], colWidths=[width * 0.42, width * 0.58])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -72,17 +91,20 @@ def header(agency: AgencySettings, on: dt.date, width: float, number: str = "") 
     return table
 
 
+def signature_cell(title: str, name: str, hint: str = SIGN_HINT) -> list:
+    """One signature box: TITLE, the hint, space to sign, the name in bold."""
+    s = styles()
+    return [
+        Paragraph(f"<b>{text(title)}</b>", s["center"]),
+        Paragraph(f"<i>{text(hint)}</i>", s["small_center"]),
+        Paragraph("<br/><br/><br/><br/>", s["center"]),
+        Paragraph(f"<b>{text(name)}</b>" if name else "&nbsp;", s["center"]),
+    ]
+
+
 def signature_block(width: float, boxes: list[tuple[str, str]]) -> Table:
     """Signature boxes side by side: (TITLE, name printed under the space to sign)."""
-    s = styles()
-    cells = []
-    for title, name in boxes:
-        cells.append([
-            Paragraph(f"<b>{text(title)}</b>", s["center"]),
-            Paragraph("<i>(Ký và ghi rõ họ tên)</i>", s["small_center"]),
-            Paragraph("<br/><br/><br/><br/>", s["center"]),
-            Paragraph(f"<b>{text(name)}</b>" if name else "&nbsp;", s["center"]),
-        ])
+    cells = [signature_cell(title, name) for title, name in boxes]
     table = Table([cells], colWidths=[width / len(boxes)] * len(boxes))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
@@ -100,3 +122,90 @@ def grid_style(header_rows: int = 1) -> TableStyle:
 
 PAGE_MARGINS = dict(leftMargin=25 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                     bottomMargin=15 * mm)
+
+
+def signature_right(width: float, title: str, name: str = "", hint: str = SIGN_HINT,
+                    left: list | None = None) -> Table:
+    """One signature on the right half; ``left`` (e.g. "Nơi nhận") beside it."""
+    table = Table([[left or "", signature_cell(title, name, hint)]],
+                  colWidths=[width * 0.45, width * 0.55])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (0, -1), 0)]))
+    return table
+
+
+def code_block(code: str) -> list:
+    """"Mã hồ sơ: …" centred, with the code as a Code128 barcode under it."""
+    s = styles()
+    return [Paragraph(f"Mã hồ sơ: <b>{text(code)}</b>", s["center"]), Spacer(1, 1 * mm),
+            BarcodeFlowable(code), Spacer(1, 2 * mm)]
+
+
+def is_organisation(dossier) -> bool:
+    return dossier["applicant_kind"] == "organisation"
+
+
+def you(dossier) -> str:
+    """How the form addresses the applicant: "Ông/Bà" or "Tổ chức"."""
+    return "Tổ chức" if is_organisation(dossier) else "Ông/Bà"
+
+
+def applicant(dossier) -> str:
+    """"Ông/Bà <b>name</b>" or "tổ chức <b>name</b>" (markup for a Paragraph)."""
+    kind = "tổ chức" if is_organisation(dossier) else "Ông/Bà"
+    return f"{kind} <b>{text(dossier['applicant_name'])}</b>"
+
+
+def contact_lines(dossier) -> list[str]:
+    """"Địa chỉ: …" and "Số điện thoại: … Email: …", dotted where unknown."""
+    return [
+        f"Địa chỉ: {text(dossier['applicant_address'] or DOTS)}",
+        f"Số điện thoại: {text(dossier['applicant_phone'] or DOTS)}"
+        f"&nbsp;&nbsp;&nbsp;&nbsp;Email: {text(dossier['applicant_email'] or DOTS)}",
+    ]
+
+
+def numbered_table(heading: str, items: list[str], width: float) -> Table:
+    """TT | heading, one numbered row per item."""
+    s = styles()
+    rows = [[Paragraph("<b>TT</b>", s["cell_center"]),
+             Paragraph(f"<b>{text(heading)}</b>", s["cell_center"])]]
+    rows += [[Paragraph(str(i), s["cell_center"]), Paragraph(text(item), s["cell"])]
+             for i, item in enumerate(items, 1)]
+    table = Table(rows, colWidths=[width * 0.08, width * 0.92], repeatRows=1)
+    table.setStyle(grid_style())
+    return table
+
+
+def moment(value: str | None) -> dt.datetime | None:
+    """A stored ISO timestamp as a naive local datetime (None stays None)."""
+    return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
+    """``write`` fills a temporary file beside ``path``, which then replaces it in one step,
+    so a failure never leaves half a file."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_pdf(story_for: Callable[[float], list], *, title: str, agency: AgencySettings,
+              subject: str, out: str | Path | None = None, pagesize=A4,
+              margins: dict | None = None, on_page=None) -> bytes:
+    """Lay out ``story_for(frame width)`` as PDF bytes; also written (atomically) to ``out``."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=pagesize, title=title, author=agency.agency_name,
+                            subject=subject, **(margins or PAGE_MARGINS))
+    hooks = {"onFirstPage": on_page, "onLaterPages": on_page} if on_page else {}
+    doc.build(story_for(doc.width), **hooks)
+    data = buffer.getvalue()
+    if out is not None:
+        write_atomically(out, lambda tmp: tmp.write_bytes(data))
+    return data

@@ -1,0 +1,123 @@
+"""Mẫu 05: PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+
+Printed at reception, it travels with the paper dossier: one table row per hand-over
+(``handover_log.transfers``) with the time, who gave and who received it (space to sign by
+hand) and whether the giver kept to its step deadline (Trước hạn / Đúng hạn / Quá hạn).
+Blank rows follow for the hand-overs still to come, unless the dossier is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from counter_app.domain.agency import AgencySettings
+from counter_app.domain.handover_log import CITIZEN, Transfer, transfers
+from counter_app.domain.lifecycle import COUNTER_UNIT, FINAL
+from counter_app.printing.form_parts import (
+    BLANK_MOMENT,
+    DOTS,
+    applicant,
+    build_pdf,
+    code_block,
+    grid_style,
+    header,
+    styles,
+    text,
+    vn_datetime_phrase,
+)
+from counter_app.store.dossier_store import DossierRow
+
+TITLE = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
+HEADINGS = ("<b>TÊN CƠ QUAN</b>", "<b>THỜI GIAN GIAO, NHẬN HỒ SƠ</b>",
+            "<b>KẾT QUẢ GIẢI QUYẾT HỒ SƠ</b><br/><i>(Trước hạn/đúng hạn/quá hạn)</i>",
+            "<b>GHI CHÚ</b>")
+COLUMNS = (0.26, 0.38, 0.20, 0.16)
+MIN_ROWS, MIN_BLANK = 4, 2
+POSTAL_NOTE = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dịch vụ bưu chính thì thời gian "
+               "giao, nhận hồ sơ và việc ký nhận thể hiện trong hóa đơn của cơ quan Bưu chính.")
+
+
+def _people(giver: str, receiver: str, width: float) -> Table:
+    """Người giao | Người nhận, each with space to sign and the name printed under it."""
+    s = styles()
+    cell = s["cell_center"]
+    rows = [[Paragraph("<i>Người giao</i>", cell), Paragraph("<i>Người nhận</i>", cell)],
+            ["", ""],
+            [Paragraph(text(giver) or "&nbsp;", cell), Paragraph(text(receiver) or "&nbsp;", cell)]]
+    table = Table(rows, colWidths=[width / 2] * 2, rowHeights=[None, 10 * mm, None])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 1)]))
+    return table
+
+
+def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
+    s = styles()
+    inner = width * COLUMNS[1] - 12
+    if t is None:
+        units = [f"1. Giao: {text(from_unit) or DOTS}", f"2. Nhận: {DOTS}"]
+        when = BLANK_MOMENT.replace(", ", ",<br/>", 1)
+        giver = receiver = verdict = note = ""
+    else:
+        units = [f"1. Giao: <b>{text(t.from_unit)}</b>", f"2. Nhận: <b>{text(t.to_unit)}</b>"]
+        when = vn_datetime_phrase(t.at).replace(", ", ",<br/>", 1)
+        giver, receiver = t.giver, t.receiver
+        verdict = t.verdict.label if t.verdict else ""
+        note = t.note
+    return [[Paragraph(u, s["cell"]) for u in units],
+            [Paragraph(when, s["cell_center"]), _people(giver, receiver, inner)],
+            Paragraph(text(verdict), s["cell_center"]),
+            Paragraph(text(note), s["cell"])]
+
+
+def _table(dossier: DossierRow, rows: Sequence[Transfer], width: float) -> Table:
+    s = styles()
+    data = [[Paragraph(h, s["small_center"]) for h in HEADINGS]]
+    data += [_row(t, width) for t in rows]
+    if dossier.status not in FINAL:
+        blank = max(MIN_BLANK, MIN_ROWS - len(rows))
+        holder = dossier["holder"] or COUNTER_UNIT
+        data += [_row(None, width, holder if i == 0 else "") for i in range(blank)]
+    table = Table(data, colWidths=[width * c for c in COLUMNS], repeatRows=1)
+    table.setStyle(grid_style())
+    table.setStyle(TableStyle([("VALIGN", (0, 1), (-1, -1), "TOP")]))
+    return table
+
+
+def _units(rows: Sequence[Transfer], dossier: DossierRow) -> tuple[str, str]:
+    """The unit that solves the dossier (first one it was handed to) and the others."""
+    units = [u for t in rows for u in (t.from_unit, t.to_unit)
+             if u not in (COUNTER_UNIT, CITIZEN)]
+    units = list(dict.fromkeys(units))
+    lead = units[0] if units else dossier.procedure.get("authority", "")
+    return lead, ", ".join(units[1:])
+
+
+def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width: float) -> list:
+    s = styles()
+    rows = transfers(events)
+    lead, others = _units(rows, dossier)
+    story = [header(agency, dossier.received_at.date(), width), Paragraph(TITLE, s["title"]),
+             *code_block(dossier.code)]
+    lines = [f"(Kèm theo hồ sơ của: {applicant(dossier)})",
+             f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
+             f"Thời gian nhận hồ sơ: {vn_datetime_phrase(dossier.received_at)}",
+             f"Thời gian hẹn trả kết quả: <b>{vn_datetime_phrase(dossier.due_at)}</b>",
+             f"Cơ quan (bộ phận) giải quyết hồ sơ: <b>{text(lead) or DOTS}</b>",
+             f"Cơ quan phối hợp giải quyết hồ sơ: {text(others) or DOTS}"]
+    story += [Paragraph(line, s["base"]) for line in lines]
+    story += [Spacer(1, 3 * mm), _table(dossier, rows, width), Spacer(1, 2 * mm),
+              Paragraph(f"<i>{POSTAL_NOTE}</i>", s["small"])]
+    return story
+
+
+def render(dossier: DossierRow, events: Sequence, agency: AgencySettings,
+           out: str | Path | None = None) -> bytes:
+    """Mẫu 05 of a dossier from its events, as PDF bytes (also written to ``out``)."""
+    return build_pdf(lambda width: _story(dossier, events, agency, width),
+                     title=f"{TITLE} {dossier.code}", agency=agency, subject=dossier.code,
+                     out=out)
