@@ -86,6 +86,15 @@ def _shift(calendar: WorkingCalendar, due: dt.datetime, waited_minutes: int) -> 
     return moved
 
 
+def _default_step_due(calendar: WorkingCalendar, due: dt.datetime,
+                      now: dt.datetime) -> dt.datetime:
+    """The appointment; for a dossier already late, the end of the current working day."""
+    if due > now:
+        return due
+    today = calendar.closing(calendar.working_day_on_or_after(now.date()))
+    return today if today > now else calendar.closing(calendar.next_working_day(now.date()))
+
+
 class _Fields:
     """Reads the officer's fields and collects every problem before raising."""
 
@@ -154,8 +163,10 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
         payload["from_unit"] = p.holder
         payload["to_unit"] = f.text("to_unit", "nơi nhận hồ sơ", required=True)
         payload["to_person"] = f.text("to_person", "người nhận")
-        step_due = f.moment("step_due_at", "hạn của bước này") or p.due_at
-        if step_due <= now:
+        step_due = f.moment("step_due_at", "hạn của bước này")
+        if step_due is None:
+            step_due = _default_step_due(ctx.calendar, p.due_at, now)
+        elif step_due <= now:
             f.errors["step_due_at"] = "Hạn của bước xử lý phải sau thời điểm bàn giao."
         if payload["to_unit"] and payload["to_unit"] == p.holder:
             f.errors["to_unit"] = f"Hồ sơ đang ở “{p.holder}”; hãy chọn nơi nhận khác."

@@ -249,3 +249,12 @@ def test_the_machine_is_the_written_specification():
         name, *marks = line.split()
         expected = {s for s, m in zip(statuses, marks, strict=True) if m == "x"}
         assert ALLOWED_FROM[Step(name)] == expected, name
+
+
+def test_a_late_dossier_can_still_be_handed_over(desk, received, clock):
+    clock.now = dt.datetime(2026, 3, 16, 9, 0)  # past the due date (Thu 12/3)
+    row = desk.step(received, Step.HANDOVER, {"to_unit": "Công chức Tư pháp"})
+    assert row["step_due_at"] == "2026-03-16T17:00"  # the end of today
+    clock.now = dt.datetime(2026, 3, 16, 17, 30)
+    row = desk.step(received, Step.HANDOVER, {"to_unit": "Lãnh đạo UBND xã"})
+    assert row["step_due_at"] == "2026-03-17T17:00"  # after closing: the next working day

@@ -1,0 +1,113 @@
+"""The lifecycle commands: each step prints the new state; a forbidden step exits 3."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openpyxl import load_workbook
+
+CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345",
+           "--phone", "0912345678"]
+
+
+def receive(cli, at: str = "2026-11-16T09:00", procedure: str = "1.004873") -> str:
+    result = cli("receive", "--json", "--procedure", procedure, *CITIZEN, "--received-at", at)
+    assert result.code == 0, result.err
+    return result.json()["code"]
+
+
+def step(cli, *argv) -> dict:
+    result = cli(*argv, "--json")
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def test_a_dossier_from_hand_over_to_return(ready):
+    code = receive(ready)
+    data = step(ready, "handover", code, "--to", "Công chức Tư pháp", "--to-person", "Trần Bình")
+    assert data["status"] == 4 and data["progress"]["holder"] == "Công chức Tư pháp"
+    assert "finish" in data["next_steps"] and "return" not in data["next_steps"]
+    data = step(ready, "request-supplement", code, "--item", "Bản sao CCCD", "--item",
+                "Giấy chứng sinh", "--reason", "Thiếu giấy tờ")
+    assert data["status"] == 5 and data["progress"]["supplement_rounds"] == 1
+    data = step(ready, "resume", code)
+    assert data["status"] == 4 and data["progress"]["paused_at"] is None
+    data = step(ready, "apologize", code, "--new-due", "2027-06-15T16:00", "--reason",
+                "Chờ xác minh")
+    assert data["due_at"] == "2027-06-15T16:00" and data["progress"]["apologized"]
+    data = step(ready, "finish", code, "--result", "Giấy xác nhận tình trạng hôn nhân")
+    assert data["status"] == 9 and data["progress"]["verdict"] == "early"
+    data = step(ready, "return", code, "--by-post", "EMS0001VN", "--fee", "8.000",
+                "--receipt", "0012", "--rating", "very_satisfied")
+    assert data["status"] == 10 and data["progress"]["rating"] == "very_satisfied"
+    events = step(ready, "show", code)["events"]
+    assert [e["kind"] for e in events] == ["received", "handover", "request_supplement",
+                                           "resume", "apologize", "finish", "return"]
+    assert events[-1]["payload"]["postal_ref"] == "EMS0001VN"
+    assert events[-1]["payload"]["fee_vnd"] == 8000
+
+
+def test_a_forbidden_step_exits_3_with_the_reason_and_changes_nothing(ready):
+    code = receive(ready)
+    result = ready("return", code)
+    assert result.code == 3
+    assert result.err.startswith("counter-app: error: step not allowed: ")
+    assert "chưa có kết quả" in result.err
+    assert step(ready, "show", code)["status"] == 2
+    step(ready, "refuse", code, "--reason", "Không thuộc thẩm quyền")
+    result = ready("handover", code, "--to", "Tư pháp")
+    assert result.code == 3 and "đã kết thúc" in result.err
+
+
+def test_bad_step_input_exits_2(ready):
+    code = receive(ready)
+    assert ready("refuse", code).code == 2                    # --reason is required
+    step(ready, "finish", code, "--at", "2026-11-18T10:00")
+    result = ready("return", code, "--fee", "8000")
+    assert result.code == 2 and "fee_receipt_no" in result.err
+    result = ready("finish", "000.17.22.H56-261116-9999")
+    assert result.code == 2 and "Không tìm thấy" in result.err
+
+
+def test_finish_time_given_decides_the_verdict(ready):
+    code = receive(ready)  # Mon 16/11 09:00 + 3 working days -> Thu 19/11 17:00
+    data = step(ready, "finish", code, "--at", "2026-11-18T10:00")
+    assert data["progress"]["verdict"] == "early"
+    assert data["progress"]["finished_at"] == "2026-11-18T10:00:00"
+
+
+def test_find_and_worklists(ready):
+    first = receive(ready)
+    second = receive(ready, at="2026-11-17T09:00", procedure="1.001193")
+    found = step(ready, "find", "ngoc", "anh")
+    assert [d["code"] for d in found["dossiers"]] == [second, first]
+    assert found["truncated"] is False
+    found = step(ready, "find", "--procedure", "1.001193")
+    assert [d["code"] for d in found["dossiers"]] == [second]
+    found = step(ready, "find", "--from", "2026-11-17", "--to", "17/11/2026")
+    assert [d["code"] for d in found["dossiers"]] == [second]
+    step(ready, "finish", second)
+    assert [d["code"] for d in step(ready, "find", "--status", "9")["dossiers"]] == [second]
+    counts = step(ready, "worklist", "counts")
+    assert counts["ready_to_return"] == 1 and set(counts) >= {"overdue", "due_today"}
+    assert [d["code"] for d in step(ready, "worklist", "ready_to_return")] == [second]
+    assert ready("worklist", "everything").code == 2
+    text = ready("find", "khong", "co", "ai")
+    assert text.code == 0 and "no dossier matches" in text.out
+
+
+def test_print_forms_and_register(ready, tmp_path):
+    code = receive(ready)
+    out = tmp_path / "m05.pdf"
+    data = step(ready, "print", code, "--form", "05", "--out", out)
+    assert data["form"] == "05" and out.read_bytes().startswith(b"%PDF")
+    result = ready("print", code, "--form", "4", "--out", tmp_path / "m04.pdf")
+    assert result.code == 2 and not (tmp_path / "m04.pdf").exists()
+    xlsx = tmp_path / "so.xlsx"
+    today = dt.date.today().isoformat()
+    data = step(ready, "register", "--from", "2026-11-01", "--to", today, "--out", xlsx)
+    assert data["rows"] == 1
+    sheet = load_workbook(xlsx).active
+    assert any(code == c.value for row in sheet.iter_rows() for c in row)
+    assert ready("register", "--from", "2026-11-01", "--to", today, "--out",
+                 tmp_path / "so.txt").code == 2
