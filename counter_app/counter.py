@@ -11,7 +11,7 @@ import sqlite_utils
 from counter_app import catalogue_files
 from counter_app.domain.agency import AgencySettings, validate_agency
 from counter_app.domain.handover_log import Transfer, transfers
-from counter_app.domain.lifecycle import OPEN, Step, allowed_steps
+from counter_app.domain.lifecycle import COMMON_UNITS, OPEN, Step, allowed_steps
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceptionRequest, validate_reception
 from counter_app.domain.step_requests import StepContext
@@ -168,6 +168,10 @@ class Counter:
     def allowed_steps(self, code: str) -> list[Step]:
         return allowed_steps(self.dossier(code).progress)
 
+    def known_units(self) -> list[str]:
+        """Units to offer when handing over: those used recently, then the usual ones."""
+        return list(dict.fromkeys([*dossier_queries.recent_units(self.db), *COMMON_UNITS]))
+
     def transfers(self, code: str) -> list[Transfer]:
         return transfers(self.events(self.dossier(code)))
 
@@ -229,13 +233,13 @@ class Counter:
     def register_export(self, start: dt.date, end: dt.date, out: str | Path) -> int:
         """Mẫu 06 for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
         from counter_app.printing import register_pdf, register_xlsx
+        from counter_app.store import register_rows
 
-        rows = self.register(start, end)
         suffix = Path(out).suffix.lower()
-        if suffix == ".pdf":
-            register_pdf.render(rows, self.require_agency(), start, end, out)
-        elif suffix == ".xlsx":
-            register_xlsx.write(rows, self.require_agency(), start, end, out)
-        else:
+        if suffix not in (".pdf", ".xlsx"):
             raise ValidationError({"out": "Tệp sổ theo dõi phải có đuôi .pdf hoặc .xlsx."})
+        rows = self.register(start, end)
+        first = register_rows.first_handovers(self.db, start, end)
+        writer = register_pdf.render if suffix == ".pdf" else register_xlsx.write
+        writer(rows, self.require_agency(), start, end, out, first_handover=first)
         return len(rows)

@@ -1,83 +1,263 @@
-"""One dossier: its details, its documents and its event history; reprint the slip."""
+"""One dossier: details, history, hand-over log (Mẫu 05), the steps allowed now, the forms.
+
+Everything is read and written through the DbWorker. The status machine decides which step
+buttons exist; the usual next step is the default button, so after scanning a slip
+(``ready=True``) Enter starts it. Opened from a list (``ready=False``) the focus starts on
+"Đóng", so a stray Enter starts nothing; once a step is recorded the next one is ready either
+way. Errors show in a line at the top, never as a blocking box.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from html import escape
+from dataclasses import dataclass
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
 )
+from shiboken6 import isValid
 
-from counter_app.domain.procedures import DocForm
-from counter_app.domain.reception import Channel, ReturnMethod
+from counter_app.domain.handover_log import Transfer
+from counter_app.domain.lifecycle import FINAL, Step, suggested_step
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
+from ui.dossier_texts import FORM_EVENTS, FORM_SHORT, FORM_TITLES
+from ui.dossier_views import (
+    DetailsPanel,
+    history_table,
+    set_history,
+    set_transfers,
+    transfers_table,
+)
+from ui.messages import describe
+from ui.slip_printing import SlipPreview, SlipPrinter
+from ui.step_dialogs import step_dialog
+from ui.step_fields import FormContext, StepDialog
+from ui.tasks import DbWorker
 
-EVENT_LABELS = {"received": "Tiếp nhận hồ sơ"}
+STEP_COLUMNS = 4
+SUGGESTED_STYLE = "font-weight: bold; padding: 6px 14px; border: 2px solid #0d47a1;"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    dossier: DossierRow
+    events: list[Event]
+    transfers: list[Transfer]
+    allowed: list[Step]
+    flag: str
+    ctx: FormContext
+
+
+def load(counter, code: str) -> Loaded:
+    """Runs on the worker thread."""
+    dossier = counter.dossier(code)
+    agency = counter.agency
+    ctx = FormContext(dossier, counter.calendar, counter.clock, counter.known_units(),
+                      agency.officer_name if agency else "", agency.hotline if agency else "")
+    return Loaded(dossier, counter.events(dossier), counter.transfers(code),
+                  counter.allowed_steps(code), counter.deadline_flag(dossier), ctx)
 
 
 class DossierDialog(QDialog):
-    def __init__(self, dossier: DossierRow, events: list[Event], parent=None):
+    changed = Signal(str)  # the dossier's code, after every recorded step
+
+    def __init__(self, worker: DbWorker, code: str, printer: SlipPrinter, parent=None,
+                 ready: bool = False):
         super().__init__(parent)
-        self.dossier = dossier
-        self.setWindowTitle(f"Hồ sơ {dossier.code}")
-        self.resize(760, 620)
-        d = dossier
-        rows = [
-            ("Mã hồ sơ", d.code), ("Trạng thái", d.status.label),
-            ("Thủ tục", f"{d['procedure_code']} – {d['procedure_name']}"),
-            ("Người nộp", d["applicant_name"]), ("Số định danh / MST", d["applicant_id_number"]),
-            ("Điện thoại", d["applicant_phone"]), ("Địa chỉ", d["applicant_address"]),
-            ("Tiếp nhận", f"{d.received_at:%H:%M %d/%m/%Y}"),
-            ("Hẹn trả", f"{d.due_at:%H:%M %d/%m/%Y}" + (
-                f" (thay cho {dt.datetime.fromisoformat(d['computed_due_at']):%H:%M %d/%m/%Y}:"
-                f" {d['due_change_reason']})" if d["due_change_reason"] else "")),
-            ("Số lượng", f"{d['sets']} bộ"), ("Hình thức nộp", Channel(d["channel"]).label),
-            ("Nhận kết quả", ReturnMethod(d["return_method"]).label
-             + (f": {d['return_address']}" if d["return_address"] else "")),
-            ("Sổ theo dõi", f"Quyển {d['register_book']}, số {d['register_no']}"),
-            ("Cán bộ tiếp nhận", d["officer"]),
-        ]
-        html = "<table cellspacing=4>" + "".join(
-            f"<tr><td><b>{escape(k)}:</b></td><td>{escape(str(v))}</td></tr>" for k, v in rows
-        ) + "</table>"
-        details = QLabel(html)
-        details.setWordWrap(True)
-        docs = [f"{'☑' if x.get('received', True) else '☐'} {x['name']} "
-                f"({DocForm(x['form']).label}, {x['count']})" for x in d.documents]
-        documents = QLabel("<b>Thành phần hồ sơ:</b><br>" + "<br>".join(escape(s) for s in docs))
-        documents.setWordWrap(True)
+        self.worker, self.code, self.printer, self.ready = worker, code.strip(), printer, ready
+        self.loaded: Loaded | None = None
+        self.step_buttons: dict[Step, QPushButton] = {}
+        self.step_form: StepDialog | None = None
+        self._focus_step = ready
+        self.setWindowTitle(f"Hồ sơ {self.code}")
+        self.resize(1180, 680)  # fits 1366×768 with a title bar and the taskbar
+        self._build()
+        self.refresh()
 
-        self.history = QTableWidget(len(events), 4)
-        self.history.setHorizontalHeaderLabels(["#", "Thời điểm", "Việc", "Cán bộ"])
-        self.history.verticalHeader().setVisible(False)
-        self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for i, e in enumerate(events):
-            at = dt.datetime.fromisoformat(e.at)
-            for col, value in enumerate((str(e.desk_seq), f"{at:%H:%M:%S %d/%m/%Y}",
-                                         EVENT_LABELS.get(e.kind, e.kind), e.officer)):
-                self.history.setItem(i, col, QTableWidgetItem(value))
+    # -- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.message = QLabel(objectName="message", wordWrap=True)
+        self.message.hide()
+        self.details = DetailsPanel()
 
-        self.preview_button = QPushButton("&Xem trước giấy hẹn")
-        self.print_button = QPushButton("&In lại giấy hẹn")
-        close = QPushButton("Đóng")
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.preview_button)
-        buttons.addWidget(self.print_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        forms = QGroupBox("In phiếu, biểu mẫu")
+        grid = QGridLayout(forms)
+        self.form_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        for row, (form, title) in enumerate(FORM_TITLES.items()):
+            caption = QLabel(f"Mẫu {form}: {FORM_SHORT[form]}")
+            caption.setToolTip(title)
+            preview = QPushButton("&Xem trước" if form == "01" else "Xem")
+            printing = QPushButton("&In lại" if form == "01" else "In")
+            preview.clicked.connect(lambda _=False, f=form: self.preview_form(f))
+            printing.clicked.connect(lambda _=False, f=form: self.print_form(f))
+            for b in (preview, printing):
+                b.setAutoDefault(False)
+                b.setEnabled(False)
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(preview, row, 1)
+            grid.addWidget(printing, row, 2)
+            self.form_buttons[form] = (preview, printing)
+        grid.setColumnStretch(0, 1)
+        self.preview_button, self.print_button = self.form_buttons["01"]
+
+        self.steps_box = QGroupBox("Bước tiếp theo")
+        self.steps_grid = QGridLayout(self.steps_box)
+        self.no_steps = QLabel()
+        self.steps_grid.addWidget(self.no_steps, 0, 0, 1, STEP_COLUMNS)
+
+        self.history = history_table()
+        self.transfers_table = transfers_table()
+        self.documents = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.history, "&Lịch sử xử lý")
+        self.tabs.addTab(self.transfers_table, "&Phiếu kiểm soát (Mẫu 05)")
+        self.tabs.addTab(self.documents, "Thành phần &hồ sơ")
+
+        self.close_button = QPushButton("Đóng (Esc)")
+        self.close_button.clicked.connect(self.reject)
+        right = QVBoxLayout()
+        right.addWidget(forms)
+        right.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.details, 1)
+        top.addLayout(right)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(details)
-        layout.addWidget(documents)
-        layout.addWidget(QLabel("<b>Lịch sử xử lý:</b>"))
-        layout.addWidget(self.history, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addWidget(self.steps_box)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+    # -- loading -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        code = self.code
+        self.worker.run(lambda c: load(c, code), self._loaded, self._load_failed)
+
+    def _loaded(self, data: Loaded) -> None:
+        if not isValid(self):  # closed and deleted while the worker was reading
+            return
+        self.loaded = data
+        d = data.dossier
+        self.setWindowTitle(f"Hồ sơ {d.code} – {d.status.label}")
+        self.details.show_dossier(d, data.flag)
+        set_history(self.history, data.events)
+        set_transfers(self.transfers_table, data.transfers)
+        self.documents.setText(self.details.documents_html(d))
+        kinds = {e.kind for e in data.events}
+        for form, buttons in self.form_buttons.items():
+            available = form not in FORM_EVENTS or FORM_EVENTS[form] in kinds
+            for b in buttons:
+                b.setEnabled(available)
+                b.setToolTip("" if available else "Hồ sơ chưa có bước để lập mẫu này.")
+        self._show_steps(d, data.allowed)
+
+    def _load_failed(self, error: BaseException) -> None:
+        if not isValid(self):
+            return
+        self.say(describe(error), error=True)
+        self.close_button.setFocus()
+
+    def _show_steps(self, dossier: DossierRow, allowed: list[Step]) -> None:
+        for button in self.step_buttons.values():
+            self.steps_grid.removeWidget(button)
+            button.deleteLater()
+        self.step_buttons = {}
+        suggested = suggested_step(dossier.progress)
+        ordered = sorted(allowed, key=lambda s: s is not suggested)  # the usual one first
+        for i, step in enumerate(ordered):
+            button = QPushButton(step.label)
+            button.clicked.connect(lambda _=False, s=step: self.start_step(s))
+            if step is suggested:
+                button.setStyleSheet(SUGGESTED_STYLE)
+            self.steps_grid.addWidget(button, 1 + i // STEP_COLUMNS, i % STEP_COLUMNS)
+            button.show()  # now, not on the next event loop turn: it may take the focus
+            self.step_buttons[step] = button
+        if dossier.status in FINAL:
+            self.no_steps.setText(f"Hồ sơ đã kết thúc ({dossier.status.label}); "
+                                  "không còn bước nào để thực hiện.")
+        elif suggested in self.step_buttons:
+            self.no_steps.setText(f"Thường làm tiếp: “{suggested.label}” (Enter).")
+        else:
+            self.no_steps.setText("Chọn bước cần thực hiện.")
+        target = self.step_buttons.get(suggested)
+        if target is not None:
+            self.close_button.setDefault(False)
+            target.setDefault(True)
+            if self._focus_step:
+                target.setFocus()
+                return
+        else:
+            self.close_button.setDefault(True)
+        self.close_button.setFocus()
+
+    # -- steps ---------------------------------------------------------------------------
+    def start_step(self, step: Step) -> StepDialog | None:
+        """Open the form of ``step`` (window-modal, not blocking); returns it."""
+        if self.loaded is None or Step(step) not in self.step_buttons:
+            return None
+        form = step_dialog(Step(step), self.worker, self.loaded.ctx, self)
+        form.recorded.connect(lambda row, f=form: self._recorded(f, row))
+        form.finished.connect(lambda _r, f=form: self._form_closed(f))
+        self.step_form = form
+        form.open()
+        return form
+
+    def _recorded(self, form: StepDialog, row: DossierRow) -> None:
+        self._focus_step = True  # the officer is working on it: next step ready on Enter
+        self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}.")
+        self.refresh()
+        self.changed.emit(self.code)
+        if form.form and form.print_requested:
+            self.print_form(form.form)
+
+    def _form_closed(self, form: StepDialog) -> None:
+        if self.step_form is form:
+            self.step_form = None
+        if form.saved_row is None:
+            self.refresh()  # another desk may have moved the dossier meanwhile
+        target = next((b for b in self.step_buttons.values() if b.isDefault()), None)
+        (target or self.close_button).setFocus()
+
+    # -- forms ---------------------------------------------------------------------------
+    def _form_pdf(self, form: str, then) -> None:
+        code = self.code
+
+        def render(c) -> bytes:
+            if form == "01":
+                return c.slip_pdf(code)  # the receipt slip is Mẫu 01
+            return c.form_pdf(code, form)
+
+        self.worker.run(render, then, lambda e: self._form_failed(form, e))
+
+    def preview_form(self, form: str) -> None:
+        title = f"Mẫu {form}: {FORM_TITLES[form]} – {self.code}"
+        self._form_pdf(form, lambda pdf: SlipPreview(pdf, title, self.printer, self).exec())
+
+    def print_form(self, form: str) -> None:
+        def done(pdf: bytes) -> None:
+            if self.printer.print_pdf(pdf, self):
+                self.say(f"Đã in Mẫu {form}: {FORM_TITLES[form]}.")
+        self._form_pdf(form, done)
+
+    def _form_failed(self, form: str, error: BaseException) -> None:
+        reason = ("Phần in mẫu này chưa có trong phiên bản đang dùng."
+                  if isinstance(error, ImportError) else describe(error))
+        self.say(f"Chưa in được Mẫu {form}: {reason}", error=True)
+
+    # -- messages ------------------------------------------------------------------------
+    def say(self, text: str, error: bool = False) -> None:
+        colour = "#b71c1c" if error else "#1b5e20"
+        self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.message.setText(text)
+        self.message.show()

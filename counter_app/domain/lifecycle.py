@@ -15,6 +15,9 @@ from counter_app.domain.statuses import Status
 from counter_app.errors import StepNotAllowed
 
 COUNTER_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+#: Where a commune's dossiers usually go (offered first when handing over).
+COMMON_UNITS = ("Công chức Tư pháp – Hộ tịch", "Công chức Địa chính – Xây dựng",
+                "Công chức Văn hóa – Xã hội", "Lãnh đạo UBND xã")
 
 
 class Step(StrEnum):

@@ -37,6 +37,7 @@ HEADINGS = ("<b>TÊN CƠ QUAN</b>", "<b>THỜI GIAN GIAO, NHẬN HỒ SƠ</b>",
             "<b>GHI CHÚ</b>")
 COLUMNS = (0.26, 0.38, 0.20, 0.16)
 MIN_ROWS, MIN_BLANK = 4, 2
+SHORT_DOTS = "……………"
 POSTAL_NOTE = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dịch vụ bưu chính thì thời gian "
                "giao, nhận hồ sơ và việc ký nhận thể hiện trong hóa đơn của cơ quan Bưu chính.")
 
@@ -48,7 +49,7 @@ def _people(giver: str, receiver: str, width: float) -> Table:
     rows = [[Paragraph("<i>Người giao</i>", cell), Paragraph("<i>Người nhận</i>", cell)],
             ["", ""],
             [Paragraph(text(giver) or "&nbsp;", cell), Paragraph(text(receiver) or "&nbsp;", cell)]]
-    table = Table(rows, colWidths=[width / 2] * 2, rowHeights=[None, 10 * mm, None])
+    table = Table(rows, colWidths=[width / 2] * 2, rowHeights=[None, 9 * mm, None])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 1),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 1)]))
@@ -59,7 +60,7 @@ def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
     s = styles()
     inner = width * COLUMNS[1] - 12
     if t is None:
-        units = [f"1. Giao: {text(from_unit) or DOTS}", f"2. Nhận: {DOTS}"]
+        units = [f"1. Giao: {text(from_unit) or SHORT_DOTS}", f"2. Nhận: {SHORT_DOTS}"]
         when = BLANK_MOMENT.replace(", ", ",<br/>", 1)
         giver = receiver = verdict = note = ""
     else:
@@ -88,19 +89,18 @@ def _table(dossier: DossierRow, rows: Sequence[Transfer], width: float) -> Table
     return table
 
 
-def _units(rows: Sequence[Transfer], dossier: DossierRow) -> tuple[str, str]:
+def _units(rows: Sequence[Transfer]) -> tuple[str, str]:
     """The unit that solves the dossier (first one it was handed to) and the others."""
     units = [u for t in rows for u in (t.from_unit, t.to_unit)
              if u not in (COUNTER_UNIT, CITIZEN)]
     units = list(dict.fromkeys(units))
-    lead = units[0] if units else dossier.procedure.get("authority", "")
-    return lead, ", ".join(units[1:])
+    return (units[0] if units else ""), ", ".join(units[1:])
 
 
 def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width: float) -> list:
     s = styles()
     rows = transfers(events)
-    lead, others = _units(rows, dossier)
+    lead, others = _units(rows)
     story = [header(agency, dossier.received_at.date(), width), Paragraph(TITLE, s["title"]),
              *code_block(dossier.code)]
     lines = [f"(Kèm theo hồ sơ của: {applicant(dossier)})",

@@ -158,3 +158,13 @@ def registered_between(db: sqlite_utils.Database, start: dt.date, end: dt.date,
         params.append(book)
     sql += " ORDER BY register_book, register_no"
     return [DossierRow(r) for r in db.query(sql, params)]
+
+
+def recent_units(db: sqlite_utils.Database, within_events: int = 20_000) -> list[str]:
+    """Units dossiers were handed over to in the last ``within_events`` events, most recent
+    first (a bounded rowid range: fast on any size of log)."""
+    rows = db.execute(
+        "SELECT json_extract(payload, '$.to_unit') AS unit, max(rowid) AS last FROM events"
+        " WHERE kind = 'handover' AND rowid > (SELECT coalesce(max(rowid), 0) FROM events) - ?"
+        " GROUP BY unit ORDER BY last DESC", [within_events]).fetchall()
+    return [r[0] for r in rows if r[0]]
