@@ -1,22 +1,44 @@
-"""The main window: reception (F2) and today's dossiers (F3), the system menu."""
+"""The main window: work lists (F4), reception (F2), today's dossiers (F3), finding any
+dossier (F6, Ctrl+F); the work-list strip above every tab; the scanner opens a dossier from
+anywhere; the system menu."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from counter_app.counter import Counter
+from counter_app.errors import NotFound
+from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from ui.calendar_dialog import CalendarDialog
 from ui.dossier_dialog import DossierDialog
 from ui.messages import show_error
 from ui.reception_screen import ReceptionScreen
+from ui.scanner import ScannerFilter
+from ui.search_screen import SearchScreen
 from ui.setup_dialog import SetupDialog
 from ui.slip_printing import SlipPreview, SlipPrinter
 from ui.tasks import DbWorker
 from ui.today_screen import TodayScreen
+from ui.warning_days_dialog import WarningDaysDialog
+from ui.worklist_screen import WorklistScreen
+from ui.worklist_strip import WorklistStrip
+
+COUNTS_EVERY_MS = 60_000
 
 
 class MainWindow(QMainWindow):
@@ -32,38 +54,63 @@ class MainWindow(QMainWindow):
         self.reception = ReceptionScreen(self.worker, calendar, counter.clock)
         self.reception.set_procedures(procedures)
         self.reception.saved.connect(self._dossier_saved)
+        self.worklists = WorklistScreen(self.worker)
         self.today = TodayScreen(self.worker)
-        self.today.open_requested.connect(self.open_dossier)
+        self.search = SearchScreen(self.worker, counter.clock)
+        self.search.set_procedures(procedures)
+        for screen in (self.worklists, self.today, self.search):
+            screen.open_requested.connect(self.open_dossier)
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.worklists, "Việc cần làm (F4)")
         self.tabs.addTab(self.reception, "Tiếp nhận hồ sơ (F2)")
         self.tabs.addTab(self.today, "Hồ sơ hôm nay (F3)")
+        self.tabs.addTab(self.search, "Tra cứu hồ sơ (F6)")
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.strip = WorklistStrip()
+        self.strip.list_clicked.connect(self.show_worklists)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self._build_menu()
         self.agency_label = QLabel()
         self.statusBar().addPermanentWidget(self.agency_label)
         self._show_agency()
-        self.today.refresh()
+        self._dialog: QDialog | None = None          # the dossier dialog being shown
+        self._pending: tuple[str, bool] | None = None  # the next one, once it has closed
+        self._counts_seq = 0
+        self.not_found_box: QMessageBox | None = None
+        self.count_timer = QTimer(self, interval=COUNTS_EVERY_MS, timeout=self._tick)
+        self.count_timer.start()
+        self.scanner = ScannerFilter(self)
+        self.scanner.code_scanned.connect(self._scanned)
+        self.scanner.install()
+        self.refresh_lists()
         self.resize(1280, 740)
 
     def _build_menu(self) -> None:
-        def action(text, shortcut, slot, menu):
+        def action(text, shortcuts, slot, menu):
             act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
+            act.setShortcuts([QKeySequence(s) for s in shortcuts])
             act.triggered.connect(slot)
             menu.addAction(act)
             return act
 
         system = self.menuBar().addMenu("&Hệ thống")
-        action("Thông tin &cơ quan…", None, self.edit_setup, system)
-        action("&Nhập danh mục thủ tục (CSV, Excel)…", None, self.import_procedures, system)
-        action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", None, self.edit_calendar, system)
+        action("Thông tin &cơ quan…", (), self.edit_setup, system)
+        action("&Nhập danh mục thủ tục (CSV, Excel)…", (), self.import_procedures, system)
+        action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", (), self.edit_calendar, system)
+        action("Cảnh &báo trước hạn…", (), self.edit_warning_days, system)
         system.addSeparator()
-        action("&Thoát", "Ctrl+Q", self.close, system)
+        action("&Thoát", ("Ctrl+Q",), self.close, system)
         go = self.menuBar().addMenu("&Màn hình")
-        action("&Tiếp nhận hồ sơ", "F2", lambda: self.tabs.setCurrentWidget(self.reception), go)
-        action("&Hồ sơ hôm nay", "F3", self.show_today, go)
+        action("&Việc cần làm", ("F4",), lambda: self.show_worklists(), go)
+        action("&Tiếp nhận hồ sơ", ("F2",), self.show_reception, go)
+        action("&Hồ sơ hôm nay", ("F3",), self.show_today, go)
+        action("Tra &cứu hồ sơ", ("F6", "Ctrl+F"), lambda: self.show_search(), go)
 
     def _show_agency(self) -> None:
         self.worker.run(lambda c: c.agency, self._set_agency_label)
@@ -74,32 +121,140 @@ class MainWindow(QMainWindow):
                                       f" · {a.officer_name or 'chưa ghi cán bộ'} · "
                                       f"{dt.date.today():%d/%m/%Y}")
 
-    def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.today:
-            self.today.refresh()
-            self.today.search.setFocus()
-        else:
-            self.reception.id_number.setFocus()
+    # -- screens ---------------------------------------------------------------------------
+    def show_worklists(self, name: Worklist | str | None = None) -> None:
+        """The 'Việc cần làm' tab, on the list ``name`` if given."""
+        if name is not None:
+            self.worklists.show_list(name)
+        self.tabs.setCurrentWidget(self.worklists)
+        self.worklists.lists.setFocus()
+
+    def show_reception(self) -> None:
+        self.tabs.setCurrentWidget(self.reception)
 
     def show_today(self) -> None:
         self.tabs.setCurrentWidget(self.today)
 
+    def show_search(self, text: str | None = None) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        if text is not None:
+            self.search.text.setText(text)
+        self.search.text.setFocus()
+        self.search.text.selectAll()
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        self.refresh_counts()
+        if widget is self.worklists:
+            self.worklists.load()
+            self.worklists.lists.setFocus()
+        elif widget is self.today:
+            self.today.refresh()
+            self.today.search.setFocus()
+        elif widget is self.search:
+            self.search.run_search()
+            self.search.text.setFocus()
+        else:
+            self.reception.id_number.setFocus()
+
+    # -- keeping the lists and counts fresh --------------------------------------------------
+    def refresh_lists(self) -> None:
+        """Counts, the shown work list, today's dossiers and search results, on the worker."""
+        self.refresh_counts()
+        self.worklists.load()
+        self.today.refresh()
+        if self.search.last_query is not None:
+            self.search.run_search()
+
+    def refresh_counts(self) -> None:
+        self._counts_seq += 1
+        seq = self._counts_seq
+        self.worker.run(lambda c: (c.worklist_counts(), c.warning_days, c.clock()),
+                        lambda result: self._counts_loaded(seq, *result))
+
+    def _counts_loaded(self, seq: int, counts: dict, warning_days: int, now) -> None:
+        if seq != self._counts_seq:
+            return
+        self.strip.set_counts(counts, warning_days, f"{now:%H:%M}")
+        self.worklists.set_counts(counts, warning_days)
+
+    def _tick(self) -> None:
+        self.refresh_counts()
+        if self.tabs.currentWidget() is self.worklists:
+            self.worklists.load()
+
     def _dossier_saved(self, dossier: DossierRow, pdf: bytes, print_slip: bool) -> None:
         self.statusBar().showMessage(
             f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}", 15_000)
-        self.today.refresh()
+        self.refresh_lists()
         if print_slip:
             self.printer.print_pdf(pdf, self)
 
-    def open_dossier(self, code: str) -> None:
-        self.worker.run(lambda c: (c.dossier(code), c.events(c.dossier(code))),
-                        lambda result: self._show_dossier(*result))
+    # -- one dossier -------------------------------------------------------------------------
+    def _scanned(self, code: str) -> None:
+        self.statusBar().showMessage(f"Đã quét mã hồ sơ {code}", 10_000)
+        self.open_dossier(code, ready=True)
 
-    def _show_dossier(self, dossier: DossierRow, events) -> None:
-        dialog = DossierDialog(dossier, events, self)
-        dialog.preview_button.clicked.connect(lambda: self.preview_slip(dossier.code))
-        dialog.print_button.clicked.connect(lambda: self.print_slip(dossier.code))
-        dialog.exec()
+    def open_dossier(self, code: str, ready: bool = False) -> None:
+        """Open the dossier ``code`` (after checking on the worker that it exists).
+
+        ``ready``: opened by the scanner, the dialog offers the next step straight away. If a
+        dossier is already open, it is closed first (with anything open on top of it)."""
+        code = code.strip().upper()
+        self.worker.run(lambda c: c.dossier(code).code,
+                        lambda found: self._open_found(found, ready),
+                        lambda error: self._not_found(code, error))
+
+    def _not_found(self, code: str, error: BaseException) -> None:
+        if not isinstance(error, NotFound):
+            show_error(self, error)
+            return
+        message = f"Không tìm thấy hồ sơ có mã {code}."
+        self.statusBar().showMessage(message, 15_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Không tìm thấy hồ sơ",
+                          message + "\nHãy kiểm tra lại mã trên giấy tiếp nhận.",
+                          parent=QApplication.activeModalWidget() or self)
+        box.addButton("Đóng", QMessageBox.ButtonRole.AcceptRole)
+        if self.not_found_box is not None:
+            self.not_found_box.deleteLater()
+        self.not_found_box = box
+        box.open()  # window-modal, without a nested event loop
+
+    def _open_found(self, code: str, ready: bool) -> None:
+        if self._dialog is not None:
+            # Its exec() is still on the stack: close it; that frame then opens this one,
+            # so dialogs never nest however many slips are scanned.
+            self._pending = (code, ready)
+            self._close_dialogs()
+            return
+        while True:
+            dialog = DossierDialog(self.worker, code, self.printer, self, ready=ready)
+            dialog.changed.connect(self._dossier_changed)
+            self._dialog = dialog
+            try:
+                dialog.exec()
+            finally:
+                self._dialog = None
+                dialog.deleteLater()
+            if self._pending is None:
+                return
+            (code, ready), self._pending = self._pending, None
+
+    def _close_dialogs(self) -> None:
+        """Close the open dossier dialog and any dialog opened on top of it."""
+        for _ in range(10):
+            modal = QApplication.activeModalWidget()
+            if not isinstance(modal, QDialog) or modal is self._dialog:
+                break
+            modal.reject()
+            if modal.isVisible():
+                break  # it refused (e.g. asks to confirm): leave it to the officer
+        if self._dialog is not None:
+            self._dialog.reject()
+
+    def _dossier_changed(self, code: str) -> None:
+        self.statusBar().showMessage(f"Đã cập nhật hồ sơ {code}.", 10_000)
+        self.refresh_lists()
 
     def preview_slip(self, code: str) -> None:
         self.worker.run(lambda c: c.slip_pdf(code), lambda pdf: SlipPreview(
@@ -108,6 +263,7 @@ class MainWindow(QMainWindow):
     def print_slip(self, code: str) -> None:
         self.worker.run(lambda c: c.slip_pdf(code), lambda pdf: self.printer.print_pdf(pdf, self))
 
+    # -- system menu -------------------------------------------------------------------------
     def edit_setup(self) -> None:
         dialog = SetupDialog(self.worker.call(lambda c: c.agency), self)
         if dialog.exec() and dialog.result_settings:
@@ -118,6 +274,21 @@ class MainWindow(QMainWindow):
         CalendarDialog(self.worker, self.counter.clock().year, self).exec()
         # The appointment shown while typing must follow the new calendar.
         self.worker.run(lambda c: c.calendar, self.reception.set_calendar)
+        self.refresh_lists()  # deadlines and the warning window follow the calendar too
+
+    def edit_warning_days(self) -> None:
+        self.worker.run(lambda c: c.warning_days, self._ask_warning_days)
+
+    def _ask_warning_days(self, current: int) -> None:
+        dialog = WarningDaysDialog(current, self)
+        if not dialog.exec():
+            return
+        days = dialog.value()
+        self.worker.run(lambda c: c.set_warning_days(days), lambda _: self._warning_days_saved(days))
+
+    def _warning_days_saved(self, days: int) -> None:
+        self.statusBar().showMessage(f"Đã lưu: cảnh báo trước hạn {days} ngày làm việc.", 15_000)
+        self.refresh_lists()
 
     def import_procedures(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp danh mục thủ tục", "",
@@ -130,13 +301,17 @@ class MainWindow(QMainWindow):
     def _imported(self, result) -> None:
         count, procedures = result
         self.reception.set_procedures(procedures)
+        self.search.set_procedures(procedures)
         self.statusBar().showMessage(f"Đã nhập {count} thủ tục.", 15_000)
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
-        if self.tabs.currentWidget() is self.reception:
-            self.reception.id_number.setFocus()
+        focus = {self.reception: self.reception.id_number, self.today: self.today.search}
+        current = self.tabs.currentWidget()
+        focus.get(current, current).setFocus()
 
     def closeEvent(self, event):  # noqa: N802
+        self.scanner.uninstall()
+        self.count_timer.stop()
         self.worker.shutdown()
         super().closeEvent(event)

@@ -26,8 +26,7 @@ def counter(tmp_path):
     yield c
 
 
-@pytest.fixture
-def window(qtbot, counter):
+def _shown_window(qtbot, counter):
     from ui.main_window import MainWindow
 
     w = MainWindow(counter)
@@ -36,5 +35,115 @@ def window(qtbot, counter):
         w.show()
         w.activateWindow()
     qtbot.waitUntil(lambda: w.worker.idle)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, counter):
+    """The main window on the reception tab (it starts on the work lists)."""
+    w = _shown_window(qtbot, counter)
+    w.show_reception()
     yield w
     qtbot.waitUntil(lambda: w.worker.idle)
+
+
+@pytest.fixture
+def home_window(qtbot, counter):
+    """The main window as the officer first sees it: on the work lists."""
+    w = _shown_window(qtbot, counter)
+    yield w
+    qtbot.waitUntil(lambda: w.worker.idle)
+
+
+class MutableClock:
+    """A clock the tests move: dossiers are received and stepped at chosen moments."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _receive(counter, clock, at, procedure, name, id_number):
+    clock.now = at
+    return counter.receive(ReceptionRequest(procedure, {"full_name": name,
+                                                        "id_number": id_number},
+                                            received_at=at)).code
+
+
+def _step(counter, clock, at, code, step, fields=None):
+    clock.now = at
+    counter.step(code, step, fields or {})
+
+
+@pytest.fixture
+def states(counter):
+    """Dossiers in every work list at NOW (Friday 20/11/2026 09:15), by role.
+
+    Built with a moving clock before the window opens; the clock then stays at NOW.
+    """
+    clock = MutableClock(NOW)
+    counter.clock = clock
+    d = dt.datetime
+    s = {"old_overdue": counter.find("Nguyễn Thị Đặng").rows[0].code}
+    # 3 working days from Monday 16/11: due Thursday 19/11 17:00, handed over: overdue.
+    s["overdue"] = _receive(counter, clock, d(2026, 11, 16, 8, 0), "1.004873",
+                            "Lê Văn Quá", "038090100001")
+    _step(counter, clock, d(2026, 11, 16, 10, 0), s["overdue"], "handover",
+          {"to_unit": "Công chức Tư pháp – Hộ tịch"})
+    # Same-day procedure received this morning: due today 17:00.
+    s["due_today"] = _receive(counter, clock, d(2026, 11, 20, 8, 0), "1.001193",
+                              "Phạm Thị Hà", "038190100002")
+    # 3 working days from Wednesday 18/11: due Monday 23/11 17:00, in the 1-day window.
+    s["due_soon"] = _receive(counter, clock, d(2026, 11, 18, 10, 0), "1.004873",
+                             "Hoàng Văn Sắp", "038090100003")
+    s["waiting"] = _receive(counter, clock, d(2026, 11, 19, 9, 0), "1.004222",
+                            "Đỗ Thị Bổ", "038190100004")
+    _step(counter, clock, d(2026, 11, 19, 10, 0), s["waiting"], "request_supplement",
+          {"items": ["Bản sao sổ hộ khẩu"], "reason": "Thiếu giấy tờ chứng minh chỗ ở"})
+    s["ready"] = _receive(counter, clock, d(2026, 11, 20, 8, 10), "1.000894",
+                          "Vũ Văn Xong", "038090100005")
+    _step(counter, clock, d(2026, 11, 20, 8, 30), s["ready"], "finish")
+    s["returned"] = _receive(counter, clock, d(2026, 11, 19, 14, 0), "2.000815",
+                             "Trần Thị Trả", "038190100006")
+    _step(counter, clock, d(2026, 11, 19, 15, 0), s["returned"], "finish")
+    _step(counter, clock, d(2026, 11, 20, 8, 45), s["returned"], "return")
+    # 7 working days: far from its deadline, in no list.
+    s["calm"] = _receive(counter, clock, d(2026, 11, 20, 8, 20), "1.004222",
+                         "Ngô Văn Xa", "038090100007")
+    clock.now = NOW
+    return s
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The dossier dialogs the main window opens, as (code, ready); none really shows.
+
+    A stand-in with DossierDialog's constructor and ``changed`` signal whose exec() returns
+    at once (``on_exec``, if set, runs first: e.g. record a step and emit ``changed``)."""
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QDialog
+
+    class Opened(list):
+        dialog_class: type | None = None
+
+    seen = Opened()
+
+    class InstantDossierDialog(QDialog):
+        changed = Signal(str)
+        on_exec = None
+
+        def __init__(self, worker, code, printer, parent=None, ready=False):
+            super().__init__(parent)
+            self.worker, self.code, self.printer, self.ready = worker, code, printer, ready
+
+        def exec(self):
+            seen.append((self.code, self.ready))
+            if InstantDossierDialog.on_exec is not None:
+                InstantDossierDialog.on_exec(self)
+            return 0
+
+    monkeypatch.setattr("ui.main_window.DossierDialog", InstantDossierDialog)
+    seen.dialog_class = InstantDossierDialog
+    return seen
