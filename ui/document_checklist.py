@@ -64,6 +64,15 @@ class DocumentChecklist(QTableWidget):
         for row in range(self.rowCount()):
             self.item(row, 0).setCheckState(Qt.CheckState.Checked)
 
+    def ticks(self) -> list[bool]:
+        return [self.item(r, 0).checkState() == Qt.CheckState.Checked
+                for r in range(self.rowCount())]
+
+    def set_ticks(self, ticks: list[bool]) -> None:
+        for row, checked in enumerate(ticks[:self.rowCount()]):
+            self.item(row, 0).setCheckState(
+                Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
     def missing(self) -> list[str]:
         return [self.item(r, 1).text() for r in range(self.rowCount())
                 if self.item(r, 0).checkState() != Qt.CheckState.Checked]

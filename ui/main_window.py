@@ -4,8 +4,6 @@ anywhere; the system menu."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -119,7 +117,7 @@ class MainWindow(QMainWindow):
         if a:
             self.agency_label.setText(f"{a.agency_name} · Mã {a.agency_code} · Quầy {a.desk_number}"
                                       f" · {a.officer_name or 'chưa ghi cán bộ'} · "
-                                      f"{dt.date.today():%d/%m/%Y}")
+                                      f"{self.counter.clock():%d/%m/%Y}")
 
     # -- screens ---------------------------------------------------------------------------
     def show_worklists(self, name: Worklist | str | None = None) -> None:

@@ -35,6 +35,7 @@ class ProcedurePicker(QLineEdit):
         self.setCompleter(self._completer)
         self._completer.activated[str].connect(self._pick_text)
         self.textEdited.connect(self._refilter)
+        self.textChanged.connect(self._exact_text)
         self.editingFinished.connect(self._settle)
 
     def set_procedures(self, procedures: list[Procedure]) -> None:
@@ -54,6 +55,12 @@ class ProcedurePicker(QLineEdit):
             self._completer.complete()
         else:
             self._completer.popup().hide()
+
+    def _exact_text(self, text: str) -> None:
+        """Text set back to a procedure's exact line (e.g. after a barcode scan typed into
+        this field was taken out again) chooses that procedure again."""
+        if self.current is None and text in self._by_display:
+            self._set_current(self._by_display[text])
 
     def _pick_text(self, text: str) -> None:
         procedure = self._by_display.get(text)

@@ -50,6 +50,7 @@ class ReceptionScreen(QWidget):
         self.calendar = calendar
         self.clock = clock
         self.procedure: Procedure | None = None
+        self._ticks: dict[str, list[bool]] = {}  # per procedure code, for this form
         self._computed_due: dt.datetime | None = None
         self._due_touched = False
         self._saving = False
@@ -214,6 +215,7 @@ class ReceptionScreen(QWidget):
         self.return_method.setCurrentIndex(0)
         self.sets.setValue(1)
         self.picker.select(None)
+        self._ticks.clear()
         self.returning_label.clear()
         self._clear_errors()
         self._return_changed()
@@ -246,6 +248,10 @@ class ReceptionScreen(QWidget):
         self.returning_label.setText("✔ Người đã từng nộp hồ sơ: thông tin được điền sẵn.")
 
     def _procedure_chosen(self, procedure: Procedure | None) -> None:
+        # Keep what was ticked, so choosing the same procedure again (a scan typed into the
+        # picker and taken out, or a slip of the keyboard) does not lose the checklist.
+        if self.procedure is not None:
+            self._ticks[self.procedure.code] = self.checklist.ticks()
         self.procedure = procedure
         if procedure is None:
             self.procedure_info.clear()
@@ -258,6 +264,7 @@ class ReceptionScreen(QWidget):
                 f"<span style='color:#6d4c41'>Độ tin cậy dữ liệu: "
                 f"{CONFIDENCE_LABELS[procedure.confidence]}</span>")
             self.checklist.set_documents(procedure.documents)
+            self.checklist.set_ticks(self._ticks.get(procedure.code, []))
         self._due_touched = False
         self._refresh_due()
 

@@ -260,3 +260,19 @@ def test_the_filter_alone_restores_text_edits_and_line_edits(qtbot, lone_filter)
     type_keys("abc 000.17.22.G01-250101-2001")
     enter()
     assert codes[-1] == "000.17.22.G01-250101-2001" and line.text() == "abc "
+
+
+def test_scan_in_the_procedure_field_keeps_the_chosen_procedure_and_ticks(qtbot, states, window,
+                                                                          opened):
+    screen = window.reception
+    procedure = next(p for p in window.worker.call(lambda c: c.procedures())
+                     if p.code == "1.004873")
+    screen.picker.select(procedure)
+    screen.checklist.toggle(0)
+    ticks = screen.checklist.ticks()
+    assert ticks[0] and screen.procedure == procedure
+    screen.picker.setFocus()
+    scan(states["ready"])
+    qtbot.waitUntil(lambda: opened == [(states["ready"], True)])
+    assert screen.picker.current == procedure and screen.procedure == procedure
+    assert screen.checklist.ticks() == ticks
