@@ -159,7 +159,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
     stats = generate(default_db_path(args.db), args.dossiers, args.years, seed=args.seed, end=args.end,
                      desks=args.desks)
-    emit(args, stats, f"generated {stats}")
+    emit(args, stats, f"generated {stats['dossiers']:,} dossiers, {stats['events']:,} events, "
+                      f"{stats['applicants']:,} applicants in {stats['seconds']} s into "
+                      f"{stats['path']}")
 
 
 def _count(text: str) -> int:

@@ -157,4 +157,16 @@ def _v2(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Prefix indexes for the search: a name typed a few letters at a time, or a common
+    family name, stays fast on a million dossiers (tests/bench/bench_lifecycle.py)."""
+    _run(db, """
+    DROP TABLE dossiers_fts;
+    CREATE VIRTUAL TABLE dossiers_fts USING fts5(
+        search, content='dossiers', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4');
+    INSERT INTO dossiers_fts (dossiers_fts) VALUES ('rebuild');
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3]

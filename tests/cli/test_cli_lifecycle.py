@@ -111,3 +111,17 @@ def test_print_forms_and_register(ready, tmp_path):
     assert any(code == c.value for row in sheet.iter_rows() for c in row)
     assert ready("register", "--from", "2026-11-01", "--to", today, "--out",
                  tmp_path / "so.txt").code == 2
+
+
+def test_generate_fills_an_empty_database_and_refuses_a_used_one(cli, tmp_path):
+    db = tmp_path / "big.db"
+    result = cli("generate", "--dossiers", "300", "--years", "1", "--end", "2026-11-20",
+                 "--json", db=db)
+    assert result.code == 0, result.err
+    assert cli("find", "--limit", "1000", "--json", db=db).json()["dossiers"].__len__() == 300
+    counts = cli("worklist", "counts", "--json", db=db).json()
+    assert set(counts) == {"due_today", "due_soon", "overdue", "waiting_supplement",
+                           "ready_to_return", "returned_today"}
+    again = cli("generate", "--dossiers", "10", db=db)
+    assert again.code == 2 and again.err.startswith("counter-app: error: ")
+    assert cli("generate", "--dossiers", "0", db=db).code == 2

@@ -1,0 +1,148 @@
+"""Writing synthetic data in bulk: seeded ids, and a writer process with fast-load settings
+that stores one batch while the next is being made."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import queue
+import random
+import sqlite3
+
+EPOCH_VN = dt.datetime(1970, 1, 1, 7)  # ids are stamped with the moment in Vietnam's time
+_APPLICANT = ("INSERT INTO applicants (id, id_number, kind, full_name, phone, address, email,"
+              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+              " kind = excluded.kind, full_name = excluded.full_name, phone = excluded.phone,"
+              " address = excluded.address, email = excluded.email,"
+              " updated_at = excluded.updated_at")  # as dossier_store._upsert_applicant
+_FTS = ("INSERT INTO dossiers_fts (rowid, search) SELECT rowid, search FROM dossiers"
+        " WHERE rowid > ?")  # what the insert trigger does, for the rows of the batch
+_EVENT = ("INSERT INTO events (id, dossier_id, desk_id, desk_seq, at, officer, kind, payload)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class Ids:
+    """UUIDv7 as the program makes them, but stamped with the simulated moment and seeded."""
+
+    def __init__(self, seed: int, stream: int = 1):
+        self.rng = random.Random(f"ids-{seed}-{stream}")
+
+    def at(self, moment: dt.datetime) -> str:
+        ms = int((moment - EPOCH_VN).total_seconds() * 1000) + self.rng.randrange(1000)
+        bits = self.rng.getrandbits(74)
+        h = f"{(ms << 80) | (7 << 76) | ((bits >> 62) << 64) | (2 << 62) | (bits & (2**62 - 1)):032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _load(path: str, batches, results) -> None:
+    """The writer process. Reports the columns, then "done" or what went wrong; after a
+    failure it keeps taking batches (and drops them) until told to stop."""
+    try:
+        _write(path, batches, results)
+    except BaseException as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+        while batches.get() is not None:
+            pass
+    else:
+        results.put("done")
+
+
+def _write(path: str, batches, results) -> None:
+    """Fast, unsafe settings (no fsync, a big cache); the search index filled with each
+    batch in its transaction instead of by the per-row trigger, which is dropped and
+    re-created from its own SQL in the schema (so it comes back exactly as migrated)."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=60)
+    try:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA cache_size=-1000000")  # up to 1 GB, for the indexes being filled
+        triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                              "tbl_name = 'dossiers' AND sql LIKE '%dossiers_fts%'").fetchall()
+        cols = [c for _, c, *_ in db.execute("PRAGMA table_info(dossiers)")]
+        dossier_sql = (f"INSERT INTO dossiers ({', '.join(cols)}) "
+                       f"VALUES ({', '.join('?' for _ in cols)})")
+        _transaction(db, [f'DROP TRIGGER "{name}"' for name, _ in triggers])
+        try:
+            results.put(cols)
+            while (batch := batches.get()) is not None:
+                applicants, dossiers, events = batch
+                last = db.execute("SELECT coalesce(max(rowid), 0) FROM dossiers").fetchone()
+                _transaction(db, [(_APPLICANT, applicants), (dossier_sql, dossiers),
+                                  (_EVENT, events), (_FTS, [last])])
+        finally:
+            _transaction(db, [sql for _, sql in triggers])
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def _transaction(db: sqlite3.Connection, statements: list) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for item in statements:
+            if isinstance(item, str):
+                db.execute(item)
+            else:
+                db.executemany(*item)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class Writer:
+    """Stores batches (applicants, dossiers, events) in a process of its own, so SQLite
+    works on the second core while the next batch is made; each batch is one transaction,
+    in the order given. A failure there is raised here, at the next ``put`` or ``close``."""
+
+    def __init__(self, path: str):
+        ctx = multiprocessing.get_context("spawn")  # never fork a process holding SQLite
+        self._batches, self._results = ctx.Queue(maxsize=1), ctx.Queue()
+        self._process = ctx.Process(target=_load, args=(path, self._batches, self._results),
+                                    name="synthetic-writer", daemon=True)
+        self._process.start()
+        self._failed = False
+        self.columns = self._next()
+
+    def _next(self, wait: bool = True):
+        """The writer's next message (None if ``wait`` is False and there is none)."""
+        while True:
+            try:
+                message = self._results.get(timeout=1 if wait else 0.001)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    self._failed = True
+                    raise RuntimeError("the synthetic data writer ended unexpectedly") from None
+                if not wait:
+                    return None
+                continue
+            if isinstance(message, str) and message != "done":
+                self._failed = True
+                raise RuntimeError(f"writing synthetic data failed: {message}")
+            return message
+
+    def _send(self, item) -> None:
+        while True:
+            self._next(wait=False)
+            try:
+                self._batches.put(item, timeout=1)
+                return
+            except queue.Full:
+                continue
+
+    def put(self, applicants: list, dossiers: list[dict], events: list) -> None:
+        self._send((applicants, [tuple(d[c] for c in self.columns) for d in dossiers], events))
+
+    def close(self) -> None:
+        """Wait for the last batch to be written (or, after a failure, just stop)."""
+        try:
+            if not self._failed:
+                self._send(None)
+                while self._next() != "done":
+                    pass
+        finally:
+            if self._process.is_alive():  # it failed: it takes batches until this one
+                with contextlib.suppress(queue.Full):
+                    self._batches.put(None, timeout=1)
+            self._process.join(timeout=60)
