@@ -6,6 +6,7 @@ This module imports no Qt until the window is asked for, so the CLI starts fast.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 
 from counter_app import cli
@@ -23,6 +24,9 @@ def build_parser():
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `generate` writes from a spawned process; in the frozen bundle that child re-enters
+    # here, and freeze_support() runs it instead of the program.
+    multiprocessing.freeze_support()
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     if args.command:

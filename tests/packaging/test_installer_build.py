@@ -124,3 +124,16 @@ def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp
     pdf = slip.read_bytes()
     assert pdf.startswith(b"%PDF")
     assert b"LiberationSerif" in pdf, "the slip does not embed the bundled Liberation Serif font"
+
+    # The later forms, the register as Excel, and `generate` (a spawned writer process,
+    # which the frozen program must run through multiprocessing.freeze_support()).
+    ok("handover", dossier["code"], "--to", "Công chức Tư pháp")
+    ok("print", dossier["code"], "--form", "05", "--out", str(tmp_path / "m05.pdf"))
+    assert (tmp_path / "m05.pdf").read_bytes().startswith(b"%PDF")
+    day = dossier["received_at"][:10]
+    ok("register", "--from", day, "--to", day, "--out", str(tmp_path / "so.xlsx"))
+    assert (tmp_path / "so.xlsx").read_bytes().startswith(b"PK")
+    big = tmp_path / "big.db"
+    result = _run(exe, ["--db", str(big), "generate", "--dossiers", "200", "--json"], run_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["dossiers"] == 200
