@@ -58,3 +58,7 @@ class StepNotAllowed(CounterError):
 
 class FormUnavailable(CounterError):
     """The form asked for cannot be made from this dossier (no such step recorded yet)."""
+
+
+class PrintFailed(CounterError):
+    """A form could not be laid out on paper (e.g. a text too long for one page)."""

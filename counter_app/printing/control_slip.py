@@ -22,6 +22,7 @@ from counter_app.printing.form_parts import (
     DOTS,
     applicant,
     build_pdf,
+    cell_text,
     code_block,
     grid_style,
     header,
@@ -48,7 +49,8 @@ def _people(giver: str, receiver: str, width: float) -> Table:
     cell = s["cell_center"]
     rows = [[Paragraph("<i>Người giao</i>", cell), Paragraph("<i>Người nhận</i>", cell)],
             ["", ""],
-            [Paragraph(text(giver) or "&nbsp;", cell), Paragraph(text(receiver) or "&nbsp;", cell)]]
+            [Paragraph(cell_text(giver, 80) or "&nbsp;", cell),
+             Paragraph(cell_text(receiver, 80) or "&nbsp;", cell)]]
     table = Table(rows, colWidths=[width / 2] * 2, rowHeights=[None, 9 * mm, None])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 1),
@@ -60,11 +62,12 @@ def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
     s = styles()
     inner = width * COLUMNS[1] - 12
     if t is None:
-        units = [f"1. Giao: {text(from_unit) or SHORT_DOTS}", f"2. Nhận: {SHORT_DOTS}"]
+        units = [f"1. Giao: {cell_text(from_unit) or SHORT_DOTS}", f"2. Nhận: {SHORT_DOTS}"]
         when = BLANK_MOMENT.replace(", ", ",<br/>", 1)
         giver = receiver = verdict = note = ""
     else:
-        units = [f"1. Giao: <b>{text(t.from_unit)}</b>", f"2. Nhận: <b>{text(t.to_unit)}</b>"]
+        units = [f"1. Giao: <b>{cell_text(t.from_unit)}</b>",
+                 f"2. Nhận: <b>{cell_text(t.to_unit)}</b>"]
         when = vn_datetime_phrase(t.at).replace(", ", ",<br/>", 1)
         giver, receiver = t.giver, t.receiver
         verdict = t.verdict.label if t.verdict else ""
@@ -72,7 +75,7 @@ def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
     return [[Paragraph(u, s["cell"]) for u in units],
             [Paragraph(when, s["cell_center"]), _people(giver, receiver, inner)],
             Paragraph(text(verdict), s["cell_center"]),
-            Paragraph(text(note), s["cell"])]
+            Paragraph(cell_text(note), s["cell"])]
 
 
 def _table(dossier: DossierRow, rows: Sequence[Transfer], width: float) -> Table:

@@ -19,8 +19,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
 from counter_app.domain.agency import AgencySettings
+from counter_app.errors import PrintFailed
 from counter_app.printing import fonts
 from counter_app.printing.barcode_flowable import BarcodeFlowable
 
@@ -33,6 +35,19 @@ def text(value: object) -> str:
     """NFC-normalised, XML-escaped text for a Paragraph."""
     return escape(unicodedata.normalize("NFC", "" if value is None else str(value)))
 
+
+
+#: A table row cannot split across pages; a very long reason or unit name in one cell
+#: would make the whole table (and its form) unprintable. The full text is on its own form.
+CELL_LIMIT = 200
+
+
+def cell_text(value: object, limit: int = CELL_LIMIT) -> str:
+    """``text()`` for a table cell, shortened with "…" beyond ``limit`` characters."""
+    plain = str(value or "")
+    if len(plain) > limit:
+        plain = plain[:limit - 1].rstrip() + "…"
+    return text(plain)
 
 def styles() -> dict[str, ParagraphStyle]:
     family = fonts.register()
@@ -204,7 +219,11 @@ def build_pdf(story_for: Callable[[float], list], *, title: str, agency: AgencyS
     doc = SimpleDocTemplate(buffer, pagesize=pagesize, title=title, author=agency.agency_name,
                             subject=subject, **(margins or PAGE_MARGINS))
     hooks = {"onFirstPage": on_page, "onLaterPages": on_page} if on_page else {}
-    doc.build(story_for(doc.width), **hooks)
+    try:
+        doc.build(story_for(doc.width), **hooks)
+    except LayoutError as exc:  # a cell taller than a page: say so, never a traceback
+        raise PrintFailed(f"Không dàn trang được “{title}”: có nội dung quá dài ({exc}).") \
+            from None
     data = buffer.getvalue()
     if out is not None:
         write_atomically(out, lambda tmp: tmp.write_bytes(data))

@@ -23,6 +23,7 @@ from counter_app.domain.agency import AgencySettings
 from counter_app.printing import fonts
 from counter_app.printing.form_parts import (
     build_pdf,
+    cell_text,
     grid_style,
     header_table,
     styles,
@@ -75,11 +76,11 @@ def _header_rows(st: dict) -> tuple[list, list]:
 def _line_row(line: RegisterLine, st: dict) -> list:
     c, m = st["cell"], st["center"]
     return [Paragraph(str(line.number), m), Paragraph(text(line.code), c),
-            Paragraph(text(line.procedure), c), Paragraph(f"{line.sets:02d}", m),
-            Paragraph(text(line.applicant), c),
-            Paragraph(text(line.contact).replace("\n", "<br/>"), c),
-            Paragraph(text(line.lead_unit), c),
-            *[Paragraph(_when(d), m) for d in line.dates], "", Paragraph(text(line.note), c)]
+            Paragraph(cell_text(line.procedure), c), Paragraph(f"{line.sets:02d}", m),
+            Paragraph(cell_text(line.applicant), c),
+            Paragraph(cell_text(line.contact).replace("\n", "<br/>"), c),
+            Paragraph(cell_text(line.lead_unit), c),
+            *[Paragraph(_when(d), m) for d in line.dates], "", Paragraph(cell_text(line.note), c)]
 
 
 def _table(register: Sequence[RegisterLine], width: float) -> Table:

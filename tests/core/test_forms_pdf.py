@@ -245,3 +245,31 @@ def test_unknown_form_is_a_validation_error(desk, make_request, form, tmp_path):
                                             ("Mẫu 04", "04"), (5, "05")])
 def test_form_numbers_are_normalised(form, expected):
     assert forms.normalise(form) == expected
+
+
+def test_every_form_prints_with_every_text_at_its_longest(desk, make_request, clock, tmp_path):
+    """A table row cannot split across pages: the longest texts the steps accept must still
+    lay out (shortened in table cells, in full on their own form)."""
+    import datetime as dt
+
+    from counter_app.domain.step_requests import MAX_TEXT
+
+    long = ("Hồ sơ thiếu bản sao có chứng thực giấy khai sinh của người con và giấy tờ "
+            "chứng minh nơi cư trú hợp pháp tại địa phương. " * 20)[:MAX_TEXT]
+    clock.now = dt.datetime(2026, 3, 9, 9, 0)
+    code = desk.receive(make_request("1.004873")).code
+    clock.now += dt.timedelta(hours=1)
+    desk.step(code, "handover", {"to_unit": long, "to_person": long[:200], "note": long})
+    clock.now += dt.timedelta(hours=1)
+    desk.step(code, "request_supplement", {"items": [long] * 3, "reason": long})
+    clock.now += dt.timedelta(hours=1)
+    desk.step(code, "resume", {"note": long})
+    desk.step(code, "apologize", {"reason": long, "new_due_at": "2026-03-20"})
+    desk.step(code, "finish", {"result": long})
+    refused = desk.receive(make_request("1.004873")).code
+    desk.step(refused, "refuse", {"reason": long})
+    for form in ("02", "04", "05"):
+        assert desk.form_pdf(code, form, tmp_path / f"{form}.pdf").startswith(b"%PDF")
+    assert desk.form_pdf(refused, "03").startswith(b"%PDF")
+    assert desk.register_export(dt.date(2026, 3, 1), dt.date(2026, 3, 31),
+                                tmp_path / "so.pdf") == 2
