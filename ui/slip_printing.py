@@ -6,8 +6,8 @@ pattern), so it works with any printer driver and the barcode bars stay sharp.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -91,7 +91,6 @@ class SlipPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self, self.print_now)
 
     def print_now(self) -> None:
         if self._printer.print_pdf(self._data, self):

@@ -276,3 +276,23 @@ def test_scan_in_the_procedure_field_keeps_the_chosen_procedure_and_ticks(qtbot,
     qtbot.waitUntil(lambda: opened == [(states["ready"], True)])
     assert screen.picker.current == procedure and screen.procedure == procedure
     assert screen.checklist.ticks() == ticks
+
+
+def test_a_scan_in_a_form_preview_opens_the_dossier_and_prints_nothing(qtbot, lone_filter,
+                                                                       counter):
+    from ui.slip_printing import SlipPreview, SlipPrinter
+
+    codes, printed = [], []
+    lone_filter.code_scanned.connect(codes.append)
+    printer = SlipPrinter()
+    printer.print_pdf = lambda pdf, parent: printed.append(pdf) or True
+    pdf = counter.slip_pdf(counter.find("").rows[0].code)
+    preview = SlipPreview(pdf, "Mẫu 01", printer)
+    qtbot.addWidget(preview)
+    with qtbot.waitActive(preview):
+        preview.show()
+    preview.view.setFocus()
+    scan("000.17.22.H56-261120-1003")
+    assert codes == ["000.17.22.H56-261120-1003"] and printed == []
+    press(Qt.Key.Key_Return, NO, "\r", preview.focusWidget())  # Enter alone still prints
+    assert len(printed) == 1
