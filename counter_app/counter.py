@@ -195,6 +195,8 @@ class Counter:
     def worklist_window(self, days: int | None = None) -> WorklistWindow:
         now = self.clock()
         days = self.warning_days if days is None else days
+        if not 0 <= days <= 30:
+            raise ValidationError({"days": "Số ngày làm việc phải từ 0 đến 30."})
         last = self.calendar.add_working_days(now.date(), days)
         return WorklistWindow(now, self.calendar.closing(last))
 

@@ -19,6 +19,8 @@ from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
 
 MAX_TEXT = 1000
+#: A deadline typed further ahead than this is a typing mistake (e.g. the wrong year).
+MAX_AHEAD = dt.timedelta(days=366)
 
 
 class Rating(StrEnum):
@@ -168,6 +170,8 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
             step_due = _default_step_due(ctx.calendar, p.due_at, now)
         elif step_due <= now:
             f.errors["step_due_at"] = "Hạn của bước xử lý phải sau thời điểm bàn giao."
+        elif step_due > now + MAX_AHEAD:
+            f.errors["step_due_at"] = "Hạn của bước xử lý quá xa (hơn một năm); kiểm tra lại năm."
         if payload["to_unit"] and payload["to_unit"] == p.holder:
             f.errors["to_unit"] = f"Hồ sơ đang ở “{p.holder}”; hãy chọn nơi nhận khác."
         payload["step_due_at"] = _iso(step_due)
@@ -206,6 +210,8 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
                     f"Ngày hẹn mới phải sau ngày hẹn hiện tại ({p.due_at:%H:%M %d/%m/%Y}).")
             elif new_due <= now:
                 f.errors["new_due_at"] = "Ngày hẹn mới phải ở tương lai."
+            elif new_due > now + MAX_AHEAD:
+                f.errors["new_due_at"] = "Ngày hẹn mới quá xa (hơn một năm); kiểm tra lại năm."
             elif not ctx.calendar.is_working_day(new_due.date()):
                 f.errors["new_due_at"] = f"Ngày {new_due:%d/%m/%Y} là ngày nghỉ."
         payload["old_due_at"] = _iso(p.due_at)

@@ -258,3 +258,20 @@ def test_a_late_dossier_can_still_be_handed_over(desk, received, clock):
     clock.now = dt.datetime(2026, 3, 16, 17, 30)
     row = desk.step(received, Step.HANDOVER, {"to_unit": "Lãnh đạo UBND xã"})
     assert row["step_due_at"] == "2026-03-17T17:00"  # after closing: the next working day
+
+
+def test_a_deadline_years_ahead_is_a_typing_mistake(desk, received):
+    for step, fields, key in [
+            (Step.APOLOGIZE, {"reason": "Chờ", "new_due_at": "31/12/9999"}, "new_due_at"),
+            (Step.HANDOVER, {"to_unit": "Tư pháp", "step_due_at": "2027-06-01"}, "step_due_at")]:
+        with pytest.raises(ValidationError) as err:
+            desk.step(received, step, fields)
+        assert "quá xa" in err.value.errors[key]
+    assert _event_count(desk) == 1
+
+
+def test_worklist_days_are_bounded(desk):
+    with pytest.raises(ValidationError):
+        desk.worklist("due_soon", days=999_999_999)
+    with pytest.raises(ValidationError):
+        desk.worklist("due_soon", days=-3)
