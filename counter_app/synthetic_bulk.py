@@ -16,8 +16,6 @@ _APPLICANT = ("INSERT INTO applicants (id, id_number, kind, full_name, phone, ad
               " kind = excluded.kind, full_name = excluded.full_name, phone = excluded.phone,"
               " address = excluded.address, email = excluded.email,"
               " updated_at = excluded.updated_at")  # as dossier_store._upsert_applicant
-_FTS = ("INSERT INTO dossiers_fts (rowid, search) SELECT rowid, search FROM dossiers"
-        " WHERE rowid > ?")  # what the insert trigger does, for the rows of the batch
 _EVENT = ("INSERT INTO events (id, dossier_id, desk_id, desk_seq, at, officer, kind, payload)"
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -49,29 +47,25 @@ def _load(path: str, batches, results) -> None:
 
 
 def _write(path: str, batches, results) -> None:
-    """Fast, unsafe settings (no fsync, a big cache); the search index filled with each
-    batch in its transaction instead of by the per-row trigger, which is dropped and
-    re-created from its own SQL in the schema (so it comes back exactly as migrated)."""
+    """Fast settings on this connection only (no fsync, a big cache); each batch is one
+    transaction, so an interrupted run leaves whole batches."""
     db = sqlite3.connect(path, isolation_level=None, timeout=60)
     try:
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA cache_size=-1000000")  # up to 1 GB, for the indexes being filled
-        triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
-                              "tbl_name = 'dossiers' AND sql LIKE '%dossiers_fts%'").fetchall()
         cols = [c for _, c, *_ in db.execute("PRAGMA table_info(dossiers)")]
         dossier_sql = (f"INSERT INTO dossiers ({', '.join(cols)}) "
                        f"VALUES ({', '.join('?' for _ in cols)})")
-        _transaction(db, [f'DROP TRIGGER "{name}"' for name, _ in triggers])
+        # The search index is filled by its triggers, as when the program writes: a writer
+        # killed half-way (Ctrl+C, power cut) leaves whole batches, and search still works.
         try:
             results.put(cols)
             while (batch := batches.get()) is not None:
                 applicants, dossiers, events = batch
-                last = db.execute("SELECT coalesce(max(rowid), 0) FROM dossiers").fetchone()
                 _transaction(db, [(_APPLICANT, applicants), (dossier_sql, dossiers),
-                                  (_EVENT, events), (_FTS, [last])])
+                                  (_EVENT, events)])
         finally:
-            _transaction(db, [sql for _, sql in triggers])
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()

@@ -247,7 +247,7 @@ def test_the_fast_calendar_answers_as_the_calendar_does():
         assert fast.working_minutes_between(b, a) == slow.working_minutes_between(b, a)
 
 
-def test_a_failed_write_is_reported_and_the_triggers_come_back(tmp_path):
+def test_a_failed_write_is_reported_and_writes_nothing(tmp_path):
     path = tmp_path / "w.db"
     Counter.open(path).close()
     writer = Writer(str(path))
@@ -262,5 +262,39 @@ def test_a_failed_write_is_reported_and_the_triggers_come_back(tmp_path):
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert "dossiers_fts_insert" in triggers
         assert counter.db.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 0
+    finally:
+        counter.close()
+
+
+def test_a_killed_generate_leaves_whole_batches_and_search_still_works(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from counter_app.domain.reception import ReceptionRequest
+
+    path = tmp_path / "killed.db"
+    cli = Path(sys.executable).with_name("counter-cli")
+    proc = subprocess.Popen([str(cli), "--db", str(path), "generate", "--dossiers", "400000",
+                             "--years", "3"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(6)  # long enough for some batches, far from the end
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    counter = Counter.open(path)
+    try:
+        assert counter.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = counter.db.execute("SELECT count(*) FROM dossiers").fetchone()[0]
+        assert count % 20_000 == 0  # whole batches only
+        code = counter.receive(ReceptionRequest("1.004873", {
+            "full_name": "Zyx Quoxa", "id_number": "001303012345"})).code
+        assert [d.code for d in counter.find("quoxa").rows] == [code]
+        fts = counter.db.execute("SELECT count(*) FROM dossiers_fts").fetchone()[0]
+        assert fts == count + 1
     finally:
         counter.close()
