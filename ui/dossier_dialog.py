@@ -238,7 +238,10 @@ class DossierDialog(QDialog):
                 return c.slip_pdf(code)  # the receipt slip is Mẫu 01
             return c.form_pdf(code, form)
 
-        self.worker.run(render, then, lambda e: self._form_failed(form, e))
+        def alive(fn):  # the dialog may be closed (a scan) while the PDF is being made
+            return lambda value: fn(value) if isValid(self) else None
+
+        self.worker.run(render, alive(then), alive(lambda e: self._form_failed(form, e)))
 
     def preview_form(self, form: str) -> None:
         title = f"Mẫu {form}: {FORM_TITLES[form]} – {self.code}"
