@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from counter_app.cli_args import CliError, date_arg, emit, open_counter
+from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
 from counter_app.dossier_json import dossier_dict
@@ -14,7 +15,6 @@ from counter_app.paths import default_db_path
 from counter_app.store.dossier_queries import DossierQuery, Worklist
 from counter_app.store.dossier_store import DossierRow
 
-FORMS = ["01", "02", "03", "04", "05"]
 RATINGS = ["very_satisfied", "satisfied", "not_satisfied"]
 
 
@@ -199,7 +199,7 @@ def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("print", parents=[json_flag], help="write a dossier's form as PDF")
     p.add_argument("code")
-    p.add_argument("--form", required=True, choices=FORMS + [f[1] for f in FORMS])
+    p.add_argument("--form", required=True, choices=[*FORMS, *(f[1] for f in FORMS)])
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_print)
 

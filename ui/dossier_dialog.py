@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from counter_app.domain import legal_forms
 from counter_app.domain.handover_log import Transfer
+from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import FINAL, Step, suggested_step
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
-from ui.dossier_texts import FORM_EVENTS, FORM_SHORT, FORM_TITLES
+from ui.dossier_texts import FORM_SHORT
 from ui.dossier_views import (
     DetailsPanel,
     history_table,
@@ -91,7 +93,7 @@ class DossierDialog(QDialog):
         forms = QGroupBox("In phiếu, biểu mẫu")
         grid = QGridLayout(forms)
         self.form_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
-        for row, (form, title) in enumerate(FORM_TITLES.items()):
+        for row, (form, title) in enumerate(FORMS.items()):
             caption = QLabel(f"Mẫu {form}: {FORM_SHORT[form]}")
             caption.setToolTip(title)
             preview = QPushButton("&Xem trước" if form == "01" else "Xem")
@@ -154,9 +156,9 @@ class DossierDialog(QDialog):
         set_history(self.history, data.events)
         set_transfers(self.transfers_table, data.transfers)
         self.documents.setText(self.details.documents_html(d))
-        kinds = {e.kind for e in data.events}
+        printable = legal_forms.available(e.kind for e in data.events)
         for form, buttons in self.form_buttons.items():
-            available = form not in FORM_EVENTS or FORM_EVENTS[form] in kinds
+            available = form in printable
             for b in buttons:
                 b.setEnabled(available)
                 b.setToolTip("" if available else "Hồ sơ chưa có bước để lập mẫu này.")
@@ -234,8 +236,6 @@ class DossierDialog(QDialog):
         code = self.code
 
         def render(c) -> bytes:
-            if form == "01":
-                return c.slip_pdf(code)  # the receipt slip is Mẫu 01
             return c.form_pdf(code, form)
 
         def alive(fn):  # the dialog may be closed (a scan) while the PDF is being made
@@ -244,19 +244,17 @@ class DossierDialog(QDialog):
         self.worker.run(render, alive(then), alive(lambda e: self._form_failed(form, e)))
 
     def preview_form(self, form: str) -> None:
-        title = f"Mẫu {form}: {FORM_TITLES[form]} – {self.code}"
+        title = f"Mẫu {form}: {FORMS[form]} – {self.code}"
         self._form_pdf(form, lambda pdf: SlipPreview(pdf, title, self.printer, self).exec())
 
     def print_form(self, form: str) -> None:
         def done(pdf: bytes) -> None:
             if self.printer.print_pdf(pdf, self):
-                self.say(f"Đã in Mẫu {form}: {FORM_TITLES[form]}.")
+                self.say(f"Đã in Mẫu {form}: {FORMS[form]}.")
         self._form_pdf(form, done)
 
     def _form_failed(self, form: str, error: BaseException) -> None:
-        reason = ("Phần in mẫu này chưa có trong phiên bản đang dùng."
-                  if isinstance(error, ImportError) else describe(error))
-        self.say(f"Chưa in được Mẫu {form}: {reason}", error=True)
+        self.say(f"Chưa in được Mẫu {form}: {describe(error)}", error=True)
 
     # -- messages ------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:

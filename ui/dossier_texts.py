@@ -8,15 +8,6 @@ import datetime as dt
 from counter_app.domain.lifecycle import EVENT_LABELS, Verdict
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
 
-FORM_TITLES = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "03": "Phiếu từ chối giải quyết hồ sơ",
-    "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
-    "05": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
-}
-#: The event a form is made from (Mẫu 01 and 05 exist from reception on).
-FORM_EVENTS = {"02": "request_supplement", "03": "refuse", "04": "apologize"}
 #: Short names for buttons and lists (the full title is in the tooltip and the preview).
 FORM_SHORT = {"01": "Giấy tiếp nhận, hẹn trả", "02": "Phiếu yêu cầu bổ sung",
               "03": "Phiếu từ chối", "04": "Phiếu xin lỗi, hẹn lại", "05": "Phiếu kiểm soát"}

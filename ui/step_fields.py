@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import COMMON_UNITS, Step
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
 from counter_app.store.dossier_store import DossierRow
-from ui.dossier_texts import FORM_TITLES
 from ui.enter_navigation import EnterMovesFocus
 from ui.messages import describe
 from ui.reception_screen import ERROR_STYLE
@@ -129,7 +129,7 @@ class StepDialog(QDialog):
         self.fields = QFormLayout()
         self.fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.print_check = QCheckBox(
-            f"In Mẫu {self.form} – {FORM_TITLES[self.form]} ngay sau khi lưu") if self.form \
+            f"In Mẫu {self.form} – {FORMS[self.form]} ngay sau khi lưu") if self.form \
             else None
         if self.print_check is not None:
             self.print_check.setChecked(True)

@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 from test_receipt_slip_pdf import barcodes, flat, pdftotext
 
+from counter_app.domain import legal_forms
 from counter_app.errors import FormUnavailable, ValidationError
-from counter_app.printing import forms
 
 T = dt.datetime
 UNIT = "Công chức Tư pháp - Hộ tịch"
@@ -221,7 +221,7 @@ def test_forms_without_their_step_are_unavailable(desk, make_request, clock, tmp
     assert not out.exists()
     assert messages["02"] == "Hồ sơ chưa có yêu cầu bổ sung nên chưa có Mẫu 02."
     assert "Mẫu 03" in messages["03"] and "Mẫu 04" in messages["04"]
-    assert forms.available(desk.events(desk.dossier(code))) == ["01", "05"]
+    assert legal_forms.available(e.kind for e in desk.events(desk.dossier(code))) == ["01", "05"]
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in flat(
         pdftotext(_write(desk.form_pdf(code, "1"), tmp_path / "m01.pdf")))
 
@@ -244,7 +244,7 @@ def test_unknown_form_is_a_validation_error(desk, make_request, form, tmp_path):
 @pytest.mark.parametrize("form, expected", [("1", "01"), ("02", "02"), (" 3 ", "03"),
                                             ("Mẫu 04", "04"), (5, "05")])
 def test_form_numbers_are_normalised(form, expected):
-    assert forms.normalise(form) == expected
+    assert legal_forms.normalise(form) == expected
 
 
 def test_every_form_prints_with_every_text_at_its_longest(desk, make_request, clock, tmp_path):
