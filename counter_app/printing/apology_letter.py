@@ -19,9 +19,9 @@ from counter_app.domain.agency import AgencySettings
 from counter_app.domain.reception import ReturnMethod
 from counter_app.printing.form_parts import (
     applicant,
-    build_pdf,
     contact_lines,
-    header,
+    dossier_pdf,
+    form_top,
     moment,
     signature_right,
     styles,
@@ -48,8 +48,8 @@ def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: flo
     s = styles()
     p = event.payload
     who, name = you(dossier), text(agency.agency_name)
-    story = [header(agency, moment(p["at"]).date(), width, number="Số: ……/……"),
-             Paragraph(TITLE, s["title"]), Spacer(1, 2 * mm),
+    story = [*form_top(agency, moment(p["at"]).date(), width, TITLE, number="Số: ……/……"),
+             Spacer(1, 2 * mm),
              Paragraph(f"Kính gửi: {applicant(dossier)}", s["center"]), Spacer(1, 2 * mm)]
     story += [Paragraph(line, s["base"]) for line in contact_lines(dossier)]
     body = [
@@ -77,6 +77,4 @@ def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: flo
 def render(dossier: DossierRow, event: Event, agency: AgencySettings,
            out: str | Path | None = None) -> bytes:
     """Mẫu 04 from an ``apologize`` event, as PDF bytes (also written to ``out``)."""
-    return build_pdf(lambda width: _story(dossier, event, agency, width),
-                     title=f"{TITLE} {dossier.code}", agency=agency, subject=dossier.code,
-                     out=out)
+    return dossier_pdf(TITLE, dossier, agency, lambda width: _story(dossier, event, agency, width), out)

@@ -21,11 +21,10 @@ from counter_app.printing.form_parts import (
     BLANK_MOMENT,
     DOTS,
     applicant,
-    build_pdf,
     cell_text,
-    code_block,
+    dossier_pdf,
+    form_top,
     grid_style,
-    header,
     styles,
     text,
     vn_datetime_phrase,
@@ -104,8 +103,7 @@ def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width:
     s = styles()
     rows = transfers(events)
     lead, others = _units(rows)
-    story = [header(agency, dossier.received_at.date(), width), Paragraph(TITLE, s["title"]),
-             *code_block(dossier.code)]
+    story = form_top(agency, dossier.received_at.date(), width, TITLE, dossier.code)
     lines = [f"(Kèm theo hồ sơ của: {applicant(dossier)})",
              f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
              f"Thời gian nhận hồ sơ: {vn_datetime_phrase(dossier.received_at)}",
@@ -121,6 +119,4 @@ def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width:
 def render(dossier: DossierRow, events: Sequence, agency: AgencySettings,
            out: str | Path | None = None) -> bytes:
     """Mẫu 05 of a dossier from its events, as PDF bytes (also written to ``out``)."""
-    return build_pdf(lambda width: _story(dossier, events, agency, width),
-                     title=f"{TITLE} {dossier.code}", agency=agency, subject=dossier.code,
-                     out=out)
+    return dossier_pdf(TITLE, dossier, agency, lambda width: _story(dossier, events, agency, width), out)

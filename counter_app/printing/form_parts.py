@@ -156,6 +156,14 @@ def code_block(code: str) -> list:
             BarcodeFlowable(code), Spacer(1, 2 * mm)]
 
 
+def form_top(agency: AgencySettings, on: dt.date, width: float, title: str,
+             code: str | None = None, number: str = "") -> list:
+    """What every form opens with: the official header, its title and, given ``code``,
+    the dossier code with its barcode."""
+    story = [header(agency, on, width, number=number), Paragraph(title, styles()["title"])]
+    return story + (code_block(code) if code else [])
+
+
 def is_organisation(dossier) -> bool:
     return dossier["applicant_kind"] == "organisation"
 
@@ -209,6 +217,13 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def dossier_pdf(title: str, dossier, agency: AgencySettings,
+                story_for: Callable[[float], list], out: str | Path | None = None) -> bytes:
+    """One dossier's form as PDF bytes (also written to ``out``), titled with its code."""
+    return build_pdf(story_for, title=f"{title} {dossier.code}", agency=agency,
+                     subject=dossier.code, out=out)
 
 
 def build_pdf(story_for: Callable[[float], list], *, title: str, agency: AgencySettings,

@@ -14,10 +14,9 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from counter_app.domain.agency import AgencySettings
 from counter_app.printing.form_parts import (
     applicant,
-    build_pdf,
-    code_block,
     contact_lines,
-    header,
+    dossier_pdf,
+    form_top,
     moment,
     signature_right,
     styles,
@@ -33,8 +32,7 @@ TITLE = "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
 def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: float) -> list:
     s = styles()
     agency_name = text(agency.agency_name)
-    story = [header(agency, moment(event.payload["at"]).date(), width),
-             Paragraph(TITLE, s["title"]), *code_block(dossier.code)]
+    story = form_top(agency, moment(event.payload["at"]).date(), width, TITLE, dossier.code)
     lines = [f"Bộ phận tiếp nhận và trả kết quả: <b>{agency_name}</b>",
              f"Tiếp nhận hồ sơ của: {applicant(dossier)}",
              *contact_lines(dossier),
@@ -52,6 +50,4 @@ def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: flo
 def render(dossier: DossierRow, event: Event, agency: AgencySettings,
            out: str | Path | None = None) -> bytes:
     """Mẫu 03 from a ``refuse`` event, as PDF bytes (also written to ``out``)."""
-    return build_pdf(lambda width: _story(dossier, event, agency, width),
-                     title=f"{TITLE} {dossier.code}", agency=agency, subject=dossier.code,
-                     out=out)
+    return dossier_pdf(TITLE, dossier, agency, lambda width: _story(dossier, event, agency, width), out)

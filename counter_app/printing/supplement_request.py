@@ -15,10 +15,9 @@ from counter_app.domain.agency import AgencySettings
 from counter_app.printing.form_parts import (
     DOTS,
     applicant,
-    build_pdf,
-    code_block,
     contact_lines,
-    header,
+    dossier_pdf,
+    form_top,
     moment,
     numbered_table,
     signature_right,
@@ -35,8 +34,7 @@ TITLE = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
 def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: float) -> list:
     s = styles()
     p = event.payload
-    story = [header(agency, moment(p["at"]).date(), width), Paragraph(TITLE, s["title"]),
-             *code_block(dossier.code)]
+    story = form_top(agency, moment(p["at"]).date(), width, TITLE, dossier.code)
     lines = [f"Hồ sơ của: {applicant(dossier)}",
              f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
              *contact_lines(dossier),
@@ -58,6 +56,4 @@ def _story(dossier: DossierRow, event: Event, agency: AgencySettings, width: flo
 def render(dossier: DossierRow, event: Event, agency: AgencySettings,
            out: str | Path | None = None) -> bytes:
     """Mẫu 02 from a ``request_supplement`` event, as PDF bytes (also written to ``out``)."""
-    return build_pdf(lambda width: _story(dossier, event, agency, width),
-                     title=f"{TITLE} {dossier.code}", agency=agency, subject=dossier.code,
-                     out=out)
+    return dossier_pdf(TITLE, dossier, agency, lambda width: _story(dossier, event, agency, width), out)
