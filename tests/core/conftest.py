@@ -8,6 +8,7 @@ import pytest
 
 from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from tests.settable_clock import Clock
 
 AGENCY_CODE = "000.17.22.H56"
 AGENCY = {
@@ -20,16 +21,6 @@ AGENCY = {
 }
 # A valid 12-digit citizen id: 001 (Hà Nội), 3 (female, 2000s), 03 (born 2003), 012345.
 CITIZEN_ID = "001303012345"
-
-
-class Clock:
-    """The desk's clock, set by the test (Counter takes any callable returning a datetime)."""
-
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture

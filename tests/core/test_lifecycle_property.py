@@ -15,18 +15,8 @@ from counter_app.domain.lifecycle import ALLOWED_FROM, Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
 from counter_app.errors import StepNotAllowed, ValidationError
-
-AGENCY = {"agency_code": "000.17.22.H56", "agency_name": "UBND xã Quảng Phú",
-          "officer_name": "Lê Thị Hương"}
-CITIZEN_ID = "001303012345"
-
-
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+from tests.core.conftest import AGENCY, CITIZEN_ID
+from tests.settable_clock import Clock
 
 FIELDS = {
     Step.HANDOVER: st.fixed_dictionaries({"to_unit": st.sampled_from(

@@ -7,6 +7,7 @@ import pytest  # noqa: E402
 
 from counter_app.counter import Counter  # noqa: E402
 from counter_app.domain.reception import ReceptionRequest  # noqa: E402
+from tests.settable_clock import Clock
 
 # Friday 20/11/2026 09:15: a working day, before the 15:00 cut-off.
 NOW = dt.datetime(2026, 11, 20, 9, 15)
@@ -55,16 +56,6 @@ def home_window(qtbot, counter):
     qtbot.waitUntil(lambda: w.worker.idle)
 
 
-class MutableClock:
-    """A clock the tests move: dossiers are received and stepped at chosen moments."""
-
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 def _receive(counter, clock, at, procedure, name, id_number):
     clock.now = at
     return counter.receive(ReceptionRequest(procedure, {"full_name": name,
@@ -83,7 +74,7 @@ def states(counter):
 
     Built with a moving clock before the window opens; the clock then stays at NOW.
     """
-    clock = MutableClock(NOW)
+    clock = Clock(NOW)
     counter.clock = clock
     d = dt.datetime
     s = {"old_overdue": counter.find("Nguyễn Thị Đặng").rows[0].code}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from counter_app.domain.lifecycle import Step
@@ -49,10 +49,10 @@ class Script:
     def _poll(self):
         if time.monotonic() - self.started > 20:  # never hang the suite in a modal loop
             self.log.append("timeout waiting for: " + self.steps[0][0])
-            modal = QApplication.activeModalWidget()
-            while modal is not None:
-                modal.reject()
-                modal = QApplication.activeModalWidget() if modal.isVisible() is False else None
+            for _ in range(5):  # close whatever is still open, innermost first
+                modal = QApplication.activeModalWidget()
+                if modal is not None:
+                    modal.reject()
             self.done = True
             return
         name, condition, action = self.steps[0]
@@ -95,12 +95,8 @@ def status_is(text):
 
 
 def f9(form):
-    QTest_key(form.focusWidget() or form, Qt.Key.Key_F9)
-
-
-def QTest_key(widget, key, mods=NO):  # noqa: N802 - reads like QTest.keyClick
-    from PySide6.QtTest import QTest
-    QTest.keyClick(widget, key, mods)
+    """F9 saves every step form."""
+    QTest.keyClick(form.focusWidget() or form, Qt.Key.Key_F9)
 
 
 def run(qtbot, steps):
@@ -110,7 +106,6 @@ def run(qtbot, steps):
     return script
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
     w = window
     printed = []
@@ -125,14 +120,14 @@ def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
     procedure = next(p for p in w.worker.call(lambda c: c.procedures()) if p.code == "1.004873")
     screen.picker.select(procedure)
     screen.checklist.check_all()
-    QTest_key(screen.checklist, Qt.Key.Key_F9)
+    QTest.keyClick(screen.checklist, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: w.worker.idle and len(printed) == 1)
     assert printed[0].startswith(b"%PDF")  # the Mẫu 01 slip went to the printer
     code = w.worker.call(lambda c: c.find("pham thi anh").rows[0].code)
     assert w.worker.call(lambda c: c.dossier(code).status) is Status.RECEIVED
 
     # 2. Today's list (F3): Enter on the dossier opens it; hand over, then the result is in.
-    QTest_key(w, Qt.Key.Key_F3)
+    QTest.keyClick(w, Qt.Key.Key_F3)
     table = w.today.table
     qtbot.waitUntil(lambda: w.worker.idle and table.model().rowCount() >= 1)
     table.setFocus()
@@ -149,12 +144,12 @@ def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
         f9(form)
 
     run(qtbot, [
-        ("open from the list", lambda: True, lambda: QTest_key(table, Qt.Key.Key_Return)),
+        ("open from the list", lambda: True, lambda: QTest.keyClick(table, Qt.Key.Key_Return)),
         ("dialog shown, not ready", lambda: dossier_dialog() is not None,
          lambda: dossier_dialog().step_buttons[Step.HANDOVER].click()),
         ("handover form", lambda: form_ready(Step.HANDOVER) is not None, fill_handover),
         ("handed over", lambda: status_is("Đang xử lý") and form_closed(),
-         lambda: QTest_key(dossier_dialog().focusWidget(), Qt.Key.Key_Return)),  # suggested
+         lambda: QTest.keyClick(dossier_dialog().focusWidget(), Qt.Key.Key_Return)),  # suggested
         ("finish form", lambda: form_ready(Step.FINISH) is not None,
          lambda: (type_text(form_ready(Step.FINISH).result, "Giấy xác nhận số 15/2026"),
                   f9(form_ready(Step.FINISH)))),
@@ -170,7 +165,7 @@ def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
     #    the officer scans it, wherever the focus is.
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow)
-    QTest_key(w.focusWidget(), Qt.Key.Key_F4)
+    QTest.keyClick(w.focusWidget(), Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: w.worker.idle
                     and w.strip.counts.get(Worklist.READY_TO_RETURN) == 1)
     # (offscreen can leave QApplication.focusWidget() on a closed dialog: ask the window)
@@ -179,7 +174,7 @@ def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
 
     def return_with_rating():
         form = form_ready(Step.RETURN)
-        QTest_key(form, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # "Rất hài lòng"
+        QTest.keyClick(form, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # "Rất hài lòng"
         assert form.rating["very_satisfied"].isChecked()
         f9(form)
 
@@ -188,7 +183,7 @@ def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):
         ("dialog ready for the return",
          lambda: dossier_dialog() is not None and dossier_dialog().ready
          and dossier_dialog().focusWidget() is dossier_dialog().step_buttons.get(Step.RETURN),
-         lambda: QTest_key(dossier_dialog().focusWidget(), Qt.Key.Key_Return)),
+         lambda: QTest.keyClick(dossier_dialog().focusWidget(), Qt.Key.Key_Return)),
         ("return form", lambda: form_ready(Step.RETURN) is not None, return_with_rating),
         ("returned", lambda: status_is("Đã trả kết quả") and form_closed(),
          lambda: dossier_dialog().reject()),

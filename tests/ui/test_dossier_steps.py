@@ -11,18 +11,11 @@ from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
+from tests.settable_clock import Clock
 from tests.ui.conftest import AGENCY, NOW
 from ui.dossier_dialog import DossierDialog
 from ui.slip_printing import SlipPrinter
 from ui.tasks import DbWorker
-
-
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture
