@@ -215,6 +215,11 @@ class Counter:
             return "overdue"
         return "warning" if row.due_at <= window.soon_until else ""
 
+    def deadline_flags(self, rows: list[DossierRow]) -> dict[str, str]:
+        """``deadline_flag`` of each row by code, for a list shown on screen."""
+        window = self.worklist_window()
+        return {r.code: self.deadline_flag(r, window) for r in rows}
+
     def register(self, start: dt.date, end: dt.date) -> list[DossierRow]:
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})

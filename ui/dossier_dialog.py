@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from counter_app.domain import legal_forms
+from counter_app.domain import handover_log, legal_forms
 from counter_app.domain.handover_log import Transfer
 from counter_app.domain.legal_forms import FORMS
-from counter_app.domain.lifecycle import FINAL, Step, suggested_step
+from counter_app.domain.lifecycle import FINAL, Step, allowed_steps, suggested_step
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 from ui.dossier_texts import FORM_SHORT
@@ -64,8 +64,9 @@ def load(counter, code: str) -> Loaded:
     agency = counter.agency
     ctx = FormContext(dossier, counter.calendar, counter.clock, counter.known_units(),
                       agency.officer_name if agency else "", agency.hotline if agency else "")
-    return Loaded(dossier, counter.events(dossier), counter.transfers(code),
-                  counter.allowed_steps(code), counter.deadline_flag(dossier), ctx)
+    events = counter.events(dossier)
+    return Loaded(dossier, events, handover_log.transfers(events), allowed_steps(dossier.progress),
+                  counter.deadline_flag(dossier), ctx)
 
 
 class DossierDialog(QDialog):

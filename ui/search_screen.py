@@ -159,8 +159,7 @@ class SearchScreen(QWidget):
     @staticmethod
     def _find(counter, query: DossierQuery):
         found = counter.find(query)
-        window = counter.worklist_window()
-        return found, {r.code: counter.deadline_flag(r, window) for r in found.rows}
+        return found, counter.deadline_flags(found.rows)
 
     def _found(self, seq: int, query: DossierQuery, found: FoundDossiers, flags) -> None:
         if seq != self._seq:

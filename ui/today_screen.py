@@ -15,8 +15,7 @@ COLUMNS = ("code", "received_time", "applicant", "procedure", "due", "status")
 def load_today(counter, text: str):
     """On the worker: today's dossiers matching ``text`` and the deadline flag of each."""
     rows = counter.received_today(text)
-    window = counter.worklist_window()
-    return rows, {r.code: counter.deadline_flag(r, window) for r in rows}
+    return rows, counter.deadline_flags(rows)
 
 
 class TodayScreen(QWidget):

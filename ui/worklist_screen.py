@@ -36,9 +36,8 @@ EXPLANATIONS = {
 
 def load_worklist(counter, name: Worklist):
     """On the worker: the list's dossiers and the deadline flag of each."""
-    window = counter.worklist_window()
     rows = counter.worklist(name)
-    return rows, {r.code: counter.deadline_flag(r, window) for r in rows}
+    return rows, counter.deadline_flags(rows)
 
 
 class WorkListSelector(QListWidget):

@@ -78,6 +78,9 @@ def test_worklists(desk, codes, clock):
     assert desk.deadline_flag(desk.dossier(codes[3])) == ""          # 10/3 is 2 days away
     desk.set_warning_days(2)
     assert desk.deadline_flag(desk.dossier(codes[3])) == "warning"
+    rows = [desk.dossier(c) for c in codes]
+    assert desk.deadline_flags(rows) == {codes[0]: "overdue", codes[1]: "", codes[2]: "",
+                                         codes[3]: "warning"}
     desk.step(codes[1], Step.RETURN)
     assert [d.code for d in desk.worklist("returned_today")] == [codes[1]]
     assert desk.worklist("ready_to_return") == []
