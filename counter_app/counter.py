@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
 
 from counter_app import catalogue_files
+from counter_app.counter_session import Session
 from counter_app.domain.agency import AgencySettings, validate_agency
 from counter_app.domain.handover_log import Transfer, transfers
 from counter_app.domain.lifecycle import COMMON_UNITS, OPEN, Step, allowed_steps
+from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceptionRequest, validate_reception
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
-from counter_app.errors import NotFound, NotSetUp, ValidationError
-from counter_app.printing import receipt_slip
+from counter_app.errors import NotFound, NotSetUp, PermissionDenied, ValidationError
 from counter_app.store import (
     calendar_store,
     dossier_queries,
@@ -29,6 +31,7 @@ from counter_app.store import (
     settings_store,
 )
 from counter_app.store.database import open_database, transaction
+from counter_app.store.audit_log import AuditAction
 from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
 from counter_app.store.dossier_store import DossierRow
 
@@ -40,7 +43,10 @@ def local_now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-class Counter:
+class Counter(Session):
+    """Every method that shows or changes a dossier needs a signed-in officer whose roles
+    allow it (``Session``); the checks are here, so no caller can skip them."""
+
     def __init__(self, db: sqlite_utils.Database, clock: Clock = local_now):
         self.db = db
         self.clock = clock
@@ -48,6 +54,7 @@ class Counter:
         if procedure_store.count(db) == 0:
             self.load_bundled_catalogue()
         self.desk_id = settings_store.desk_id(db)
+        Session.__init__(self)
 
     @classmethod
     def open(cls, path: str | Path, clock: Clock = local_now) -> Counter:
@@ -68,10 +75,17 @@ class Counter:
         return agency
 
     def set_up(self, **fields: object) -> AgencySettings:
-        """Validate and save the commune's setup; unknown keys keep their current value."""
+        """Validate and save the commune's setup; unknown keys keep their current value.
+
+        Before the first account exists (first run) anyone may; afterwards the administrator.
+        """
+        if self.has_officers():
+            self.require(Action.SETUP)
         current = self.agency.to_dict() if self.agency else {}
         settings = validate_agency({**current, **fields})
         settings_store.save_agency(self.db, settings)
+        if self.officer:
+            self.audit(AuditAction.SETUP_CHANGED, detail={"fields": sorted(fields)})
         return settings
 
     # -- catalogue -----------------------------------------------------------------------
@@ -79,8 +93,11 @@ class Counter:
         return procedure_store.upsert_all(self.db, catalogue_files.bundled(), "bundled")
 
     def import_procedures(self, path: str | Path) -> int:
+        self.require(Action.CATALOGUE)
         procedures = catalogue_files.read_file(path)  # raises before anything is written
-        return procedure_store.upsert_all(self.db, procedures, f"import:{Path(path).name}")
+        count = procedure_store.upsert_all(self.db, procedures, f"import:{Path(path).name}")
+        self.audit(AuditAction.CATALOGUE_IMPORTED, Path(path).name, {"procedures": count})
+        return count
 
     def procedures(self, search: str = "", limit: int | None = None) -> list[Procedure]:
         return procedure_store.search(self.db, search, limit)
@@ -99,74 +116,107 @@ class Counter:
         return self._calendar
 
     def set_calendar_day(self, day: dt.date, kind: OverrideKind, reason: str = "") -> None:
+        self.require(Action.CALENDAR)
         calendar_store.set_override(self.db, day, kind, reason)
         self._calendar = None
+        self.audit(AuditAction.CALENDAR_CHANGED, day.isoformat(), {"kind": OverrideKind(kind).value})
 
     def clear_calendar_day(self, day: dt.date) -> bool:
+        self.require(Action.CALENDAR)
         removed = calendar_store.remove_override(self.db, day)
         self._calendar = None
+        if removed:
+            self.audit(AuditAction.CALENDAR_CHANGED, day.isoformat(), {"kind": "cleared"})
         return removed
 
     # -- reception -----------------------------------------------------------------------
     def due_for(self, procedure: Procedure, received_at: dt.datetime | None = None) -> dt.datetime:
         return self.calendar.due_at(received_at or self.clock(), procedure.unit, procedure.value)
 
-    def receive(self, request: ReceptionRequest, officer: str | None = None) -> DossierRow:
+    def receive(self, request: ReceptionRequest) -> DossierRow:
         """Validate everything, then write the dossier and its event in one transaction."""
+        officer = self.require(Action.RECEIVE)
         agency = self.require_agency()
         now = self.clock()
         procedure = procedure_store.get(self.db, request.procedure_code or "")
         valid = validate_reception(request, procedure, self.calendar, now)
-        officer = officer if officer is not None else agency.officer_name
         transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
-        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer, now,
-                                     transfer_due)
+        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
+                                     now, transfer_due)
 
     def returning_applicant(self, id_number: str) -> dict | None:
+        self.require(Action.RECEIVE)
         return dossier_store.applicant_by_id_number(self.db, id_number)
 
     # -- dossiers ------------------------------------------------------------------------
     def dossier(self, code: str) -> DossierRow:
+        """A dossier the signed-in officer may see (a processing officer: those handed to
+        them); anything else is NotFound or PermissionDenied."""
+        officer = self.require_officer()
         row = dossier_store.by_code(self.db, code)
         if row is None:
             raise NotFound(f"Không tìm thấy hồ sơ có mã '{code.strip()}'.")
+        if not sees(officer, row.progress):
+            self.deny(f"Hồ sơ {row.code} không được giao cho {officer.full_name}.", "see")
         return row
 
     def events(self, dossier: DossierRow) -> list[event_log.Event]:
         return event_log.for_dossier(self.db, dossier["id"])
 
     def received_today(self, search: str = "") -> list[DossierRow]:
+        self.require(Action.SEE_ALL)
         today = self.clock().date()
         start = dt.datetime.combine(today, dt.time())
         return dossier_store.received_between(self.db, start, start + dt.timedelta(days=1),
                                               search, self.desk_id)
 
     def slip_pdf(self, code: str, out: str | Path | None = None) -> bytes:
-        return receipt_slip.render(self.dossier(code), self.require_agency(), out)
+        """Mẫu 01; recorded in the audit log (it carries the citizen's personal data)."""
+        return self.form_pdf(code, "01", out)
 
     # -- processing to return ------------------------------------------------------------
-    def step(self, code: str, step: Step | str, fields: dict | None = None,
-             officer: str | None = None) -> DossierRow:
-        """Take one step of the status machine; raises StepNotAllowed / ValidationError."""
+    def step(self, code: str, step: Step | str, fields: dict | None = None) -> DossierRow:
+        """Take one step of the status machine as the signed-in officer.
+
+        Raises PermissionDenied (the officer's roles), StepNotAllowed (the status machine)
+        or ValidationError (the fields); nothing is written then.
+        """
         step = Step(step)
+        officer = self.require_officer()
         agency = self.require_agency()
-        officer = officer if officer is not None else agency.officer_name
         now = self.clock()
+        denied: list[PermissionDenied] = []
 
         def decide(row: DossierRow) -> dict:
+            try:
+                check_step(officer, step, row.progress)
+            except PermissionDenied as exc:
+                denied.append(exc)
+                raise
             ctx = StepContext(now=now, calendar=self.calendar,
                               applicant_name=row["applicant_name"],
                               applicant_id_number=row["applicant_id_number"],
-                              return_method=row["return_method"], officer=officer,
+                              return_method=row["return_method"], officer=officer.full_name,
                               hotline=agency.hotline)
             return decide_step(step, row.progress, fields or {}, ctx)
 
-        row, _ = dossier_steps.record(self.db, code, step, decide, desk_id=self.desk_id,
-                                      officer=officer, now=now)
+        try:
+            row, _ = dossier_steps.record(self.db, code, step, decide, desk_id=self.desk_id,
+                                          officer=officer.username, now=now)
+        except PermissionDenied as exc:
+            if denied:  # recorded outside the rolled-back transaction
+                self.audit(AuditAction.PERMISSION_DENIED, code.strip().upper(),
+                           {"action": step.value})
+            raise exc from None
         return row
 
     def allowed_steps(self, code: str) -> list[Step]:
+        """The steps the status machine allows now (the roles are checked when taken; the
+        window asks ``may_step`` to show only the officer's own)."""
         return allowed_steps(self.dossier(code).progress)
+
+    def may_step(self, row: DossierRow, step: Step) -> bool:
+        return self.officer is not None and self.why_not_step(step, row) is None
 
     def known_units(self) -> list[str]:
         """Units to offer when handing over: those used recently, then the usual ones."""
@@ -179,7 +229,7 @@ class Counter:
     def find(self, query: DossierQuery | str) -> FoundDossiers:
         if isinstance(query, str):
             query = DossierQuery(text=query)
-        return dossier_queries.find(self.db, query)
+        return dossier_queries.find(self.db, replace(query, holders=self.visible_holders()))
 
     @property
     def warning_days(self) -> int:
@@ -187,6 +237,7 @@ class Counter:
         return int(settings_store.get(self.db, WARNING_DAYS_KEY, 1))
 
     def set_warning_days(self, days: int) -> None:
+        self.require(Action.SETUP)
         if not 0 <= int(days) <= 30:
             raise ValidationError({"warning_days": "Số ngày cảnh báo phải từ 0 đến 30."})
         with transaction(self.db):
@@ -198,7 +249,7 @@ class Counter:
         if not 0 <= days <= 30:
             raise ValidationError({"days": "Số ngày làm việc phải từ 0 đến 30."})
         last = self.calendar.add_working_days(now.date(), days)
-        return WorklistWindow(now, self.calendar.closing(last))
+        return WorklistWindow(now, self.calendar.closing(last), self.visible_holders())
 
     def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
         return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))
@@ -221,6 +272,7 @@ class Counter:
         return {r.code: self.deadline_flag(r, window) for r in rows}
 
     def register(self, start: dt.date, end: dt.date) -> list[DossierRow]:
+        self.require(Action.EXPORT)
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
         return dossier_queries.registered_between(self.db, start, end)
@@ -232,10 +284,26 @@ class Counter:
         Raises FormUnavailable when the dossier has no event the form is made from
         (e.g. Mẫu 04 before any apology).
         """
+        from counter_app.domain import legal_forms
         from counter_app.printing import forms
 
+        self.require(Action.PRINT)
         dossier = self.dossier(code)
-        return forms.render(form, dossier, self.events(dossier), self.require_agency(), out)
+        names = self.printed_names()
+        events = [replace(e, officer=names.get(e.officer, e.officer))
+                  for e in self.events(dossier)]
+        shown = DossierRow({**dossier.data, "officer": names.get(dossier["officer"],
+                                                            dossier["officer"])})
+        pdf = forms.render(form, shown, events, self.require_agency(), out)
+        self.audit(AuditAction.PRINT, dossier.code,
+                   {"form": legal_forms.normalise(form), "file": Path(out).name if out else None})
+        return pdf
+
+    def record_printed(self, code: str, form: str, copies: int = 1) -> None:
+        """The window sent a form to the printer (rendering alone is recorded by form_pdf)."""
+        self.require(Action.PRINT)
+        self.audit(AuditAction.PRINT, code.strip().upper(),
+                   {"form": form, "printer": True, "copies": copies})
 
     def register_export(self, start: dt.date, end: dt.date, out: str | Path) -> int:
         """Mẫu 06 for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
@@ -249,4 +317,6 @@ class Counter:
         first = register_rows.first_handovers(self.db, start, end)
         writer = register_pdf.render if suffix == ".pdf" else register_xlsx.write
         writer(rows, self.require_agency(), start, end, out, first_handover=first)
+        self.audit(AuditAction.EXPORT, "register", {"from": start.isoformat(),
+                   "to": end.isoformat(), "file": Path(out).name, "rows": len(rows)})
         return len(rows)

@@ -62,3 +62,25 @@ class FormUnavailable(CounterError):
 
 class PrintFailed(CounterError):
     """A form could not be laid out on paper (e.g. a text too long for one page)."""
+
+
+class PermissionDenied(CounterError):
+    """The signed-in officer's roles do not allow this action (whatever called it: the window,
+    the CLI or a sync). ``action`` names what was tried."""
+
+    def __init__(self, message: str, action: str = ""):
+        self.action = action
+        super().__init__(message)
+
+
+class NotSignedIn(PermissionDenied):
+    """Nobody is signed in at this desk (or the session was closed)."""
+
+
+class SignInFailed(CounterError):
+    """Wrong username or password, or the account is disabled. The message never says which
+    of the two was wrong."""
+
+
+class DatabaseDamaged(DatabaseUnreadable):
+    """The database file fails SQLite's integrity check (truncated, overwritten, bad disk)."""

@@ -29,6 +29,17 @@ class DossierQuery:
     received_from: dt.date | None = None
     received_to: dt.date | None = None  # inclusive
     limit: int = 500
+    #: None: every dossier; else only those handed to one of these people (the core sets it
+    #: from the signed-in officer's roles; an empty tuple finds nothing).
+    holders: tuple[str, ...] | None = None
+
+
+def _holders_sql(holders: tuple[str, ...] | None, column: str) -> tuple[str, list]:
+    if holders is None:
+        return "", []
+    if not holders:
+        return "0", []
+    return f"{column} COLLATE NOCASE IN ({', '.join('?' for _ in holders)})", list(holders)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,10 @@ def find(db: sqlite_utils.Database, q: DossierQuery) -> FoundDossiers:
     if q.received_to:
         where.append("d.received_at < ?")
         params.append((q.received_to + dt.timedelta(days=1)).isoformat())
+    scope, scope_params = _holders_sql(q.holders, "d.holder_person")
+    if scope:
+        where.append(scope)
+        params.extend(scope_params)
     sql = f"SELECT d.* FROM {source}"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -108,6 +123,7 @@ class WorklistWindow:
     """The moments a work list is cut at, computed by the caller from its calendar."""
     now: dt.datetime
     soon_until: dt.datetime  # end of the warning window (default: one working day ahead)
+    holders: tuple[str, ...] | None = None  # as DossierQuery.holders
 
     @property
     def today(self) -> tuple[str, str]:
@@ -116,6 +132,14 @@ class WorklistWindow:
 
 
 def _worklist_sql(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
+    where, params, order = _worklist_base(name, w)
+    scope, scope_params = _holders_sql(w.holders, "holder_person")
+    if scope:
+        return f"({where}) AND {scope}", [*params, *scope_params], order
+    return where, params, order
+
+
+def _worklist_base(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
     now = w.now.isoformat(timespec="minutes")
     start, end = w.today
     if name is Worklist.DUE_TODAY:

@@ -169,4 +169,60 @@ def _v3(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """Officers and their roles, the audit log, and the hash chain over the event log.
+
+    Events written before this version get their chain here, in each desk's order.
+    """
+    from counter_app.store import event_log, hash_chain
+
+    _run(db, """
+    CREATE TABLE officers (
+        username TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        roles TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        desk_id TEXT NOT NULL,
+        desk_seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (desk_id, desk_seq)
+    );
+    CREATE INDEX audit_log_at ON audit_log (at);
+    CREATE INDEX audit_log_officer ON audit_log (officer, at);
+    CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ALTER TABLE events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+    DROP TRIGGER events_append_only_update;
+    """)
+    desk, prev = None, hash_chain.GENESIS
+    links = []
+    for desk_id, row_id, _seq, _p, _h, values in event_log.chain_rows(db):
+        if desk_id != desk:
+            desk, prev = desk_id, hash_chain.GENESIS
+        digest = hash_chain.link_hash(prev, list(values))
+        links.append((prev, digest, row_id))
+        prev = digest
+    db.conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", links)
+    _run(db, """
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]

@@ -19,6 +19,11 @@ AGENCY = {
     "officer_name": "Lê Thị Hương",
     "hotline": "0233 3812 345",
 }
+#: The officer every core test signs in as: all four roles, so the status machine alone
+#: decides (tests/core/test_roles.py covers each role on its own).
+OFFICER = {"username": "huong", "full_name": "Lê Thị Hương", "title": "Công chức Văn phòng",
+           "roles": ["reception", "processing", "leader", "admin"]}
+PASSWORD = "mat-khau-1"
 # A valid 12-digit citizen id: 001 (Hà Nội), 3 (female, 2000s), 03 (born 2003), 012345.
 CITIZEN_ID = "001303012345"
 
@@ -36,6 +41,9 @@ def open_desk(tmp_path, clock):
     def _open(name: str = "counter.db", desk: int = 1, setup: bool = True,
               desk_clock: Clock | None = None) -> Counter:
         counter = Counter.open(tmp_path / name, clock=desk_clock or clock)
+        if not counter.has_officers():
+            counter.add_officer(**OFFICER, password=PASSWORD)
+        counter.sign_in(OFFICER["username"], PASSWORD)
         if setup:
             counter.set_up(**AGENCY, desk_number=desk)
         opened.append(counter)
@@ -49,6 +57,23 @@ def open_desk(tmp_path, clock):
 @pytest.fixture
 def desk(open_desk) -> Counter:
     return open_desk()
+
+
+def sign_in_as(counter: Counter, full_name: str, roles: tuple[str, ...] = ("processing",),
+               username: str | None = None) -> str:
+    """Sign in as another officer, adding the account (as the test administrator) if
+    needed; returns the username. ``sign_in_as(desk, OFFICER['full_name'])`` goes back."""
+    from counter_app.domain.text import fold
+
+    if full_name == OFFICER["full_name"]:
+        counter.sign_in(OFFICER["username"], PASSWORD)
+        return OFFICER["username"]
+    username = username or fold(full_name).replace(" ", ".")
+    counter.sign_in(OFFICER["username"], PASSWORD)
+    if counter.officers() and username not in {o.username for o in counter.officers()}:
+        counter.add_officer(username, full_name, "", list(roles), PASSWORD)
+    counter.sign_in(username, PASSWORD)
+    return username
 
 
 @pytest.fixture

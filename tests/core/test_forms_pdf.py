@@ -13,6 +13,7 @@ from test_receipt_slip_pdf import barcodes, flat, pdftotext
 
 from counter_app.domain import legal_forms
 from counter_app.errors import FormUnavailable, ValidationError
+from tests.core.conftest import OFFICER, sign_in_as
 
 T = dt.datetime
 UNIT = "Công chức Tư pháp - Hộ tịch"
@@ -42,9 +43,11 @@ def journey(desk, make_request, clock):
     clock.now = T(2026, 3, 9, 10, 30)
     desk.step(dossier.code, "handover", {"to_unit": UNIT, "to_person": CLERK})
     clock.now = T(2026, 3, 10, 14, 0)
+    sign_in_as(desk, CLERK)  # the processing officer it was handed to
     desk.step(dossier.code, "request_supplement",
               {"items": ITEMS, "reason": "Thiếu giấy tờ chứng minh nơi cư trú",
-               "contact": CLERK, "contact_phone": "0912 000 111"}, officer=CLERK)
+               "contact": CLERK, "contact_phone": "0912 000 111"})
+    sign_in_as(desk, OFFICER["full_name"])
     clock.now = T(2026, 3, 11, 8, 0)
     desk.step(dossier.code, "resume", {})
     clock.now = T(2026, 3, 12, 9, 0)

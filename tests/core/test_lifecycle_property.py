@@ -15,7 +15,7 @@ from counter_app.domain.lifecycle import ALLOWED_FROM, Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
 from counter_app.errors import StepNotAllowed, ValidationError
-from tests.core.conftest import AGENCY, CITIZEN_ID
+from tests.core.conftest import AGENCY, CITIZEN_ID, OFFICER, PASSWORD
 from tests.settable_clock import Clock
 
 FIELDS = {
@@ -68,6 +68,8 @@ def test_random_steps_keep_the_dossier_consistent(sequence):
     clock = Clock(dt.datetime(2026, 3, 9, 9, 0))
     desk = Counter.open(":memory:", clock=clock)
     try:
+        desk.add_officer(**OFFICER, password=PASSWORD)
+        desk.sign_in(OFFICER["username"], PASSWORD)
         desk.set_up(**AGENCY, desk_number=1)
         code = desk.receive(ReceptionRequest("1.004873", {
             "full_name": "Lê Văn Tám", "id_number": CITIZEN_ID})).code
