@@ -12,6 +12,8 @@ from pathlib import Path
 from counter_app import __version__, cli_lifecycle
 from counter_app.cli_args import (
     EXIT_BAD_INPUT,
+    EXIT_PERMISSION,
+    EXIT_SIGN_IN,
     EXIT_STEP_FORBIDDEN,
     CliError,
     Parser,
@@ -26,7 +28,15 @@ from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.dossier_json import dossier_dict
-from counter_app.errors import CounterError, ImportRejected, StepNotAllowed, ValidationError
+from counter_app.errors import (
+    CounterError,
+    ImportRejected,
+    NotSignedIn,
+    PermissionDenied,
+    SignInFailed,
+    StepNotAllowed,
+    ValidationError,
+)
 from counter_app.paths import default_db_path
 
 
@@ -72,7 +82,7 @@ def cmd_receive(args: argparse.Namespace) -> None:
         return_method=ReturnMethod.POST if args.return_address else ReturnMethod.COUNTER,
         return_address=args.return_address or "", received_at=args.received_at,
         due_at=args.due_at, due_change_reason=args.due_reason or "")
-    dossier = counter.receive(request, officer=args.officer)
+    dossier = counter.receive(request)
     if args.slip:
         counter.slip_pdf(dossier.code, args.slip)
     emit(args, dossier_dict(dossier),
@@ -161,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
     parser.add_argument("--db", help="database file (default: $COUNTER_APP_DB, "
                                      "else counter.db in the user's data folder)")
+    parser.add_argument("--as", dest="as_user", metavar="USER",
+                        help="sign in as this officer (default: $COUNTER_APP_USER); the "
+                             "password is read from $COUNTER_APP_PASSWORD or asked for")
     json_flag = argparse.ArgumentParser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -199,7 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--received-at", type=datetime_arg, help="ISO date-time (default: now)")
     p.add_argument("--due-at", type=datetime_arg, help="appointment other than the computed one")
     p.add_argument("--due-reason", help="why the appointment is later than the rule")
-    p.add_argument("--officer", help="receiving officer (default: from setup)")
     p.add_argument("--slip", type=Path, help="also write the Mẫu 01 slip to this PDF")
     p.set_defaults(func=cmd_receive)
 
@@ -247,6 +259,12 @@ def run(args: argparse.Namespace) -> int:
         return _say_error("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     except StepNotAllowed as exc:
         return _say_error(f"step not allowed: {exc}", EXIT_STEP_FORBIDDEN)
+    except NotSignedIn as exc:
+        return _say_error(f"sign in first with --as USER ({exc})", EXIT_PERMISSION)
+    except PermissionDenied as exc:
+        return _say_error(f"not allowed: {exc}", EXIT_PERMISSION)
+    except SignInFailed as exc:
+        return _say_error(f"sign-in failed: {exc}", EXIT_SIGN_IN)
     except ImportRejected as exc:
         return _say_error("nothing imported; " + "; ".join(
             f"row {n}: {reason}" for n, reason in exc.rows))

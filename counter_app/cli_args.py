@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import os
+import sys
 from typing import NoReturn
 
 from counter_app.counter import Counter
@@ -12,6 +15,10 @@ from counter_app.paths import default_db_path
 
 EXIT_BAD_INPUT = 2
 EXIT_STEP_FORBIDDEN = 3  # the status machine refused the step
+EXIT_PERMISSION = 4      # the officer's roles do not allow it (or nobody signed in)
+EXIT_SIGN_IN = 5         # wrong username or password, or a disabled account
+PASSWORD_ENV = "COUNTER_APP_PASSWORD"
+USER_ENV = "COUNTER_APP_USER"
 
 
 class CliError(Exception):
@@ -65,9 +72,24 @@ def emit(args: argparse.Namespace, data: object, text: str) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
 
 
+def password_for(username: str) -> str:
+    """From $COUNTER_APP_PASSWORD (scripts), else asked on the terminal without echo."""
+    secret = os.environ.get(PASSWORD_ENV)
+    if secret is not None:
+        return secret
+    if not sys.stdin.isatty():
+        raise CliError(f"no password for {username}: set {PASSWORD_ENV} or run in a terminal")
+    return getpass.getpass(f"password for {username}: ")
+
+
 def open_counter(args: argparse.Namespace, create: bool = False) -> Counter:
+    """Open the database and, with ``--as USER`` (or $COUNTER_APP_USER), sign in."""
     path = default_db_path(args.db)
     if not create and not path.exists():
         raise CliError(f"database {path} does not exist; create it with "
                        f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
-    return Counter.open(path)
+    counter = Counter.open(path)
+    username = getattr(args, "as_user", None) or os.environ.get(USER_ENV)
+    if username:
+        counter.sign_in(username, password_for(username))
+    return counter

@@ -26,7 +26,7 @@ def _line(d: DossierRow) -> str:
 def _step_command(step: Step, fields_of):
     def run(args: argparse.Namespace) -> None:
         counter = open_counter(args)
-        dossier = counter.step(args.code, step, fields_of(args), officer=args.officer)
+        dossier = counter.step(args.code, step, fields_of(args))
         emit(args, dossier_dict(dossier), _line(dossier))
     return run
 
@@ -74,7 +74,6 @@ STEPS = {
 
 def _add_step_arguments(name: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("code", help="dossier code (as on the slip's barcode)")
-    p.add_argument("--officer", help="officer taking the step (default: from setup)")
     if name == "handover":
         p.add_argument("--to", required=True, help="receiving unit, e.g. 'Công chức Tư pháp'")
         p.add_argument("--to-person", default="", help="receiving person")

@@ -14,9 +14,9 @@ from counter_app.counter_session import Session
 from counter_app.domain.agency import AgencySettings, validate_agency
 from counter_app.domain.handover_log import Transfer, transfers
 from counter_app.domain.lifecycle import COMMON_UNITS, OPEN, Step, allowed_steps
-from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceptionRequest, validate_reception
+from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
@@ -30,8 +30,8 @@ from counter_app.store import (
     procedure_store,
     settings_store,
 )
-from counter_app.store.database import open_database, transaction
 from counter_app.store.audit_log import AuditAction
+from counter_app.store.database import open_database, transaction
 from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
 from counter_app.store.dossier_store import DossierRow
 

@@ -8,9 +8,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from counter_app import passwords
-from counter_app.domain.officers import Officer, check_password, normalise_username, validate_officer
+from counter_app.domain.officers import (
+    Officer,
+    check_password,
+    normalise_username,
+    validate_officer,
+)
 from counter_app.domain.roles import Action, Role, check, grants, why_not_step
-from counter_app.errors import NotFound, NotSignedIn, PermissionDenied, SignInFailed, ValidationError
+from counter_app.errors import (
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    SignInFailed,
+    ValidationError,
+)
 from counter_app.store import audit_log, officer_store
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction

@@ -61,7 +61,8 @@ def parse_roles(values: object) -> frozenset[Role]:
             roles.add(Role(str(value).strip().lower()))
         except ValueError:
             known = ", ".join(r.value for r in Role)
-            raise ValidationError({"roles": f"Vai trò '{value}' không có (chọn trong: {known})."})
+            raise ValidationError(
+                {"roles": f"Vai trò '{value}' không có (chọn trong: {known})."}) from None
     return frozenset(roles)
 
 
