@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,13 @@ from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
-from counter_app.errors import NotFound, NotSetUp, PermissionDenied, ValidationError
+from counter_app.errors import (
+    DatabaseDamaged,
+    NotFound,
+    NotSetUp,
+    PermissionDenied,
+    ValidationError,
+)
 from counter_app.store import (
     calendar_store,
     dossier_queries,
@@ -58,7 +65,12 @@ class Counter(Session):
 
     @classmethod
     def open(cls, path: str | Path, clock: Clock = local_now) -> Counter:
-        return cls(open_database(path), clock)
+        db = open_database(path)
+        try:
+            return cls(db, clock)
+        except sqlite3.DatabaseError as exc:  # damage past the pages opening reads
+            db.conn.close()
+            raise DatabaseDamaged(f"Tệp dữ liệu {path} đã bị hỏng ({exc}).") from None
 
     def close(self) -> None:
         self.db.conn.close()

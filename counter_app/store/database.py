@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from counter_app.errors import DatabaseNewer, DatabaseUnreadable
+from counter_app.errors import DatabaseDamaged, DatabaseNewer, DatabaseUnreadable
 from counter_app.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -50,17 +50,43 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the schema up to SCHEMA_VERSION, one migration per transaction."""
+    """Bring the schema up to SCHEMA_VERSION, one migration per transaction.
+
+    A database that already has data (version 1 or more) is backed up first
+    ("before-migration-v<N>", in its backup folder); no backup, no migration.
+    """
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise DatabaseNewer(
             f"Cơ sở dữ liệu có phiên bản {current}, mới hơn chương trình ({SCHEMA_VERSION}). "
             "Hãy cập nhật chương trình.")
+    if 1 <= current < SCHEMA_VERSION:
+        _back_up_before_migration(db)
     for version in range(current + 1, SCHEMA_VERSION + 1):
         with transaction(db):
             MIGRATIONS[version - 1](db)
             db.execute(f"PRAGMA user_version = {version}")
     return SCHEMA_VERSION
+
+
+def database_file(db: sqlite_utils.Database) -> Path | None:
+    """The file behind the connection; None for an in-memory or temporary database."""
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return Path(file) if file else None
+    return None
+
+
+def _back_up_before_migration(db: sqlite_utils.Database) -> None:
+    path = database_file(db)
+    if path is None:
+        return
+    from counter_app import backups  # imported here: backups opens databases through us
+
+    info = backups.make_backup(path, f"before-migration-v{SCHEMA_VERSION}")
+    if not info.intact:
+        raise DatabaseDamaged(f"Không nâng cấp dữ liệu: bản sao lưu trước khi nâng cấp bị "
+                              f"hỏng, nghĩa là dữ liệu đang bị hỏng. {info.problem}")
 
 
 @contextlib.contextmanager
