@@ -178,3 +178,30 @@ def test_start_up_refuses_to_start_empty(qtbot, tmp_path):
 def test_a_sound_or_brand_new_database_opens_without_asking(tmp_path, counter):
     assert check_before_opening(tmp_path / "desk.db")          # sound
     assert check_before_opening(tmp_path / "new" / "desk.db")  # first run, no backups
+
+
+def test_the_audit_screen_lists_who_did_what_and_points_at_a_tampered_event(qtbot, counter,
+                                                                             worker, tmp_path):
+    from ui.audit_dialog import AuditDialog
+
+    code = receive(counter, "Phạm Văn Lộc")
+    dialog = AuditDialog(worker, NOW.date())
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: worker.idle and dialog.table.rowCount() > 0)
+    rows = [[dialog.table.item(r, c).text() for c in range(5)]
+            for r in range(dialog.table.rowCount())]
+    assert ["20/11/2026 09:15", "Lê Thị Hoa (hoa)", "Tiếp nhận hồ sơ", code] == rows[0][:4]
+    assert any(r[2] == "Đăng nhập" for r in rows)
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: worker.idle and dialog.verify_button.isEnabled())
+    assert dialog.verdict.text().startswith("Nhật ký nguyên vẹn")
+
+    # Someone edits the applicant's name in the event straight in the SQLite file.
+    with sqlite3.connect(tmp_path / "desk.db") as raw:
+        raw.execute("DROP TRIGGER events_append_only_update")
+        raw.execute("UPDATE events SET payload = replace(payload, 'Lộc', 'Lộ') "
+                    "WHERE kind = 'received' AND payload LIKE '%Lộc%'")
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: worker.idle and dialog.verify_button.isEnabled())
+    text = dialog.verdict.text()
+    assert "Nhật ký đã bị can thiệp" in text and code in text and "số thứ tự 2" in text
