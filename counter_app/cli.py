@@ -9,12 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from counter_app import __version__, cli_lifecycle
+from counter_app import __version__, cli_audit, cli_backups, cli_lifecycle, cli_officers
 from counter_app.cli_args import (
     EXIT_BAD_INPUT,
     EXIT_PERMISSION,
     EXIT_SIGN_IN,
     EXIT_STEP_FORBIDDEN,
+    NEEDS_AS,
+    SIGN_IN_HELP,
     CliError,
     Parser,
     date_arg,
@@ -47,21 +49,26 @@ def _procedure_dict(p: Procedure) -> dict:
 
 # -- commands -----------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> None:
-    counter = open_counter(args, create=True)
+    counter = open_counter(args, create=True, first_run=True)
     fields = {"agency_code": args.agency_code, "agency_name": args.agency_name,
               "desk_number": args.desk}
-    for key in ("parent_body", "place_name", "address", "hotline", "officer_name"):
+    for key in ("parent_body", "place_name", "address", "hotline"):
         if getattr(args, key) is not None:
             fields[key] = getattr(args, key)
     settings = counter.set_up(**fields)
     path, count = default_db_path(args.db), len(counter.procedures())
-    emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count},
+    accounts = counter.has_officers()
+    hint = "" if accounts else (
+        "\nno officer account yet: add the first administrator with "
+        "'counter-app user add USERNAME --name \"Full Name\" --role admin,reception'")
+    emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count,
+                "accounts": accounts},
           f"ready: {settings.agency_name} ({settings.agency_code}), desk {settings.desk_number}, "
-          f"{count} procedures, database {path}")
+          f"{count} procedures, database {path}{hint}")
 
 
 def cmd_procedures(args: argparse.Namespace) -> None:
-    found = open_counter(args).procedures(args.search or "")
+    found = open_counter(args, sign_in=False).procedures(args.search or "")
     lines = [f"{p.code:<10} {p.duration_text[:28]:<28} {p.field} – {p.name}" for p in found]
     emit(args, [_procedure_dict(p) for p in found], "\n".join(lines) or "no procedure matches")
 
@@ -99,12 +106,17 @@ def cmd_show(args: argparse.Namespace) -> None:
     counter = open_counter(args)
     dossier = counter.dossier(args.code)
     data = dossier_dict(dossier, counter.events(dossier))
+    names = counter.printed_names()  # username -> full name
+
+    def who(officer: str) -> str:
+        return f"{names[officer]} ({officer})" if officer in names else officer
+
     text = "\n".join([
         f"{data['code']}  [{data['status']}] {data['status_label']}",
         f"procedure: {data['procedure']['code']} {data['procedure']['name']}",
         f"applicant: {data['applicant']['name']} ({data['applicant']['id_number']})",
         f"received:  {dossier.received_at:%d/%m/%Y %H:%M}   due: {dossier.due_at:%d/%m/%Y %H:%M}",
-        *(f"event {e['desk_seq']}: {e['at']} {e['kind']} by {e['officer']}"
+        *(f"event {e['desk_seq']}: {e['at']} {e['kind']} by {who(e['officer'])}"
           for e in data["events"]),
     ])
     emit(args, data, text)
@@ -132,7 +144,7 @@ def cmd_due_date(args: argparse.Namespace) -> None:
 
 
 def cmd_calendar(args: argparse.Namespace) -> None:
-    counter = open_counter(args)
+    counter = open_counter(args, sign_in=args.action != "list")
     if args.action == "list":
         year = args.year or counter.clock().year
         days = counter.calendar.exceptions(year)
@@ -166,7 +178,8 @@ def cmd_today(args: argparse.Namespace) -> None:
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="counter-app",
+        prog="counter-app", epilog=SIGN_IN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Bộ phận một cửa cấp xã. With no command, opens the program.")
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
     parser.add_argument("--db", help="database file (default: $COUNTER_APP_DB, "
@@ -178,7 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag.add_argument("--json", action="store_true", help="print JSON")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[json_flag], help="create or upgrade the database")
+    p = sub.add_parser("init", parents=[json_flag],
+                       help="create or upgrade the database, set the commune's details "
+                            "[--as an administrator once accounts exist]",
+                       description="Create or upgrade the database and set the commune's "
+                                   "details. Free on a new database; once accounts exist, "
+                                   "an administrator (--as). The receiving officer printed "
+                                   "on the forms is the signed-in account of each step.")
     p.add_argument("--agency-code", required=True, help="mã định danh, e.g. 000.17.22.H56")
     p.add_argument("--agency-name", required=True)
     p.add_argument("--desk", type=int, default=1, help="desk number 1-9 (default 1)")
@@ -186,7 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", dest="place_name", help="place name in the slip's date line")
     p.add_argument("--address")
     p.add_argument("--hotline")
-    p.add_argument("--officer", dest="officer_name", help="receiving officer's full name")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("procedures", parents=[json_flag], help="list or search procedures")
@@ -194,11 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_procedures)
 
     p = sub.add_parser("import-procedures", parents=[json_flag],
-                       help="import a province's catalogue (.csv or .xlsx); all or nothing")
+                       help="import a province's catalogue (.csv or .xlsx); all or nothing"
+                            + NEEDS_AS)
     p.add_argument("file", type=Path)
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("receive", parents=[json_flag], help="receive a dossier")
+    p = sub.add_parser("receive", parents=[json_flag], help="receive a dossier" + NEEDS_AS)
     p.add_argument("--procedure", required=True, help="national procedure code, e.g. 1.001193")
     p.add_argument("--name", required=True, help="applicant's full name")
     p.add_argument("--id-number", required=True, help="12-digit citizen ID (or tax code)")
@@ -215,12 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slip", type=Path, help="also write the Mẫu 01 slip to this PDF")
     p.set_defaults(func=cmd_receive)
 
-    p = sub.add_parser("slip", parents=[json_flag], help="write a dossier's Mẫu 01 slip as PDF")
+    p = sub.add_parser("slip", parents=[json_flag],
+                       help="write a dossier's Mẫu 01 slip as PDF" + NEEDS_AS)
     p.add_argument("code")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_slip)
 
-    p = sub.add_parser("show", parents=[json_flag], help="a dossier with its events")
+    p = sub.add_parser("show", parents=[json_flag], help="a dossier with its events" + NEEDS_AS)
     p.add_argument("code")
     p.set_defaults(func=cmd_show)
 
@@ -233,17 +253,23 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--same-day", action="store_true")
     p.set_defaults(func=cmd_due_date)
 
-    p = sub.add_parser("calendar", parents=[json_flag], help="local days off and working days")
+    p = sub.add_parser("calendar", parents=[json_flag],
+                       help="local days off and working days (off, work, clear" + NEEDS_AS
+                            + "; list is open)")
     p.add_argument("action", choices=["off", "work", "clear", "list"])
     p.add_argument("date", nargs="?", type=date_arg)
     p.add_argument("--reason")
     p.add_argument("--year", type=int)
     p.set_defaults(func=cmd_calendar)
 
-    p = sub.add_parser("today", parents=[json_flag], help="dossiers this desk received today")
+    p = sub.add_parser("today", parents=[json_flag],
+                       help="dossiers this desk received today" + NEEDS_AS)
     p.add_argument("--search")
     p.set_defaults(func=cmd_today)
     cli_lifecycle.add_commands(sub, json_flag)
+    cli_backups.add_commands(sub, json_flag)
+    cli_officers.add_commands(sub, json_flag)
+    cli_audit.add_commands(sub, json_flag)
     return parser
 
 
@@ -254,7 +280,7 @@ def _say_error(message: str, code: int = EXIT_BAD_INPUT) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        args.func(args)
+        code = args.func(args)  # None, or an exit code of its own (audit verify)
     except ValidationError as exc:
         return _say_error("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     except StepNotAllowed as exc:
@@ -270,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
             f"row {n}: {reason}" for n, reason in exc.rows))
     except (CounterError, CliError, OSError) as exc:
         return _say_error(str(exc))
-    return 0
+    return code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,8 +17,34 @@ EXIT_BAD_INPUT = 2
 EXIT_STEP_FORBIDDEN = 3  # the status machine refused the step
 EXIT_PERMISSION = 4      # the officer's roles do not allow it (or nobody signed in)
 EXIT_SIGN_IN = 5         # wrong username or password, or a disabled account
+EXIT_TAMPERED = 6        # `audit verify`: a hash chain is broken (the logs were tampered with)
 PASSWORD_ENV = "COUNTER_APP_PASSWORD"
+NEW_PASSWORD_ENV = "COUNTER_APP_NEW_PASSWORD"
 USER_ENV = "COUNTER_APP_USER"
+
+#: Who may run what, shown at the end of `counter-app --help`.
+SIGN_IN_HELP = f"""\
+signing in:
+  Commands marked [--as] change data or show citizens' personal data. They need
+  --as USER (or ${USER_ENV}); the password comes from ${PASSWORD_ENV}
+  or is asked on the terminal. The officer's roles decide what is allowed:
+    reception   receive; the counter's steps (hand over a new dossier, request a
+                supplement, resume, payment received, refuse, withdraw, return);
+                print; register
+    processing  the steps of the dossiers handed to them (and sees only those)
+    leader      every step, apologize included; print; register; audit
+    admin       user, init, import-procedures, calendar changes, backup, restore;
+                audit
+  init, then user add, are free on a new database without accounts (first
+  run; the first account must be an administrator); afterwards an administrator.
+  Open to anyone: procedures, due-date, calendar list, generate (trial data
+  into an empty database).
+
+exit codes: 0 done, 2 bad input, 3 step forbidden by the dossier's status,
+  4 not signed in or not allowed, 5 sign-in failed, 6 audit verify found the
+  logs tampered with, 7 the database or a backup is damaged
+"""
+NEEDS_AS = " [--as]"
 
 
 class CliError(Exception):
@@ -82,14 +108,40 @@ def password_for(username: str) -> str:
     return getpass.getpass(f"password for {username}: ")
 
 
-def open_counter(args: argparse.Namespace, create: bool = False) -> Counter:
-    """Open the database and, with ``--as USER`` (or $COUNTER_APP_USER), sign in."""
+def new_password(username: str) -> str:
+    """A new account's password: from $COUNTER_APP_NEW_PASSWORD (scripts), else typed twice
+    on the terminal without echo. Never a command-line argument (it would show in `ps`)."""
+    secret = os.environ.get(NEW_PASSWORD_ENV)
+    if secret is not None:
+        return secret
+    if not sys.stdin.isatty():
+        raise CliError(f"no new password for {username}: set {NEW_PASSWORD_ENV} or run in a "
+                       "terminal")
+    first = getpass.getpass(f"new password for {username}: ")
+    if getpass.getpass(f"new password for {username} again: ") != first:
+        raise CliError("the two passwords differ; nothing changed")
+    return first
+
+
+def open_counter(args: argparse.Namespace, create: bool = False, sign_in: bool = True,
+                 first_run: bool = False) -> Counter:
+    """Open the database and, with ``--as USER`` (or $COUNTER_APP_USER), sign in.
+
+    ``sign_in=False``: a command open to anyone (no password asked). ``first_run``: a
+    command free on a database without any account yet (nobody could sign in there).
+    """
     path = default_db_path(args.db)
     if not create and not path.exists():
         raise CliError(f"database {path} does not exist; create it with "
                        f"'counter-app --db {path} init --agency-code ... --agency-name ...'")
     counter = Counter.open(path)
     username = getattr(args, "as_user", None) or os.environ.get(USER_ENV)
-    if username:
+    if first_run and not counter.has_officers():
+        return counter
+    if sign_in and username:
+        if not counter.has_officers():
+            counter.close()
+            raise CliError(f"no officer account in {path} yet: add the first administrator "
+                           "with 'counter-app user add USERNAME --name ... --role admin'")
         counter.sign_in(username, password_for(username))
     return counter

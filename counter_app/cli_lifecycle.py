@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from counter_app.cli_args import CliError, date_arg, emit, open_counter
+from counter_app.cli_args import NEEDS_AS, CliError, date_arg, emit, open_counter
 from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
@@ -175,12 +175,13 @@ def _count(text: str) -> int:
 
 def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:
     for name, (step, help_text, fields_of) in STEPS.items():
-        p = sub.add_parser(name, parents=[json_flag], help=help_text)
+        p = sub.add_parser(name, parents=[json_flag], help=help_text + NEEDS_AS)
         _add_step_arguments(name, p)
         p.set_defaults(func=_step_command(step, fields_of))
 
     p = sub.add_parser("find", parents=[json_flag],
-                       help="find dossiers by code, name, ID number, phone, procedure, status")
+                       help="find dossiers by code, name, ID number, phone, procedure, status"
+                            + NEEDS_AS)
     p.add_argument("text", nargs="*", help="words, with or without diacritics, any order")
     p.add_argument("--procedure", help="procedure code")
     p.add_argument("--status", type=int, choices=[int(s) for s in Status],
@@ -190,27 +191,31 @@ def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=_count, default=500)
     p.set_defaults(func=cmd_find)
 
-    p = sub.add_parser("worklist", parents=[json_flag], help="what is due, late, waiting")
+    p = sub.add_parser("worklist", parents=[json_flag],
+                       help="what is due, late, waiting" + NEEDS_AS)
     p.add_argument("name", choices=[w.value for w in Worklist] + ["counts"])
     p.add_argument("--days", type=int, help="for due_soon: working days ahead "
                                             "(default: the warning setting)")
     p.set_defaults(func=cmd_worklist)
 
-    p = sub.add_parser("print", parents=[json_flag], help="write a dossier's form as PDF")
+    p = sub.add_parser("print", parents=[json_flag],
+                       help="write a dossier's form as PDF" + NEEDS_AS)
     p.add_argument("code")
     p.add_argument("--form", required=True, choices=[*FORMS, *(f[1] for f in FORMS)])
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_print)
 
     p = sub.add_parser("register", parents=[json_flag],
-                       help="the register (Mẫu 06) for a date range, as .pdf or .xlsx")
+                       help="the register (Mẫu 06) for a date range, as .pdf or .xlsx"
+                            + NEEDS_AS)
     p.add_argument("--from", dest="date_from", type=date_arg, required=True)
     p.add_argument("--to", dest="date_to", type=date_arg, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_register)
 
     p = sub.add_parser("generate", parents=[json_flag],
-                       help="fill the database with realistic synthetic dossiers (for trials)")
+                       help="fill an empty database with realistic synthetic dossiers "
+                            "(for trials; no --as needed)")
     p.add_argument("--dossiers", type=_count, required=True)
     p.add_argument("--years", type=_count, default=1)
     p.add_argument("--seed", type=int, default=1)

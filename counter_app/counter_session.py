@@ -29,6 +29,7 @@ from counter_app.store.database import transaction
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from counter_app.audit_trail import AuditReport, TrailEntry
     from counter_app.domain.lifecycle import Step
     from counter_app.store.dossier_store import DossierRow
 
@@ -91,6 +92,21 @@ class Session:
         who = officer or (self.officer.username if self.officer else SYSTEM)
         audit_log.append(self.db, desk_id=self.desk_id, officer=who, action=action,
                          at=self.clock().astimezone(), subject=subject, detail=detail)
+
+    def audit_verify(self) -> AuditReport:
+        """Both hash chains (events and audit log) checked from their first row."""
+        from counter_app import audit_trail
+
+        self.require(Action.AUDIT)
+        return audit_trail.verify(self.db)
+
+    def audit_trail(self, officer: str | None = None, since: dt.date | None = None,
+                    until: dt.date | None = None, limit: int = 1000) -> list[TrailEntry]:
+        """Who did what and when, newest first: dossier steps and audit entries merged."""
+        from counter_app import audit_trail
+
+        self.require(Action.AUDIT)
+        return audit_trail.trail(self.db, officer, since, until, limit)
 
     # -- signing in ---------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> Officer:

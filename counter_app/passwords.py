@@ -6,6 +6,8 @@ sign in offline at any desk of their commune.
 
 from __future__ import annotations
 
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -14,13 +16,18 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 HASHER = PasswordHasher()
 
 
+def _nfc(password: str) -> str:
+    """The same password whether the keyboard sent composed or decomposed Vietnamese."""
+    return unicodedata.normalize("NFC", password)
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return HASHER.hash(_nfc(password))
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     try:
-        return HASHER.verify(stored_hash, password)
+        return HASHER.verify(stored_hash, _nfc(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

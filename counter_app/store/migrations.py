@@ -206,6 +206,8 @@ def _v4(db: sqlite_utils.Database) -> None:
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE INDEX events_at ON events (at);
+    CREATE INDEX events_officer ON events (officer, at);
     ALTER TABLE events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
     ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
     DROP TRIGGER events_append_only_update;

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from counter_app.store.database import SCHEMA_VERSION
+from tests.cli.conftest import PASSWORD, add_user
 
 CLI = Path(sys.executable).with_name("counter-cli")
 CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345",
@@ -28,7 +29,7 @@ def receive(cli, *extra: str, procedure: str = "1.004873", at: str = "2025-01-24
     return result.json()
 
 
-def test_init(cli, tmp_db_path):
+def test_init(cli, tmp_db_path, monkeypatch):
     result = cli("init", "--agency-code", "000.17.22.h56", "--agency-name", "UBND xã Quảng Phú",
                  "--desk", "2", "--hotline", "0233 3812 345", "--json")
     assert result.code == 0, result.err
@@ -37,10 +38,28 @@ def test_init(cli, tmp_db_path):
     assert data["agency"]["desk_number"] == 2
     assert data["procedures"] >= 30
     assert data["db"] == str(tmp_db_path)
+    assert data["accounts"] is False
     assert tmp_db_path.is_file()
     text = cli("init", "--agency-code", "000.17.22.H56", "--agency-name", "UBND xã Quảng Phú")
     assert text.code == 0
     assert text.out.startswith("ready: UBND xã Quảng Phú (000.17.22.H56), desk 1")
+    assert "no officer account yet" in text.out and "user add" in text.out
+    assert cli("init", "--officer", "Lê Thị Hương", "--agency-code", "000.17.22.H56",
+               "--agency-name", "UBND xã Quảng Phú").code == 2  # the signed-in account now
+
+    # once accounts exist, init changes the setup only as an administrator
+    add_user(cli, "quantri", "Hoàng Văn Trị", "admin")
+    again = ["init", "--agency-code", "000.17.22.H56", "--agency-name", "UBND xã Quảng Phú",
+             "--desk", "3"]
+    refused = cli(*again)
+    assert refused.code == 4 and "--as" in refused.err
+    monkeypatch.setenv("COUNTER_APP_PASSWORD", PASSWORD)
+    add_user(cli, "tiepnhan", "Nguyễn Văn Tiếp", "reception", as_user="quantri")
+    refused = cli("--as", "tiepnhan", *again)
+    assert refused.code == 4 and "không có quyền" in refused.err
+    done = cli("--as", "quantri", *again, "--json")
+    assert done.code == 0, done.err
+    assert done.json()["agency"]["desk_number"] == 3 and done.json()["accounts"] is True
 
 
 def test_procedures_search_json(ready):
@@ -70,10 +89,15 @@ def test_receive_json(ready):
     assert data["due_at"] == "2025-02-05T17:00"
     assert data["applicant"]["name"] == "Nguyễn Thị Ngọc Ánh"
     assert data["status"] == 2
-    assert data["officer"] == "Lê Thị Hương"
-    second = receive(ready, "--officer", "Trần Văn Bình")
-    assert second["code"] == "000.17.22.H56-250124-1002"
-    assert second["officer"] == "Trần Văn Bình"
+    assert data["officer"] == "huong"  # the signed-in account, not something typed
+    add_user(ready, "binh", "Trần Văn Bình", "reception")
+    second = ready("--as", "binh", "receive", "--json", "--procedure", "1.004873", *CITIZEN,
+                   "--received-at", "2025-01-24T10:00")
+    assert second.code == 0, second.err
+    assert second.json()["code"] == "000.17.22.H56-250124-1002"
+    assert second.json()["officer"] == "binh"
+    events = ready("show", second.json()["code"], "--json").json()["events"]
+    assert [e["officer"] for e in events] == ["binh"]
 
 
 def test_receive_text_and_later_appointment_with_reason(ready):
@@ -102,7 +126,7 @@ def test_show_json(ready):
     assert [(e["kind"], e["desk_seq"]) for e in data["events"]] == [("received", 1)]
     assert data["events"][0]["payload"]["code"] == code
     text = ready("show", code)
-    assert "event 1:" in text.out and "received" in text.out
+    assert "event 1:" in text.out and "received by Lê Thị Hương (huong)" in text.out
     assert "due: 05/02/2025 17:00" in text.out
 
 
@@ -215,8 +239,9 @@ def test_version_and_help(cli):
 
 
 # -- a real process ---------------------------------------------------------------------------
-def run(*args: str, env_db: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+def run(*args: str, env_db: Path | None = None, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
+    env.update(PYTHONIOENCODING="utf-8", **env_vars)
     if env_db is not None:
         env["COUNTER_APP_DB"] = str(env_db)
     return subprocess.run([str(CLI), *args], capture_output=True, text=True, encoding="utf-8",
@@ -230,9 +255,17 @@ def test_counter_cli_process(tmp_path):
                "UBND xã Quảng Phú", "--json")
     assert init.returncode == 0, init.stderr
     assert json.loads(init.stdout)["agency"]["agency_name"] == "UBND xã Quảng Phú"
-    # the database is found through $COUNTER_APP_DB too
+    # the first account, hashed with the real argon2 parameters in this process
+    added = run("--db", str(db), "user", "add", "huong", "--name", "Lê Thị Hương", "--role",
+                "admin,reception", COUNTER_APP_NEW_PASSWORD=PASSWORD)
+    assert added.returncode == 0, added.stderr
+    with sqlite3.connect(db) as raw:
+        stored = raw.execute("SELECT password_hash FROM officers").fetchone()[0]
+    assert stored.startswith("$argon2id$") and "m=65536,t=3" in stored
+    # the database is found through $COUNTER_APP_DB, the officer through $COUNTER_APP_USER
     received = run("receive", "--json", "--procedure", "1.001193", *CITIZEN,
-                   "--received-at", "2026-03-09T14:59", env_db=db)
+                   "--received-at", "2026-03-09T14:59", env_db=db,
+                   COUNTER_APP_USER="huong", COUNTER_APP_PASSWORD=PASSWORD)
     assert received.returncode == 0, received.stderr
     data = json.loads(received.stdout)
     assert data["code"] == "000.17.22.H56-260309-1001"
@@ -240,9 +273,16 @@ def test_counter_cli_process(tmp_path):
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert raw.execute("SELECT code FROM dossiers").fetchall() == [(data["code"],)]
-    bad = run("--db", str(db), "receive", "--procedure", "1.001193", "--name", "Lê Văn Tám",
-              "--id-number", "12345")
+    bad = run("--db", str(db), "--as", "huong", "receive", "--procedure", "1.001193",
+              "--name", "Lê Văn Tám", "--id-number", "12345", COUNTER_APP_PASSWORD=PASSWORD)
     assert bad.returncode != 0
     assert "Traceback" not in bad.stderr
     assert bad.stderr.splitlines() == [bad.stderr.strip()]
     assert bad.stderr.startswith("counter-app: error: id_number: ")
+    # no terminal to ask the password on, and none given: refused in one line, exit 2
+    asked = run("--db", str(db), "--as", "huong", "today")
+    assert asked.returncode == 2 and "COUNTER_APP_PASSWORD" in asked.stderr
+    wrong = run("--db", str(db), "--as", "huong", "today", COUNTER_APP_PASSWORD="sai-mat-khau")
+    assert wrong.returncode == 5
+    assert wrong.stderr.strip() == ("counter-app: error: sign-in failed: Sai tên đăng nhập "
+                                    "hoặc mật khẩu.")

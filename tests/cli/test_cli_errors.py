@@ -6,6 +6,8 @@ import sqlite3
 
 import pytest
 
+from tests.cli.conftest import ALL_ROLES, FULL_NAME, USERNAME, add_user, sign_in
+
 CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345"]
 
 
@@ -126,11 +128,13 @@ def test_import_of_a_file_that_is_not_a_catalogue(ready, tmp_path):
                           "không tìm thấy tệp")
 
 
-def test_receive_before_init_is_not_set_up(cli, tmp_db_path):
+def test_receive_before_init_is_not_set_up(cli, tmp_db_path, monkeypatch):
     # a database that exists but whose setup was never completed (init refused a bad code)
     refused = cli("init", "--agency-code", "17.22", "--agency-name", "UBND xã Quảng Phú")
     assert_one_error_line(refused, "agency_code:", "000.17.22.H56")
     assert tmp_db_path.exists()
+    add_user(cli, USERNAME, FULL_NAME, ALL_ROLES)
+    sign_in(monkeypatch)
     result = cli("receive", "--procedure", "1.001193", *CITIZEN,
                  "--received-at", "2026-03-09T09:00")
     assert_one_error_line(result, "Chưa khai báo thông tin cơ quan")

@@ -6,6 +6,8 @@ import datetime as dt
 
 from openpyxl import load_workbook
 
+from tests.cli.conftest import sign_in
+
 CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345",
            "--phone", "0912345678"]
 
@@ -113,11 +115,16 @@ def test_print_forms_and_register(ready, tmp_path):
                  tmp_path / "so.txt").code == 2
 
 
-def test_generate_fills_an_empty_database_and_refuses_a_used_one(cli, tmp_path):
+def test_generate_fills_an_empty_database_and_refuses_a_used_one(cli, tmp_path, monkeypatch):
     db = tmp_path / "big.db"
     result = cli("generate", "--dossiers", "300", "--years", "1", "--end", "2026-11-20",
-                 "--json", db=db)
+                 "--json", db=db)  # open to anyone: trial data into an empty database
     assert result.code == 0, result.err
+    assert cli("find", "--json", db=db).code == 4  # reading the dossiers needs an account
+    # the synthetic commune's accounts share one demo password, given in the summary
+    stats = result.json()
+    leader = next(u for u, role in stats["officers"].items() if role == "leader")
+    sign_in(monkeypatch, leader, stats["password"])
     assert cli("find", "--limit", "1000", "--json", db=db).json()["dossiers"].__len__() == 300
     counts = cli("worklist", "counts", "--json", db=db).json()
     assert set(counts) == {"due_today", "due_soon", "overdue", "waiting_supplement",

@@ -110,6 +110,11 @@ def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp
         return result.stdout
 
     ok("init", "--agency-code", "000.17.22.H56", "--agency-name", "UBND xã Thử")
+    # the first account (argon2id in the frozen program), then every command signed in as it
+    run_env["COUNTER_APP_NEW_PASSWORD"] = "mat-khau-thu-1"
+    ok("user", "add", "huong", "--name", "Lê Thị Hương", "--role", "admin,reception")
+    del run_env["COUNTER_APP_NEW_PASSWORD"]
+    run_env.update(COUNTER_APP_USER="huong", COUNTER_APP_PASSWORD="mat-khau-thu-1")
 
     found = json.loads(ok("procedures", "--search", "ket hon", "--json"))
     assert "Đăng ký kết hôn" in [p["name"] for p in found]
@@ -133,6 +138,7 @@ def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp
     day = dossier["received_at"][:10]
     ok("register", "--from", day, "--to", day, "--out", str(tmp_path / "so.xlsx"))
     assert (tmp_path / "so.xlsx").read_bytes().startswith(b"PK")
+    assert json.loads(ok("audit", "verify", "--json"))["ok"] is True
     big = tmp_path / "big.db"
     result = _run(exe, ["--db", str(big), "generate", "--dossiers", "200", "--json"], run_env)
     assert result.returncode == 0, result.stdout + result.stderr
