@@ -4,14 +4,23 @@ benchmarks (``counter-cli generate``, tests/bench/bench_lifecycle.py).
 Rows and events have exactly the shape the program writes: the reception row and its
 ``received`` event are built as ``dossier_store.receive`` builds them, every later step
 through ``step_requests.decide`` and ``lifecycle.evolve`` (see ``synthetic_life``); they are
-written in bulk (``executemany``, large transactions), not one dossier at a time.
+written in bulk (``executemany``, large transactions), not one dossier at a time, each
+event linked into its desk's hash chain (``hash_chain``) as ``event_log.append`` links it.
 tests/core/test_synthetic.py replays samples through ``Counter`` and compares.
 
-Only an empty database is filled (``DatabaseNotEmpty`` otherwise): appending would have to
-continue every desk's sequences and history, and synthetic dossiers must never be mixed
-into a desk's real ones. If generation stops half-way, delete the file and start again.
+Every officer of the synthetic commune has an account (``synthetic_officers``): events and
+dossiers name them by username, and each step is taken by an officer whose role allows it.
+All synthetic accounts share the documented demo password ``DEMO_PASSWORD``
+("gia-lap-2026"), hashed once with argon2id; ``lanhdao`` (leader) sees every dossier,
+``quantri`` is the administrator.
+
+Only an empty database is filled (``DatabaseNotEmpty`` otherwise, also when it has
+officer accounts): appending would have to continue every desk's sequences and history,
+and synthetic dossiers and accounts must never be mixed into a desk's real ones. If
+generation stops half-way, delete the file and start again.
 Same arguments and seed on the same machine give the same data, ids included (the
-events' ``at`` carries the machine's UTC offset, as the program's own events do).
+events' ``at`` carries the machine's UTC offset, as the program's own events do); only
+the salt of the accounts' password hash differs.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceivedDocument
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import DurationUnit
-from counter_app.store import calendar_store, settings_store
+from counter_app.store import calendar_store, officer_store, settings_store
 from counter_app.store.database import open_database, transaction
 from counter_app.store.dossier_store import PROGRESS_COLUMNS
 from counter_app.synthetic_bulk import Ids, Writer
@@ -42,8 +51,9 @@ from counter_app.synthetic_days import (
     moments,
     period,
 )
-from counter_app.synthetic_life import Life, Visit
-from counter_app.synthetic_people import Officers, People
+from counter_app.synthetic_life import OTHER_UNIT, UNITS, Life, Visit
+from counter_app.synthetic_officers import DEMO_PASSWORD, Staff
+from counter_app.synthetic_people import People
 
 AGENCY = dict(agency_code="000.17.22.H56", agency_name="UBND xã Quảng Phú (DỮ LIỆU GIẢ LẬP)",
               parent_body="UBND tỉnh Thanh Hóa", desk_number=1, place_name="Quảng Phú",
@@ -65,6 +75,8 @@ PROCEDURE_WEIGHTS = {
 _RECEIVED_NOT_IN_PAYLOAD = {"id", "search", "updated_at", "desk_id", "applicant_id",
                             *PROGRESS_COLUMNS}  # as dossier_store.receive
 _SNAPSHOT, _DOCUMENTS = "\x00snapshot", "\x00documents"  # spliced in already encoded
+_SNAPSHOT_JSON, _DOCUMENTS_JSON = json.dumps(_SNAPSHOT), json.dumps(_DOCUMENTS)
+_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # as event_log dumps
 
 
 class DatabaseNotEmpty(SyntheticDataRefused):
@@ -87,8 +99,7 @@ class _Procedures:
         # The row keeps json.dumps' order; the event payload is dumped with sorted keys.
         self.snapshot_json = {c: json.dumps(d, ensure_ascii=False) for c, d in snapshots.items()}
         self.documents_json = {c: json.dumps(d, ensure_ascii=False) for c, d in documents.items()}
-        self.sorted_json = {c: (json.dumps(snapshots[c], ensure_ascii=False, sort_keys=True),
-                                json.dumps(documents[c], ensure_ascii=False, sort_keys=True))
+        self.sorted_json = {c: (_SORTED(snapshots[c]), _SORTED(documents[c]))
                             for c in snapshots}
         self.search = {p.code: fold(f"{p.code} {p.name}") for p in procedures}
 
@@ -119,6 +130,9 @@ def generate(db_path: str | Path, dossiers: int, years: int, *, seed: int = 1,
         if db.execute("SELECT 1 FROM dossiers LIMIT 1").fetchone():
             raise DatabaseNotEmpty(f"{db_path} already has dossiers; synthetic data is only "
                                    "generated into an empty database.")
+        if officer_store.count(db):
+            raise DatabaseNotEmpty(f"{db_path} already has officer accounts; synthetic data "
+                                   "is only generated into a new database file.")
         cal = CachedCalendar(calendar_store.overrides(db), settings_store.office_hours(db))
         present, start = period(cal, end, years)
         cal.tabulate(start - dt.timedelta(days=31), present.date() + dt.timedelta(days=500))
@@ -140,7 +154,7 @@ def generate(db_path: str | Path, dossiers: int, years: int, *, seed: int = 1,
 class _Generator:
     def __init__(self, db, counter: Counter, agency, cal, seed: int, desks: int,
                  opened: dt.datetime):
-        self.db, self.agency, self.cal = db, agency, cal
+        self.db, self.agency, self.cal, self.opened = db, agency, cal, opened
         self.path = db.execute("PRAGMA database_list").fetchone()[2]
         self.rng = random.Random(seed)
         self.ids = Ids(seed)
@@ -159,8 +173,10 @@ class _Generator:
         place = self.agency.place_name or self.agency.agency_name
         self.people = People(rng, max(30, total // 5), place, PROVINCE, start, present.date())
         own = {self.agency.desk_number: self.agency.officer_name}
-        self.officer_of = Officers(self.people, self.numbers, own, start, present.date()).of
-        self.life = Life(rng, self.cal, present, self.officer_of, self.agency.hotline,
+        self.staff = Staff(self.people, self.numbers, own, [u for _, u in UNITS] + [OTHER_UNIT],
+                           start, present.date())
+        self.staff.save(self.db, self.opened)
+        self.life = Life(rng, self.cal, present, self.staff, self.agency.hotline,
                          self.numbers, self.people)
         self.heap: list = []
         self.desk_seq = dict.fromkeys(self.numbers, 0)
@@ -194,6 +210,7 @@ class _Generator:
         applicant_count = self.db.execute("SELECT count(*) FROM applicants").fetchone()[0]
         return {**self.counts, "applicants": applicant_count,
                 "desks": {str(n): d for n, d in self.desk_ids.items()},
+                "officers": self.staff.summary(), "password": DEMO_PASSWORD,
                 "statuses": {str(k): v for k, v in sorted(statuses.items())}}
 
     def hand_over(self, writer: Writer, rows: list, events: list, applicants: dict,
@@ -216,7 +233,7 @@ class _Generator:
         if zone is None:  # what now.astimezone() gives, asked once a day
             zone = self.zones[now.date()] = now.replace(hour=12).astimezone().tzinfo
         if not isinstance(payload, str):
-            payload = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+            payload = _SORTED(payload)
         row = (self.ids.at(now), dossier_id, self.desk_ids[desk],
                now.replace(tzinfo=zone).isoformat(timespec="seconds"), officer, kind, payload)
         self.tie += 1
@@ -252,7 +269,7 @@ class _Generator:
         name = self.folded.get(person.full_name) or self.folded.setdefault(
             person.full_name, fold(person.full_name))
         post = rng.random() < 0.04
-        officer = self.officer_of(desk, day)
+        officer = self.staff.at_desk(desk, day).username
         row = {
             "id": self.ids.at(now), "code": code, "desk_id": self.desk_ids[desk], "status": 2,
             "procedure_code": p.code, "procedure_name": p.name,
@@ -279,16 +296,15 @@ class _Generator:
         payload.update(transfer_due_at=transfer_due.isoformat(timespec="minutes"),
                        procedure_snapshot=_SNAPSHOT, documents=_DOCUMENTS)
         snapshot, documents = procs.sorted_json[p.code]
-        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        text = text.replace(json.dumps(_SNAPSHOT), snapshot, 1).replace(
-            json.dumps(_DOCUMENTS), documents, 1)
+        text = _SORTED(payload).replace(_SNAPSHOT_JSON, snapshot, 1).replace(
+            _DOCUMENTS_JSON, documents, 1)
         self.event(row["id"], "received", text, now, desk, officer)
         start = lifecycle.initial(received_at, due, transfer_due)
         visit = Visit(p, now, start, person.full_name, person.id_number, row["return_method"],
                       row["sets"], desk)
         self.life.live(visit)
-        for kind, step_payload, at, by in visit.events:
-            self.event(row["id"], kind, step_payload, at, by, self.officer_of(by, at.date()))
+        for kind, step_payload, at, by, officer in visit.events:
+            self.event(row["id"], kind, step_payload, at, by, officer)
         row.update(visit.progress.to_columns())
         if visit.events:
             row["updated_at"] = visit.events[-1][2].isoformat(timespec="seconds")

@@ -4,6 +4,11 @@ Every step goes through ``step_requests.decide`` (with the simulated moment as `
 ``lifecycle.evolve``, exactly as ``Counter.step`` does, so each payload and the final
 progress are what the program would have written. Steps that would fall after the
 simulated present are not taken: recent dossiers stay open where they are.
+
+Each step is taken by an officer whose role allows it (``roles.why_not_step``), as the
+program now requires: the desk's receptionist for what happens at the counter (hand-over
+to a unit, supplement brought in, fee paid, withdrawal, return), the officer the dossier
+was handed to for its processing, the leader for an apology and for what nobody holds.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from counter_app.domain.statuses import Status
 from counter_app.domain.step_requests import StepContext, decide
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import DurationUnit, WorkingCalendar
+from counter_app.synthetic_officers import LEADER_UNIT as LEADER
+from counter_app.synthetic_officers import Account, Staff
 
-LEADER = "Lãnh đạo UBND xã"
 UNITS = (  # (words of the procedure's field, the unit that handles it)
     (("ho tich", "chung thuc", "nuoi con", "ly lich", "phap luat"), "Công chức Tư pháp - Hộ tịch"),
     (("dat dai", "xay dung"), "Công chức Địa chính - Xây dựng"),
@@ -45,6 +51,7 @@ APOLOGY_REASONS = ("Cần xác minh thêm tại cơ quan khác", "Cán bộ ph�
                    "Hệ thống đăng ký trực tuyến bị gián đoạn", "Chờ ý kiến của cơ quan cấp trên")
 RATINGS = ("", "very_satisfied", "satisfied", "not_satisfied")
 RATING_WEIGHTS = (45, 35, 18, 2)
+DESK, HOLDER, PROCESSING = "desk", "holder", "processing"  # who takes a step (Life.take)
 
 
 @functools.cache
@@ -68,23 +75,22 @@ class Visit:
     return_method: str
     sets: int
     desk: int                      # the desk that received it
-    events: list[tuple[str, dict, dt.datetime, int]] = field(default_factory=list)
-    # (kind, payload, the clock at the step, the desk that recorded it)
+    events: list[tuple[str, dict, dt.datetime, int, str]] = field(default_factory=list)
+    # (kind, payload, the clock at the step, the desk that recorded it, the officer's username)
 
 
 class Life:
     """Plays the steps of dossiers on one calendar up to the simulated present."""
 
     def __init__(self, rng: random.Random, calendar: WorkingCalendar, present: dt.datetime,
-                 officer_of, hotline: str, desks: list[int], people):
+                 staff: Staff, hotline: str, desks: list[int], people):
         self.rng, self.cal, self.present = rng, calendar, present
-        self.officer_of, self.hotline, self.desks, self.people = officer_of, hotline, desks, people
+        self.staff, self.hotline, self.desks, self.people = staff, hotline, desks, people
         h, day = calendar.hours, dt.date(2000, 1, 1)
         self.day_minutes = sum(
             (dt.datetime.combine(day, b) - dt.datetime.combine(day, a)).total_seconds() / 60
             for a, b in ((h.morning_start, h.morning_end), (h.afternoon_start, h.afternoon_end)))
-        self.staff = {u: [people.name(rng.choice("mf")) for _ in range(2)]
-                      for u in [unit for _, unit in UNITS] + [OTHER_UNIT, LEADER]}
+        self.unit_staff = staff.units
 
     # -- helpers -------------------------------------------------------------------------
     def after(self, moment: dt.datetime, minutes: float) -> dt.datetime:
@@ -94,18 +100,25 @@ class Life:
         return self.cal.working_minutes_between(moment, v.progress.due_at)
 
     def take(self, v: Visit, step: Step, now: dt.datetime, fields: dict | None = None,
-             desk: int | None = None) -> bool:
-        """Record a step at ``now`` if that is not after the present; False if it is."""
+             desk: int | None = None, by: Account | str = DESK) -> bool:
+        """Record a step at ``now`` if that is not after the present; False if it is.
+        ``by``: the officer taking it, or DESK (the desk's receptionist that day), HOLDER
+        (the officer the dossier was handed to, else the receptionist) or PROCESSING (the
+        officer it was handed to, else the leader)."""
         if now > self.present:
             return False
         desk = v.desk if desk is None else desk
+        if not isinstance(by, Account):
+            holder = None if by == DESK else self.staff.holding(v.progress.holder_person)
+            by = holder or (self.staff.leader if by == PROCESSING
+                            else self.staff.at_desk(desk, now.date()))
         ctx = StepContext(now=now, calendar=self.cal, applicant_name=v.applicant_name,
                           applicant_id_number=v.applicant_id_number,
-                          return_method=v.return_method,
-                          officer=self.officer_of(desk, now.date()), hotline=self.hotline)
+                          return_method=v.return_method, officer=by.full_name,
+                          hotline=self.hotline)
         payload = decide(step, v.progress, fields or {}, ctx)
         v.progress = lifecycle.evolve(v.progress, step.value, payload)
-        v.events.append((step.value, payload, now, desk))
+        v.events.append((step.value, payload, now, desk, by.username))
         return True
 
     # -- the life ------------------------------------------------------------------------
@@ -121,7 +134,7 @@ class Life:
         if not direct:
             t = self.after(t, min(r.uniform(5, 150), self.left(v, t) / 2))
             unit = unit_for(p.field)
-            fields = {"to_unit": unit, "to_person": r.choice(self.staff[unit])}
+            fields = {"to_unit": unit, "to_person": r.choice(self.unit_staff[unit]).full_name}
             if not same_day and r.random() < 0.4:  # the unit must be done a day early
                 day = v.progress.due_at.date() - dt.timedelta(days=1)
                 while not self.cal.is_working_day(day):
@@ -144,13 +157,14 @@ class Life:
             step, reasons = ((Step.REFUSE, REFUSE_REASONS) if end < 0.012 else
                              (Step.WITHDRAW, WITHDRAW_REASONS) if end < 0.017 else
                              (Step.STOP, STOP_REASONS))
+            by = {Step.REFUSE: HOLDER, Step.WITHDRAW: DESK, Step.STOP: PROCESSING}[step]
             self.take(v, step, self.after(t, r.uniform(0.1, 0.9) * max(self.left(v, t), 60)),
-                      {"reason": r.choice(reasons)})
+                      {"reason": r.choice(reasons)}, by=by)
             return
         if not same_day and not direct and r.random() < 0.6 and self.left(v, t) > 30:
             t = self.after(t, self.left(v, t) * r.uniform(0.3, 0.8))
-            if not self.take(v, Step.HANDOVER, t, {"to_unit": LEADER,
-                                                   "to_person": r.choice(self.staff[LEADER])}):
+            if not self.take(v, Step.HANDOVER, t, {"to_unit": LEADER, "to_person": r.choice(
+                    self.unit_staff[LEADER]).full_name}, by=PROCESSING):
                 return
         t = self.finish(v, t, late=r.random() < (0.03 if same_day else 0.05))
         if t is not None:
@@ -167,7 +181,7 @@ class Life:
         docs = [d.name for d in v.procedure.documents] or ["Giấy tờ chứng minh"]
         items = r.sample(docs, k=min(len(docs), r.choice((1, 1, 2))))
         if not self.take(v, Step.REQUEST_SUPPLEMENT, t,
-                         {"items": items, "reason": r.choice(SUPPLEMENT_REASONS)}):
+                         {"items": items, "reason": r.choice(SUPPLEMENT_REASONS)}, by=HOLDER):
             return None
         fate = r.random()
         days = self.day_minutes
@@ -181,10 +195,10 @@ class Life:
                       {"reason": r.choice(WITHDRAW_REASONS)})
         elif fate < 0.93:
             self.take(v, Step.STOP, self.after(t, r.uniform(30, 60) * days),
-                      {"reason": STOP_REASONS[0]})
+                      {"reason": STOP_REASONS[0]}, by=PROCESSING)
         elif fate < 0.99:
             self.take(v, Step.REFUSE, self.after(t, r.uniform(10, 30) * days),
-                      {"reason": REFUSE_REASONS[3]})
+                      {"reason": REFUSE_REASONS[3]}, by=HOLDER)
         return None  # closed, or still waiting for ever (the last 1%)
 
     def payment(self, v: Visit, t: dt.datetime) -> dt.datetime | None:
@@ -192,7 +206,8 @@ class Life:
         t = self.after(t, r.uniform(0.1, 0.5) * max(self.left(v, t), 30))
         amount = r.choice((50_000, 100_000, 200_000, 500_000, 1_200_000))
         if not self.take(v, Step.REQUEST_PAYMENT, t, {
-                "amount_vnd": amount, "note": "Nộp lệ phí, nghĩa vụ tài chính theo thông báo"}):
+                "amount_vnd": amount, "note": "Nộp lệ phí, nghĩa vụ tài chính theo thông báo"},
+                by=PROCESSING):
             return None
         t = self.after(t, r.uniform(0.3, 5) * self.day_minutes)
         if r.random() < 0.05:
@@ -212,7 +227,8 @@ class Life:
             if ta < due:
                 new_due = cal.closing(cal.add_working_days(due.date(), r.randint(1, 5)))
                 if not self.take(v, Step.APOLOGIZE, ta, {
-                        "reason": r.choice(APOLOGY_REASONS), "new_due_at": new_due}):
+                        "reason": r.choice(APOLOGY_REASONS), "new_due_at": new_due},
+                        by=self.staff.leader):
                     return None
                 t, late = ta, r.random() < 0.1
         if late:
@@ -220,7 +236,8 @@ class Life:
         else:
             left = self.left(v, t)
             tf = self.after(t, left * r.betavariate(2, 3)) if left > 1 else self.after(t, 5)
-        if not self.take(v, Step.FINISH, tf, {"result": "Đã giải quyết, có kết quả"}):
+        if not self.take(v, Step.FINISH, tf, {"result": "Đã giải quyết, có kết quả"},
+                         by=PROCESSING):
             return None
         return tf
 

@@ -7,7 +7,6 @@ The people are invented; any likeness to a real person is chance.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -177,25 +176,3 @@ class People:
                 break
         return Person("organisation", name, number, self.phone(), self.address(), "")
 
-
-class Officers:
-    """Who sat at each desk over the years (a new officer every 2 to 5 years); the desk's
-    current officer keeps the name from the setup, if it has one."""
-
-    def __init__(self, people: People, desks: list[int], current: dict[int, str],
-                 start: dt.date, last: dt.date):
-        self._eras = {}
-        for desk in desks:
-            eras, day, name = [], last, current.get(desk, "")
-            while True:
-                eras.append((day, name or people.name(people.rng.choice("mf"))))
-                if day <= start:
-                    break
-                day -= dt.timedelta(days=people.rng.randint(730, 1800))
-                name = ""
-            eras.reverse()
-            self._eras[desk] = ([d for d, _ in eras], [o for _, o in eras])
-
-    def of(self, desk: int, day: dt.date) -> str:
-        days, names = self._eras[desk]
-        return names[max(0, bisect.bisect_right(days, day) - 1)]

@@ -12,6 +12,8 @@ SQLite query for the same lookup, through a plain sqlite3 connection) and their 
 Targets on the 2-core machine (p95): lookups < 50 ms, each work list and the counts
 < 200 ms, opening a dossier with its history < 50 ms, and the window's process after a
 search and the work lists < 300 MB peak resident memory (VmHWM; baseline: an empty file).
+Everything runs signed in as the synthetic leader (``lanhdao``, who sees every dossier); a
+file from before accounts existed gets that account first.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.store import dossier_queries
 from counter_app.store.dossier_queries import Worklist, fts_query
 from counter_app.synthetic import generate
+from counter_app.synthetic_officers import DEMO_PASSWORD, LEADER_USERNAME
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOKUP, LIST, OPEN, MEMORY_MB = 0.050, 0.200, 0.050, 300
@@ -57,7 +60,9 @@ from ui.main_window import MainWindow
 
 db, now, text = sys.argv[1], dt.datetime.fromisoformat(sys.argv[2]), sys.argv[3]
 app = QApplication(sys.argv[:1])
-window = MainWindow(Counter.open(db, clock=lambda: now))
+counter = Counter.open(db, clock=lambda: now)
+counter.sign_in(sys.argv[4], sys.argv[5])
+window = MainWindow(counter)
 window.show()
 while not window.worker.idle:
     app.processEvents()
@@ -69,6 +74,15 @@ status = open("/proc/self/status").read()
 print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
 window.worker.shutdown()
 """
+
+
+def sign_in_leader(counter: Counter) -> Counter:
+    """Sign in as the synthetic leader; a file without accounts gets that account first."""
+    if not counter.has_officers():
+        counter.add_officer(LEADER_USERNAME, "Lãnh đạo Thử", "", ["admin", "leader"],
+                            DEMO_PASSWORD)
+    counter.sign_in(LEADER_USERNAME, DEMO_PASSWORD)
+    return counter
 
 
 def timed(fn) -> float:
@@ -155,7 +169,8 @@ def shuffled_name(rng: random.Random, name: str) -> str:
 
 def memory(db: Path, now: dt.datetime, text: str) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(db), now.isoformat(), text],
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(db), now.isoformat(), text,
+                          LEADER_USERNAME, DEMO_PASSWORD],
                          env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     return int(out.stdout.split()[-1]) // 1024  # kB -> MB
 
@@ -173,7 +188,7 @@ def main() -> int:
     args = parser.parse_args()
     now = ensure_database(args)
     rng = random.Random(1)
-    counter = Counter.open(args.db, clock=lambda: now)
+    counter = sign_in_leader(Counter.open(args.db, clock=lambda: now))
     raw = sqlite3.connect(args.db)
     runs, list_runs = args.runs or 300, args.runs or 30
 
@@ -233,7 +248,9 @@ def main() -> int:
     raw.close()
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty.db"
-        Counter.open(empty).set_up(agency_code="000.17.22.H56", agency_name="UBND xã Thử")
+        blank = Counter.open(empty)
+        blank.set_up(agency_code="000.17.22.H56", agency_name="UBND xã Thử")
+        sign_in_leader(blank).close()
         base_mb, ours_mb = memory(empty, now, names[0]), memory(Path(args.db), now, names[0])
     ok = ours_mb < MEMORY_MB
     print(f"\nmemory: window + search + work lists, peak RSS {ours_mb} MB (empty database "

@@ -14,15 +14,19 @@ from counter_app.counter import Counter
 from counter_app.domain import lifecycle
 from counter_app.domain.dossier_code import make_code, parse_code
 from counter_app.domain.lifecycle import Step
+from counter_app.domain.officers import Officer
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.domain.roles import Role, why_not_step
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import CalendarOverride, OverrideKind, WorkingCalendar
+from counter_app.store import event_log, hash_chain, officer_store
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from counter_app.synthetic import DatabaseNotEmpty, generate
 from counter_app.synthetic_bulk import Writer
 from counter_app.synthetic_days import CachedCalendar
+from counter_app.synthetic_officers import ADMIN, DEMO_PASSWORD, LEADER_USERNAME
 
 END = dt.date(2026, 11, 20)  # a Friday
 STEP_FIELDS = {  # the officer's fields each step's payload was made from
@@ -42,6 +46,7 @@ def made(tmp_path_factory):
     seen = []
     summary = generate(path, 3000, 2, end=END, progress=seen.append)
     counter = Counter.open(path, clock=lambda: dt.datetime.combine(END, dt.time(10)))
+    counter.sign_in(LEADER_USERNAME, DEMO_PASSWORD)  # the leader sees every dossier
     yield summary, counter, seen
     counter.close()
 
@@ -83,25 +88,67 @@ def test_every_desk_numbers_its_events_from_one_in_time_order(made):
         assert [a for _, a in events] == sorted(a for _, a in events)
 
 
+def test_every_desk_chain_of_events_verifies(made):
+    summary, counter, _ = made
+    checked, broken = hash_chain.verify("events", event_log.chain_rows(counter.db))
+    assert (checked, broken) == (summary["events"], [])
+    # and a change behind the program's back is found (the chain is not vacuous); SQLite
+    # rolls back the dropped trigger too
+    counter.db.execute("BEGIN")
+    try:
+        counter.db.execute("DROP TRIGGER events_append_only_update")
+        counter.db.execute("UPDATE events SET payload = replace(payload, 'Đã giải quyết', "
+                           "'Đã giải quyết xong') WHERE rowid = (SELECT min(rowid) FROM events "
+                           "WHERE kind = 'finish')")
+        _, broken = hash_chain.verify("events", event_log.chain_rows(counter.db))
+    finally:
+        counter.db.execute("ROLLBACK")
+    assert len(broken) == 1 and broken[0].reason.startswith("Nội dung")
+    assert hash_chain.verify("events", event_log.chain_rows(counter.db)) == (checked, [])
+
+
+def test_every_officer_has_an_account_with_the_roles_of_the_steps_taken(made):
+    summary, counter, _ = made
+    accounts = officer_store.display_names(counter.db)
+    assert set(summary["officers"]) == set(accounts)
+    assert accounts[ADMIN].roles == {Role.ADMIN}
+    assert [u for u, o in accounts.items() if Role.LEADER in o.roles] == [LEADER_USERNAME]
+    desk_staff = {o for (o,) in counter.db.execute("SELECT DISTINCT officer FROM dossiers")}
+    assert desk_staff and all(accounts[u].roles == {Role.RECEPTION} for u in desk_staff)
+    assert len({o.full_name for o in accounts.values()}) == len(accounts)  # one per name
+    current = {u for u in desk_staff if accounts[u].active}
+    assert len(current) == 2  # one at each desk now; those who left are disabled
+    for username in (ADMIN, LEADER_USERNAME, *current):
+        counter.sign_in(username, DEMO_PASSWORD)  # the documented demo password
+    counter.sign_in(LEADER_USERNAME, DEMO_PASSWORD)
+    event_staff = {o for (o,) in counter.db.execute("SELECT DISTINCT officer FROM events")}
+    assert event_staff <= set(accounts) and ADMIN not in event_staff
+
+
 def test_replaying_each_history_gives_the_stored_dossier(made):
     _, counter, _ = made
+    accounts = officer_store.display_names(counter.db)
     histories = collections.defaultdict(list)
-    for dossier_id, kind, payload in counter.db.execute(
-            "SELECT dossier_id, kind, payload FROM events ORDER BY rowid"):
-        histories[dossier_id].append((kind, json.loads(payload)))
-    kinds = collections.Counter()
+    for dossier_id, kind, payload, officer in counter.db.execute(
+            "SELECT dossier_id, kind, payload, officer FROM events ORDER BY rowid"):
+        histories[dossier_id].append((kind, json.loads(payload), officer))
+    kinds, roles = collections.Counter(), collections.Counter()
     for row in _rows(counter, "SELECT * FROM dossiers"):
-        (first, received), *steps = histories[row["id"]]
-        assert first == "received"
+        (first, received, officer), *steps = histories[row["id"]]
+        assert first == "received" and officer == row["officer"]
         p = lifecycle.initial(dt.datetime.fromisoformat(received["received_at"]),
                               dt.datetime.fromisoformat(received["due_at"]),
                               dt.datetime.fromisoformat(received["transfer_due_at"]))
-        for kind, payload in steps:
+        for kind, payload, officer in steps:
             lifecycle.check_allowed(Step(kind), p)  # every step legal where it was taken
+            # ... and taken by an officer whose role allows it on the dossier as it was
+            assert why_not_step(accounts[officer], Step(kind), p) is None, (row["code"], kind)
             p = lifecycle.evolve(p, kind, payload)
             kinds[kind] += 1
+            roles[next(iter(accounts[officer].roles))] += 1
         assert p.to_columns() == {k: row[k] for k in p.to_columns()}, row["code"]
     assert set(kinds) == {s.value for s in Step}  # every kind of step occurs
+    assert set(roles) == {Role.RECEPTION, Role.PROCESSING, Role.LEADER}
 
 
 def test_a_plausible_mix_of_outcomes(made):
@@ -148,13 +195,21 @@ def test_search_and_work_lists_work_on_the_generated_file(made):
     assert counts[Worklist.READY_TO_RETURN] > 0
 
 
+def _as(desk: Counter, username: str) -> None:
+    if desk.officer is None or desk.officer.username != username:
+        desk.sign_in(username, DEMO_PASSWORD)
+
+
 def _replay(counter: Counter, desk: Counter, row: dict, clock: list) -> DossierRow:
-    """Make the dossier again through the program (receive, then each step)."""
+    """Make the dossier again through the program (receive, then each step), signed in as
+    the officer of each event."""
     events = counter.events(DossierRow(row))
     received = events[0].payload
     at = [dt.datetime.fromisoformat(e.at).replace(tzinfo=None) for e in events]
     clock[0] = at[0]
-    desk.set_up(desk_number=parse_code(row["code"])[2], officer_name=events[0].officer)
+    _as(desk, ADMIN)
+    desk.set_up(desk_number=parse_code(row["code"])[2])
+    _as(desk, events[0].officer)
     made = desk.receive(ReceptionRequest(
         procedure_code=received["procedure_code"],
         applicant={"full_name": received["applicant_name"]} | {
@@ -168,7 +223,8 @@ def _replay(counter: Counter, desk: Counter, row: dict, clock: list) -> DossierR
     for event, moment in zip(events[1:], at[1:], strict=True):
         clock[0] = moment
         fields = {k: event.payload[k] for k in STEP_FIELDS[event.kind] if k in event.payload}
-        made = desk.step(made.code, event.kind, fields, officer=event.officer)
+        _as(desk, event.officer)
+        made = desk.step(made.code, event.kind, fields)
     return made
 
 
@@ -183,6 +239,10 @@ def test_the_program_makes_the_same_rows_and_events(made, tmp_path):
     clock = [dt.datetime(2000, 1, 1)]
     desk = Counter.open(tmp_path / "replay.db", clock=lambda: clock[0])
     desk.set_up(**counter.agency.to_dict())
+    for officer in officer_store.all_officers(counter.db):  # the same accounts, all active
+        officer_store.put(desk.db, Officer(officer.username, officer.full_name, officer.title,
+                                           officer.roles),  # (as they were at the time)
+                          officer_store.password_hash(counter.db, officer.username), clock[0])
     try:
         for dossier_id in sample:
             row = _rows(counter, "SELECT * FROM dossiers WHERE id = ?", [dossier_id])[0]
@@ -210,6 +270,9 @@ def _digest(path) -> str:
         for table in ("dossiers", "events", "applicants", "settings"):
             for r in counter.db.execute(f"SELECT * FROM {table} ORDER BY rowid"):
                 h.update(repr(r).encode())
+        for r in counter.db.execute("SELECT username, full_name, title, roles, active, "
+                                    "created_at FROM officers ORDER BY username"):
+            h.update(repr(r).encode())  # the password hash's salt is random
         return h.hexdigest()
     finally:
         counter.close()
@@ -223,6 +286,12 @@ def test_same_seed_same_data_ids_included(tmp_path):
     assert _digest(a) == _digest(b) != _digest(c)
     with pytest.raises(DatabaseNotEmpty):
         generate(a, 10, 1, end=END)
+    d = tmp_path / "d.db"  # a desk with its own accounts, and no dossier yet
+    desk = Counter.open(d)
+    desk.add_officer("admin", "Lê Văn Quản", "", ["admin"], "mat-khau-1")
+    desk.close()
+    with pytest.raises(DatabaseNotEmpty, match="accounts"):
+        generate(d, 10, 1, end=END)
 
 
 def test_an_impossible_volume_is_refused(tmp_path):
@@ -291,6 +360,10 @@ def test_a_killed_generate_leaves_whole_batches_and_search_still_works(tmp_path)
         assert counter.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = counter.db.execute("SELECT count(*) FROM dossiers").fetchone()[0]
         assert count % 20_000 == 0  # whole batches only
+        assert hash_chain.verify("events", event_log.chain_rows(counter.db))[1] == []
+        receptionist = next(o.username for o in officer_store.all_officers(counter.db)
+                            if o.active and Role.RECEPTION in o.roles)
+        counter.sign_in(receptionist, DEMO_PASSWORD)
         code = counter.receive(ReceptionRequest("1.004873", {
             "full_name": "Zyx Quoxa", "id_number": "001303012345"})).code
         assert [d.code for d in counter.find("quoxa").rows] == [code]
