@@ -85,3 +85,12 @@ def install(handler: logging.Handler) -> PersonalDataFilter:
     privacy = PersonalDataFilter()
     handler.addFilter(privacy)
     return privacy
+
+
+def exception_outline(error: BaseException) -> str:
+    """An exception for the log without its message (which may hold a name or an address
+    no pattern can catch): the type and the frames, as ``Type`` + the traceback lines."""
+    import traceback
+
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    return f"{type(error).__module__}.{type(error).__qualname__}\n{frames}".rstrip()

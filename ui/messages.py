@@ -7,6 +7,7 @@ import logging
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from counter_app.errors import CounterError, ImportRejected, ValidationError
+from counter_app.log_privacy import exception_outline
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def describe(error: BaseException) -> str:
         return str(error)
     if isinstance(error, OSError):
         return f"Lỗi đọc/ghi tệp: {error.strerror or error}"
-    log.error("unexpected error", exc_info=error)
+    log.error("unexpected error: %s", exception_outline(error))
     return ("Đã xảy ra lỗi không mong muốn. Dữ liệu đã lưu không bị ảnh hưởng.\n"
             f"Chi tiết kỹ thuật: {type(error).__name__}: {error}")
 

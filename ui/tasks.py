@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from counter_app.counter import Counter
+from counter_app.log_privacy import exception_outline
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class DbWorker(QObject):
         if error is not None:
             handler = on_error or self._default_error
             if handler is None:
-                log.error("background task failed", exc_info=error)
+                log.error("background task failed: %s", exception_outline(error))
             else:
                 handler(error)
             return

@@ -130,3 +130,17 @@ def test_a_message_that_cannot_be_built_is_withheld_never_written_raw(log_file):
 ])
 def test_redact(text, expected):
     assert redact(text) == expected
+
+
+def test_an_exception_outline_keeps_the_frames_but_not_the_message():
+    from counter_app.log_privacy import exception_outline
+
+    def fails(address: str):
+        raise KeyError(address)
+
+    try:
+        fails("Thôn Phú Lộc, xã Quảng Phú")
+    except KeyError as exc:
+        outline = exception_outline(exc)
+    assert outline.startswith("builtins.KeyError")
+    assert "in fails" in outline and "Phú Lộc" not in outline
