@@ -139,7 +139,7 @@ def test_an_exception_outline_keeps_the_frames_but_not_the_message():
         raise KeyError(address)
 
     try:
-        fails("Thôn Phú Lộc, xã Quảng Phú")
+        fails(" ".join(["Thôn", "Phú", "Lộc"]))  # never spelled out in a source line
     except KeyError as exc:
         outline = exception_outline(exc)
     assert outline.startswith("builtins.KeyError")
