@@ -1,4 +1,5 @@
-"""Starting the desktop program: the database, the first-run setup, the main window."""
+"""Starting the desktop program: the database, the first-run setup, the first administrator,
+signing in, the main window."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import time
 from counter_app.counter import Counter
 from counter_app.errors import CounterError
 from counter_app.paths import default_db_path, user_data_dir
+
+DEMO_SUFFIX = " – DỮ LIỆU THỬ"
 
 
 def _setup_logging() -> None:
@@ -36,8 +39,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QLocale, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from ui.first_screens import sign_in_at_start
     from ui.main_window import MainWindow
-    from ui.setup_dialog import SetupDialog
 
     QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -55,21 +58,31 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, "Không mở được dữ liệu", str(exc))
         return 1
 
-    if counter.agency is None:
-        dialog = SetupDialog(None)
-        if not dialog.exec() or dialog.result_settings is None:
-            return 0
-        counter.set_up(**dialog.result_settings.to_dict())
+    hint = ""
+    if args.demo or args.self_check:
+        from counter_app.demo import sign_in_hint
 
-    window = MainWindow(counter, " – DỮ LIỆU THỬ" if args.demo else "")
+        hint = sign_in_hint()
+    if args.self_check:
+        from counter_app.demo import DEMO_PASSWORD, DEMO_RECEPTION
+
+        counter.sign_in(DEMO_RECEPTION, DEMO_PASSWORD)
+    else:
+        if getattr(args, "quit_when_ready", False):
+            # The first screen (sign-in, or the first administrator) is what "ready" means
+            # now: leave as soon as it is up.
+            QTimer.singleShot(0, lambda: app.exit(0))  # quit() ignores a dialog's exec()
+        if not sign_in_at_start(counter, hint):
+            counter.close()
+            if getattr(args, "quit_when_ready", False):
+                print(f"ready after {time.perf_counter() - started:.3f} s")
+            return 0
+
+    window = MainWindow(counter, DEMO_SUFFIX if args.demo else "", hint)
     window.show()
     if args.self_check:
         return _self_check(window, started)
-    if getattr(args, "quit_when_ready", False):
-        QTimer.singleShot(0, app.quit)
     code = app.exec()
-    if getattr(args, "quit_when_ready", False):
-        print(f"ready after {time.perf_counter() - started:.3f} s")
     return code
 
 

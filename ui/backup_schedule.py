@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from counter_app import backups
 
@@ -32,21 +32,26 @@ def _fingerprint(db_path: Path) -> tuple:
 
 class BackupSchedule(QObject):
     """``made`` carries the BackupInfo; ``failed`` a Vietnamese sentence for the status bar
-    (never a dialog: a missing USB stick must not interrupt the officer every few minutes)."""
+    (never a dialog: a missing USB stick must not interrupt the officer every few minutes).
+
+    The copy runs on a plain thread that holds nothing of Qt (only the path and the reason);
+    the GUI thread polls its future, so no Qt object is ever released off the GUI thread.
+    """
 
     made = Signal(object)
     failed = Signal(str)
-    _result = Signal(object, object)  # BackupInfo | None, error | None
 
     def __init__(self, db_path: Path, minutes: int = DEFAULT_MINUTES, parent=None):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self._last = _fingerprint(self.db_path)  # nothing new since the program opened it
-        self._running = False
-        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup")
+        self._future: Future | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.run_if_changed)
-        self._result.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(self._check_done)
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: int) -> None:
@@ -54,44 +59,49 @@ class BackupSchedule(QObject):
         if minutes > 0:
             self._timer.start(minutes * 60_000)
 
+    @property
+    def running(self) -> bool:
+        return self._future is not None
+
     @Slot()
     def run_if_changed(self) -> bool:
         """Start a background backup if the database changed since the last one."""
-        if self._running or _fingerprint(self.db_path) == self._last:
+        if self._future is not None or _fingerprint(self.db_path) == self._last:
             return False
-        self._running = True
         self._last = _fingerprint(self.db_path)
-        self._thread = threading.Thread(target=self._work, args=("scheduled",),
-                                        name="backup", daemon=True)
-        self._thread.start()
+        self._future = self._pool.submit(backups.make_backup, self.db_path, "scheduled")
+        self._poll.start()
         return True
 
-    def _work(self, reason: str) -> None:
-        try:
-            info = backups.make_backup(self.db_path, reason)
-        except Exception as exc:  # reported in the status bar; the next round tries again
-            self._result.emit(None, exc)
+    @Slot()
+    def _check_done(self) -> None:
+        future = self._future
+        if future is None or not future.done():
             return
-        self._result.emit(info, None)
-
-    @Slot(object, object)
-    def _deliver(self, info, error) -> None:
-        self._running = False
+        self._poll.stop()
+        self._future = None
+        error = future.exception()
         if error is not None:
             log.warning("automatic backup failed: %s", type(error).__name__)
             self._last = None  # try again next time
             self.failed.emit(f"Chưa sao lưu được tự động: {error}")
             return
-        self.made.emit(info)
+        self.made.emit(future.result())
 
     def wait(self, seconds: float = 120) -> None:
-        if self._thread is not None:
-            self._thread.join(seconds)
+        """Let a backup under way finish (and report it)."""
+        if self._future is not None:
+            try:
+                self._future.exception(timeout=seconds)
+            except TimeoutError:
+                return
+            self._check_done()
 
     def at_exit(self) -> object | None:
         """A last backup, synchronously, after the window's own connection is closed."""
         self._timer.stop()
         self.wait()
+        self._pool.shutdown(wait=True)
         if _fingerprint(self.db_path) == self._last:
             return None
         try:

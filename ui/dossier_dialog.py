@@ -9,7 +9,7 @@ way. Errors show in a line at the top, never as a blocking box.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +28,7 @@ from counter_app.domain import handover_log, legal_forms
 from counter_app.domain.handover_log import Transfer
 from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import FINAL, Step, allowed_steps, suggested_step
+from counter_app.domain.roles import Action, Role
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 from ui.dossier_texts import FORM_SHORT
@@ -53,19 +54,30 @@ class Loaded:
     dossier: DossierRow
     events: list[Event]
     transfers: list[Transfer]
-    allowed: list[Step]
+    allowed: list[Step]  # what the status machine allows now
+    mine: list[Step]     # of those, what the signed-in officer's roles allow
+    may_print: bool
     flag: str
     ctx: FormContext
 
 
 def load(counter, code: str) -> Loaded:
-    """Runs on the worker thread."""
+    """Runs on the worker thread. Officers are shown by full name (events hold usernames)."""
     dossier = counter.dossier(code)
     agency = counter.agency
+    names = counter.printed_names()
+    people = [o.full_name for o in counter.officer_directory() if Role.PROCESSING in o.roles]
+    may_print = counter.may(Action.PRINT)
     ctx = FormContext(dossier, counter.calendar, counter.clock, counter.known_units(),
-                      agency.officer_name if agency else "", agency.hotline if agency else "")
-    events = counter.events(dossier)
-    return Loaded(dossier, events, handover_log.transfers(events), allowed_steps(dossier.progress),
+                      counter.require_officer().full_name, agency.hotline if agency else "",
+                      people, may_print)
+    events = [replace(e, officer=names.get(e.officer, e.officer))
+              for e in counter.events(dossier)]
+    shown = DossierRow({**dossier.data,
+                        "officer": names.get(dossier["officer"], dossier["officer"])})
+    allowed = allowed_steps(dossier.progress)
+    mine = [s for s in allowed if counter.may_step(dossier, s)]
+    return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
                   counter.deadline_flag(dossier), ctx)
 
 
@@ -91,7 +103,8 @@ class DossierDialog(QDialog):
         self.message.hide()
         self.details = DetailsPanel()
 
-        forms = QGroupBox("In phiếu, biểu mẫu")
+        self.forms_box = forms = QGroupBox("In phiếu, biểu mẫu")
+        forms.hide()  # until the officer's right to print is known
         grid = QGridLayout(forms)
         self.form_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
         for row, (form, title) in enumerate(FORMS.items()):
@@ -163,7 +176,8 @@ class DossierDialog(QDialog):
             for b in buttons:
                 b.setEnabled(available)
                 b.setToolTip("" if available else "Hồ sơ chưa có bước để lập mẫu này.")
-        self._show_steps(d, data.allowed)
+        self.forms_box.setVisible(data.may_print)
+        self._show_steps(d, data.mine, others=len(data.allowed) - len(data.mine))
 
     def _load_failed(self, error: BaseException) -> None:
         if not isValid(self):
@@ -171,7 +185,9 @@ class DossierDialog(QDialog):
         self.say(describe(error), error=True)
         self.close_button.setFocus()
 
-    def _show_steps(self, dossier: DossierRow, allowed: list[Step]) -> None:
+    def _show_steps(self, dossier: DossierRow, allowed: list[Step], others: int = 0) -> None:
+        """Buttons for the steps this officer may take now; ``others``: how many more the
+        status machine allows that belong to other roles."""
         for button in self.step_buttons.values():
             self.steps_grid.removeWidget(button)
             button.deleteLater()
@@ -191,6 +207,9 @@ class DossierDialog(QDialog):
                                   "không còn bước nào để thực hiện.")
         elif suggested in self.step_buttons:
             self.no_steps.setText(f"Thường làm tiếp: “{suggested.label}” (Enter).")
+        elif not self.step_buttons and others:
+            self.no_steps.setText("Các bước tiếp theo của hồ sơ này thuộc cán bộ khác "
+                                  "(vai trò của bạn không thực hiện được).")
         else:
             self.no_steps.setText("Chọn bước cần thực hiện.")
         target = self.step_buttons.get(suggested)
@@ -221,7 +240,7 @@ class DossierDialog(QDialog):
         self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}.")
         self.refresh()
         self.changed.emit(self.code)
-        if form.form and form.print_requested:
+        if form.form and form.print_requested and self.loaded and self.loaded.may_print:
             self.print_form(form.form)
 
     def _form_closed(self, form: StepDialog) -> None:

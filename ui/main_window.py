@@ -1,6 +1,11 @@
 """The main window: work lists (F4), reception (F2), today's dossiers (F3), finding any
 dossier (F6, Ctrl+F); the work-list strip above every tab; the scanner opens a dossier from
-anywhere; the system menu."""
+anywhere; the system menu.
+
+It works for the officer signed in: what their roles do not allow is hidden (the core
+refuses it anyway, and its refusal is shown as a sentence). Ctrl+L, the menu or a few idle
+minutes lock the screen with the work kept underneath; Ctrl+Shift+L lets another officer
+sign in."""
 
 from __future__ import annotations
 
@@ -19,12 +24,20 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.counter import Counter
-from counter_app.errors import NotFound
+from counter_app.domain.officers import Officer
+from counter_app.domain.roles import Action, grants
+from counter_app.errors import NotFound, NotSignedIn, PermissionDenied
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from ui.calendar_dialog import CalendarDialog
+from ui.desk_settings import idle_lock_seconds, set_idle_lock_seconds
 from ui.dossier_dialog import DossierDialog
-from ui.messages import show_error
+from ui.idle_lock_dialog import IdleLockDialog
+from ui.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
+from ui.lock_screen import DeskLock
+from ui.messages import describe, show_error
+from ui.officers_dialog import OfficersDialog
+from ui.password_dialogs import ChangePasswordDialog
 from ui.reception_screen import ReceptionScreen
 from ui.scanner import ScannerFilter
 from ui.search_screen import SearchScreen
@@ -40,13 +53,14 @@ COUNTS_EVERY_MS = 60_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, counter: Counter, title_suffix: str = ""):
+    def __init__(self, counter: Counter, title_suffix: str = "", sign_in_hint: str = ""):
         super().__init__()
         self.counter = counter
-        self.worker = DbWorker(counter, on_error=lambda e: show_error(self, e))
+        self.worker = DbWorker(counter, on_error=lambda e: self._background_error(e))
         self.printer = SlipPrinter()
         self.setWindowTitle("Bộ phận Một cửa – Tiếp nhận và trả kết quả" + title_suffix)
         # Start-up reads happen once, before the worker takes the connection over.
+        self.officer: Officer = self.worker.call(lambda c: c.require_officer())
         procedures = self.worker.call(lambda c: c.procedures())
         calendar = self.worker.call(lambda c: c.calendar)
         self.reception = ReceptionScreen(self.worker, calendar, counter.clock)
@@ -73,41 +87,66 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.strip)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.role_actions: list[tuple[QAction, Action]] = []
         self._build_menu()
+        self.officer_label = QLabel(objectName="officer")
+        self.officer_label.setStyleSheet("font-weight: bold;")
         self.agency_label = QLabel()
+        self.statusBar().addPermanentWidget(self.officer_label)
         self.statusBar().addPermanentWidget(self.agency_label)
         self._show_agency()
         self._dialog: QDialog | None = None          # the dossier dialog being shown
         self._pending: tuple[str, bool] | None = None  # the next one, once it has closed
         self._counts_seq = 0
-        self.not_found_box: QMessageBox | None = None
+        self.notice_box: QMessageBox | None = None
         self.count_timer = QTimer(self, interval=COUNTS_EVERY_MS, timeout=self._tick)
         self.count_timer.start()
         self.scanner = ScannerFilter(self)
         self.scanner.code_scanned.connect(self._scanned)
         self.scanner.install()
+        self.desk_lock = DeskLock(self.worker, sign_in_hint, self)
+        self.desk_lock.unlocked.connect(self._unlocked)
+        self.idle = IdleWatch(idle_lock_seconds(), self)
+        self.idle.idle.connect(self.lock_screen)
+        self.idle.lock_pressed.connect(self.lock_screen)
+        self.idle.switch_pressed.connect(self.switch_officer)
+        self.idle.install()
+        self.apply_officer(self.officer)
         self.refresh_lists()
         self.resize(1280, 740)
 
     def _build_menu(self) -> None:
-        def action(text, shortcuts, slot, menu):
+        def action(text, shortcuts, slot, menu, needs: Action | None = None):
             act = QAction(text, self)
             act.setShortcuts([QKeySequence(s) for s in shortcuts])
             act.triggered.connect(slot)
             menu.addAction(act)
+            if needs is not None:
+                self.role_actions.append((act, needs))
             return act
 
         system = self.menuBar().addMenu("&Hệ thống")
-        action("Thông tin &cơ quan…", (), self.edit_setup, system)
-        action("&Nhập danh mục thủ tục (CSV, Excel)…", (), self.import_procedures, system)
-        action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", (), self.edit_calendar, system)
-        action("Cảnh &báo trước hạn…", (), self.edit_warning_days, system)
+        action("Thông tin &cơ quan…", (), self.edit_setup, system, Action.SETUP)
+        action("&Nhập danh mục thủ tục (CSV, Excel)…", (), self.import_procedures, system,
+               Action.CATALOGUE)
+        action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", (), self.edit_calendar, system,
+               Action.CALENDAR)
+        action("Cảnh &báo trước hạn…", (), self.edit_warning_days, system, Action.SETUP)
+        action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
+        system.addSeparator()
+        action("Tài &khoản cán bộ…", (), self.manage_officers, system, Action.MANAGE_OFFICERS)
+        action("Đổi &mật khẩu…", (), self.change_password, system)
+        system.addSeparator()
+        # The lock keys work from every window, even over a dialog (IdleWatch catches
+        # them); the menu only shows them.
+        action(f"Khó&a màn hình\t{LOCK_KEY_TEXT}", (), self.lock_screen, system)
+        action(f"Đổi cán &bộ…\t{SWITCH_KEY_TEXT}", (), self.switch_officer, system)
         system.addSeparator()
         action("&Thoát", ("Ctrl+Q",), self.close, system)
         go = self.menuBar().addMenu("&Màn hình")
         action("&Việc cần làm", ("F4",), lambda: self.show_worklists(), go)
-        action("&Tiếp nhận hồ sơ", ("F2",), self.show_reception, go)
-        action("&Hồ sơ hôm nay", ("F3",), self.show_today, go)
+        action("&Tiếp nhận hồ sơ", ("F2",), self.show_reception, go, Action.RECEIVE)
+        action("&Hồ sơ hôm nay", ("F3",), self.show_today, go, Action.SEE_ALL)
         action("Tra &cứu hồ sơ", ("F6", "Ctrl+F"), lambda: self.show_search(), go)
 
     def _show_agency(self) -> None:
@@ -116,8 +155,57 @@ class MainWindow(QMainWindow):
     def _set_agency_label(self, a) -> None:
         if a:
             self.agency_label.setText(f"{a.agency_name} · Mã {a.agency_code} · Quầy {a.desk_number}"
-                                      f" · {a.officer_name or 'chưa ghi cán bộ'} · "
-                                      f"{self.counter.clock():%d/%m/%Y}")
+                                      f" · {self.counter.clock():%d/%m/%Y}")
+
+    # -- the officer at the desk -------------------------------------------------------------
+    def may(self, action: Action) -> bool:
+        return grants(self.officer, action)
+
+    def apply_officer(self, officer: Officer) -> None:
+        """Show what this officer may use and hide the rest (the core checks anyway)."""
+        self.officer = officer
+        for act, needs in self.role_actions:
+            act.setVisible(self.may(needs))
+            act.setEnabled(self.may(needs))
+        shown = {self.reception: self.may(Action.RECEIVE), self.today: self.may(Action.SEE_ALL)}
+        if not shown.get(self.tabs.currentWidget(), True):
+            self.tabs.setCurrentWidget(self.worklists)  # before hiding: no other tab loads
+        for screen, visible in shown.items():
+            self.tabs.setTabVisible(self.tabs.indexOf(screen), visible)
+        self.officer_label.setText(f"Cán bộ: {officer.full_name} ({officer.roles_label})")
+
+    def lock_screen(self) -> None:
+        """Hide every window's content until the password is typed again (work kept)."""
+        if self.desk_lock.locked or not self.isVisible():
+            return
+        self.idle.pause()
+        self.count_timer.stop()
+        self.desk_lock.lock(self.officer, self)
+
+    def switch_officer(self) -> None:
+        """Another officer signs in; until then the screen is locked."""
+        self.lock_screen()
+        self.desk_lock.show_switch()
+
+    def _unlocked(self, officer: Officer, switched: bool) -> None:
+        if switched:
+            # The previous officer's dossier windows close; a reception half-typed stays for
+            # a colleague who also receives, and is cleared for one who may not.
+            self._close_dialogs()
+            if not grants(officer, Action.RECEIVE):
+                self.reception.reset()
+            self.statusBar().showMessage(f"Đã đăng nhập: {officer.full_name}.", 15_000)
+        self.apply_officer(officer)
+        self.idle.resume()
+        self.count_timer.start()
+        self.refresh_lists()
+        if switched:
+            self.search.run_search()  # what this officer may see
+
+    def _background_error(self, error: BaseException) -> None:
+        if self.desk_lock.locked and isinstance(error, NotSignedIn):
+            return  # a refresh that was on its way when the screen locked
+        show_error(self, error)
 
     # -- screens ---------------------------------------------------------------------------
     def show_worklists(self, name: Worklist | str | None = None) -> None:
@@ -128,10 +216,12 @@ class MainWindow(QMainWindow):
         self.worklists.lists.setFocus()
 
     def show_reception(self) -> None:
-        self.tabs.setCurrentWidget(self.reception)
+        if self.may(Action.RECEIVE):
+            self.tabs.setCurrentWidget(self.reception)
 
     def show_today(self) -> None:
-        self.tabs.setCurrentWidget(self.today)
+        if self.may(Action.SEE_ALL):
+            self.tabs.setCurrentWidget(self.today)
 
     def show_search(self, text: str | None = None) -> None:
         self.tabs.setCurrentWidget(self.search)
@@ -146,7 +236,7 @@ class MainWindow(QMainWindow):
         if widget is self.worklists:
             self.worklists.load()
             self.worklists.lists.setFocus()
-        elif widget is self.today:
+        elif widget is self.today and self.may(Action.SEE_ALL):
             self.today.refresh()
             self.today.search.setFocus()
         elif widget is self.search:
@@ -160,7 +250,8 @@ class MainWindow(QMainWindow):
         """Counts, the shown work list, today's dossiers and search results, on the worker."""
         self.refresh_counts()
         self.worklists.load()
-        self.today.refresh()
+        if self.may(Action.SEE_ALL):
+            self.today.refresh()
         if self.search.last_query is not None:
             self.search.run_search()
 
@@ -190,6 +281,8 @@ class MainWindow(QMainWindow):
 
     # -- one dossier -------------------------------------------------------------------------
     def _scanned(self, code: str) -> None:
+        if self.desk_lock.locked:
+            return
         self.statusBar().showMessage(f"Đã quét mã hồ sơ {code}", 10_000)
         self.open_dossier(code, ready=True)
 
@@ -204,19 +297,27 @@ class MainWindow(QMainWindow):
                         lambda error: self._not_found(code, error))
 
     def _not_found(self, code: str, error: BaseException) -> None:
+        if isinstance(error, NotSignedIn) and self.desk_lock.locked:
+            return
+        if isinstance(error, PermissionDenied):
+            self._notice("Không có quyền", describe(error))
+            return
         if not isinstance(error, NotFound):
             show_error(self, error)
             return
         message = f"Không tìm thấy hồ sơ có mã {code}."
         self.statusBar().showMessage(message, 15_000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Không tìm thấy hồ sơ",
-                          message + "\nHãy kiểm tra lại mã trên giấy tiếp nhận.",
+        self._notice("Không tìm thấy hồ sơ", message + "\nHãy kiểm tra lại mã trên giấy tiếp nhận.")
+
+    def _notice(self, title: str, text: str) -> None:
+        """A warning that does not block (window-modal, without a nested event loop)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
                           parent=QApplication.activeModalWidget() or self)
         box.addButton("Đóng", QMessageBox.ButtonRole.AcceptRole)
-        if self.not_found_box is not None:
-            self.not_found_box.deleteLater()
-        self.not_found_box = box
-        box.open()  # window-modal, without a nested event loop
+        if self.notice_box is not None:
+            self.notice_box.deleteLater()
+        self.notice_box = box
+        box.open()
 
     def _open_found(self, code: str, ready: bool) -> None:
         if self._dialog is not None:
@@ -266,6 +367,7 @@ class MainWindow(QMainWindow):
         dialog = SetupDialog(self.worker.call(lambda c: c.agency), self)
         if dialog.exec() and dialog.result_settings:
             values = dialog.result_settings.to_dict()
+            values.pop("officer_name")  # the receiving officer is the one signed in
             self.worker.run(lambda c: c.set_up(**values), lambda _: self._show_agency())
 
     def edit_calendar(self) -> None:
@@ -288,6 +390,31 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Đã lưu: cảnh báo trước hạn {days} ngày làm việc.", 15_000)
         self.refresh_lists()
 
+    def edit_idle_lock(self) -> None:
+        dialog = IdleLockDialog(int(self.idle.seconds), self)
+        saved, seconds = dialog.exec(), dialog.seconds()
+        dialog.deleteLater()
+        if not saved:
+            return
+        set_idle_lock_seconds(seconds)
+        self.idle.set_seconds(seconds)
+        self.statusBar().showMessage(
+            f"Đã lưu: tự khóa màn hình sau {seconds // 60} phút." if seconds
+            else "Đã lưu: không tự khóa màn hình.", 15_000)
+
+    def manage_officers(self) -> None:
+        dialog = OfficersDialog(self.worker, self)
+        dialog.exec()
+        dialog.deleteLater()
+        # The administrator may have changed their own roles.
+        self.worker.run(lambda c: c.require_officer(), self.apply_officer)
+
+    def change_password(self) -> None:
+        dialog = ChangePasswordDialog(self.worker, self)
+        if dialog.exec():
+            self.statusBar().showMessage("Đã đổi mật khẩu.", 15_000)
+        dialog.deleteLater()
+
     def import_procedures(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp danh mục thủ tục", "",
                                               "Danh mục (*.csv *.xlsx)")
@@ -309,6 +436,7 @@ class MainWindow(QMainWindow):
         focus.get(current, current).setFocus()
 
     def closeEvent(self, event):  # noqa: N802
+        self.idle.uninstall()
         self.scanner.uninstall()
         self.count_timer.stop()
         self.worker.shutdown()

@@ -1,4 +1,6 @@
-"""The commune's setup: asked at first run, editable later (Hệ thống → Thông tin cơ quan)."""
+"""The commune's setup: asked at first run, editable later (Hệ thống → Thông tin cơ quan).
+
+The receiving officer is no longer typed here: it is the officer signed in."""
 
 from __future__ import annotations
 
@@ -31,14 +33,12 @@ class SetupDialog(QDialog):
             "place_name": QLineEdit(placeholderText="Địa danh ghi ở dòng ngày tháng, vd: Quảng Phú"),
             "address": QLineEdit(),
             "hotline": QLineEdit(placeholderText="Số đường dây nóng in trên giấy hẹn"),
-            "officer_name": QLineEdit(placeholderText="Họ tên cán bộ tiếp nhận tại quầy này"),
         }
         self.desk = QSpinBox(minimum=1, maximum=MAX_DESKS)
         labels = {
             "agency_code": "&Mã định danh cơ quan:", "agency_name": "&Tên cơ quan tiếp nhận:",
             "parent_body": "Cơ quan &chủ quản:", "place_name": "Đị&a danh:",
             "address": "Địa c&hỉ:", "hotline": "Đường dây &nóng:",
-            "officer_name": "Cán bộ tiếp &nhận:",
         }
         intro = QLabel("Các thông tin này được in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả. "
                        "Mỗi quầy trong cùng một xã phải có số quầy khác nhau để mã hồ sơ "

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QDate, QStringListModel, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QCompleter,
     QDateEdit,
     QFrame,
     QHBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
+from counter_app.domain.text import fold, matches
 from ui.dossier_texts import moment, working_time
 from ui.step_fields import (
     FormContext,
@@ -69,6 +71,30 @@ def _radios(options: dict[str, str], checked: str) -> tuple[QFrame, QButtonGroup
     return frame, group, buttons
 
 
+def _offer_people(edit: QLineEdit, people: list[str]) -> None:
+    """The processing officers with an account, found by any words of their name with or
+    without diacritics; any other name can still be typed."""
+    model = QStringListModel(edit)  # parented: a parentless one is garbage collected
+    completer = QCompleter(model, edit)
+    completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+    edit.setCompleter(completer)
+    edit.setPlaceholderText("Gõ vài chữ để chọn cán bộ xử lý, hoặc gõ họ tên người nhận")
+    folded = [(name, fold(name)) for name in people]
+
+    def refilter(text: str) -> None:
+        shown = [name for name, f in folded
+                 if text.strip() and matches(text, f) and name != text]
+        model.setStringList(shown)
+        if shown:
+            completer.complete()
+        else:
+            completer.popup().hide()
+
+    edit.textEdited.connect(refilter)
+    # (QLineEdit connects this itself only once it has had the focus)
+    completer.activated[str].connect(edit.setText)
+
+
 def _checked(buttons: dict[str, QRadioButton]) -> str:
     return next((value for value, b in buttons.items() if b.isChecked()), "")
 
@@ -85,6 +111,8 @@ class HandoverDialog(StepDialog):
         self.to_unit = self.add("to_unit", "&Nơi nhận:", UnitCombo(self.ctx.units))
         self.to_person = self.add("to_person", "Người nhận (&tên):",
                                   _line("Họ tên công chức nhận (không bắt buộc)"))
+        if self.ctx.people:
+            _offer_people(self.to_person, self.ctx.people)
         self.step_due_at = self.add("step_due_at", "&Hạn xử lý:", datetime_edit(due),
                                     hint="Mặc định là ngày hẹn trả kết quả của hồ sơ.")
         self.note = self.add("note", "&Ghi chú:", _line("(không bắt buộc)"))

@@ -48,8 +48,10 @@ class FormContext:
     calendar: WorkingCalendar
     now: Callable[[], dt.datetime]
     units: list[str] = field(default_factory=lambda: list(COMMON_UNITS))
-    officer: str = ""
+    officer: str = ""  # the signed-in officer's full name
     hotline: str = ""
+    people: list[str] = field(default_factory=list)  # active processing officers' names
+    may_print: bool = True
 
 
 class EnterNext(EnterMovesFocus):
@@ -129,8 +131,8 @@ class StepDialog(QDialog):
         self.fields = QFormLayout()
         self.fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.print_check = QCheckBox(
-            f"In Mẫu {self.form} – {FORMS[self.form]} ngay sau khi lưu") if self.form \
-            else None
+            f"In Mẫu {self.form} – {FORMS[self.form]} ngay sau khi lưu") \
+            if self.form and ctx.may_print else None
         if self.print_check is not None:
             self.print_check.setChecked(True)
 

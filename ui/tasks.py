@@ -6,6 +6,7 @@ the result (or the exception) back to the GUI thread. The window never blocks on
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class DbWorker(QObject):
-    _finished = Signal(object, object, object)  # future, on_done, on_error
+    _finished = Signal(object, object)  # future, the key of its callbacks in _callbacks
     busy_changed = Signal(bool)
 
     def __init__(self, counter: Counter, on_error: Callable[[BaseException], None] | None = None):
@@ -28,6 +29,10 @@ class DbWorker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._pending = 0
         self._default_error = on_error
+        # The callbacks (often bound to a dialog) stay on this thread: if the worker thread
+        # dropped the last reference to a widget, PySide would delete it from there.
+        self._callbacks: dict[int, tuple] = {}
+        self._keys = itertools.count()
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
@@ -39,15 +44,18 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
+        key = next(self._keys)
+        self._callbacks[key] = (on_done, on_error)
         future = self._pool.submit(fn, self.counter)
-        future.add_done_callback(lambda f: self._finished.emit(f, on_done, on_error))
+        future.add_done_callback(lambda f: self._finished.emit(f, key))
 
     def call(self, fn: Callable[[Counter], object]) -> object:
         """Run on the worker and wait: only for start-up and shutdown, never per keystroke."""
         return self._pool.submit(fn, self.counter).result()
 
-    @Slot(object, object, object)
-    def _deliver(self, future: Future, on_done, on_error) -> None:
+    @Slot(object, object)
+    def _deliver(self, future: Future, key: int) -> None:
+        on_done, on_error = self._callbacks.pop(key)
         self._pending -= 1
         if self._pending == 0:
             self.busy_changed.emit(False)

@@ -13,12 +13,39 @@ from tests.settable_clock import Clock
 NOW = dt.datetime(2026, 11, 20, 9, 15)
 AGENCY = dict(agency_code="000.17.22.H56", agency_name="UBND xã Quảng Phú",
               parent_body="UBND tỉnh Thanh Hóa", desk_number=1, place_name="Quảng Phú",
-              officer_name="Lê Thị Hoa", hotline="0237 3852 111")
+              hotline="0237 3852 111")
+#: The officer the GUI tests sign in as: every role, so the screens show everything (the
+#: printed forms carry her full name); tests/ui/test_sign_in_lock_switch.py covers roles.
+OFFICER = {"username": "hoa", "full_name": "Lê Thị Hoa", "title": "Công chức Văn phòng",
+           "roles": ["reception", "processing", "leader", "admin"]}
+PASSWORD = "mat-khau-hoa"
+
+
+def signed_in(counter: Counter) -> Counter:
+    """The desk with the test officer's account (added if missing) signed in."""
+    if not counter.has_officers():
+        counter.add_officer(**OFFICER, password=PASSWORD)
+    counter.sign_in(OFFICER["username"], PASSWORD)
+    return counter
+
+
+@pytest.fixture(autouse=True)
+def desk_settings_folder(tmp_path_factory):
+    """QSettings (last username, idle lock) in a folder of the test's own, never the
+    user's; the idle lock off unless a test sets it."""
+    from PySide6.QtCore import QSettings
+
+    from ui.desk_settings import set_idle_lock_seconds
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    set_idle_lock_seconds(0)
+    return folder
 
 
 @pytest.fixture
 def counter(tmp_path):
-    c = Counter.open(tmp_path / "desk.db", clock=lambda: NOW)
+    c = signed_in(Counter.open(tmp_path / "desk.db", clock=lambda: NOW))
     c.set_up(**AGENCY)
     # A citizen who came before: her details must fill in from the ID number.
     c.receive(ReceptionRequest("2.000815", {

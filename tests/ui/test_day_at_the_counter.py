@@ -4,9 +4,7 @@ back with the slip, scan its barcode from the work lists and return the result."
 
 from __future__ import annotations
 
-import time
-
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -14,15 +12,10 @@ from PySide6.QtWidgets import QApplication
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_queries import Worklist
+from tests.ui.driving import run, type_text
 from ui.dossier_dialog import DossierDialog
 
 NO = Qt.KeyboardModifier.NoModifier
-
-
-def type_text(widget, text):
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, NO, ch))
 
 
 def scan(widget, code: str) -> None:
@@ -35,35 +28,6 @@ def scan(widget, code: str) -> None:
         mods = Qt.KeyboardModifier.ShiftModifier if ch.isupper() else NO
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, key, mods, ch))
-
-
-class Script:
-    """Steps run one after another from the event loop, each when its condition holds, so
-    they can drive modal dialogs (whose exec() runs its own loop)."""
-
-    def __init__(self, steps):
-        self.steps, self.done, self.log = list(steps), False, []
-        self.started = time.monotonic()
-        QTimer.singleShot(0, self._poll)
-
-    def _poll(self):
-        if time.monotonic() - self.started > 20:  # never hang the suite in a modal loop
-            self.log.append("timeout waiting for: " + self.steps[0][0])
-            for _ in range(5):  # close whatever is still open, innermost first
-                modal = QApplication.activeModalWidget()
-                if modal is not None:
-                    modal.reject()
-            self.done = True
-            return
-        name, condition, action = self.steps[0]
-        if condition():
-            self.log.append(name)
-            action()
-            self.steps.pop(0)
-            if not self.steps:
-                self.done = True
-                return
-        QTimer.singleShot(20, self._poll)
 
 
 def dossier_dialog():
@@ -97,13 +61,6 @@ def status_is(text):
 def f9(form):
     """F9 saves every step form."""
     QTest.keyClick(form.focusWidget() or form, Qt.Key.Key_F9)
-
-
-def run(qtbot, steps):
-    script = Script(steps)
-    qtbot.waitUntil(lambda: script.done, timeout=30_000)
-    assert not any(entry.startswith("timeout") for entry in script.log), script.log
-    return script
 
 
 def test_receive_hand_over_finish_and_return_by_scanner(qtbot, window, counter):

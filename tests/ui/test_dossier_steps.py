@@ -12,7 +12,7 @@ from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
 from tests.settable_clock import Clock
-from tests.ui.conftest import AGENCY, NOW
+from tests.ui.conftest import AGENCY, NOW, signed_in
 from ui.dossier_dialog import DossierDialog
 from ui.slip_printing import SlipPrinter
 from ui.tasks import DbWorker
@@ -25,7 +25,7 @@ def clock():
 
 @pytest.fixture
 def desk(tmp_path, clock):
-    counter = Counter.open(tmp_path / "desk.db", clock=clock)
+    counter = signed_in(Counter.open(tmp_path / "desk.db", clock=clock))
     counter.set_up(**AGENCY)
     return counter
 

@@ -133,9 +133,9 @@ def test_scan_in_the_procedure_field_with_its_popup_open(qtbot, states, window, 
 def test_unknown_code_is_said_so(qtbot, states, home_window, opened):
     scan("000.17.22.H56-261120-1999")
     w = home_window
-    qtbot.waitUntil(lambda: w.not_found_box is not None and w.not_found_box.isVisible())
-    assert "Không tìm thấy hồ sơ có mã 000.17.22.H56-261120-1999" in w.not_found_box.text()
-    w.not_found_box.accept()
+    qtbot.waitUntil(lambda: w.notice_box is not None and w.notice_box.isVisible())
+    assert "Không tìm thấy hồ sơ có mã 000.17.22.H56-261120-1999" in w.notice_box.text()
+    w.notice_box.accept()
     assert opened == []
 
 

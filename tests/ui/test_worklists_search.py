@@ -270,11 +270,11 @@ def test_enter_in_the_box_opens_an_exact_code(qtbot, states, home_window, opened
     # An unknown code is said so, in Vietnamese.
     w.search.text.setText("000.17.22.H56-261120-1999")
     qtbot.keyClick(w.search.text, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: w.not_found_box is not None and w.not_found_box.isVisible())
+    qtbot.waitUntil(lambda: w.notice_box is not None and w.notice_box.isVisible())
     message = "Không tìm thấy hồ sơ có mã 000.17.22.H56-261120-1999"
     assert message in w.statusBar().currentMessage()
-    assert message in w.not_found_box.text()
-    w.not_found_box.accept()
+    assert message in w.notice_box.text()
+    w.notice_box.accept()
     assert len(opened) == 1
     # Enter on ordinary text goes to the results.
     w.search.text.setText("van")
