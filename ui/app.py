@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+from counter_app import log_privacy
 from counter_app.counter import Counter
 from counter_app.errors import CounterError
 from counter_app.paths import default_db_path, user_data_dir
@@ -28,6 +29,7 @@ def _setup_logging() -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log_privacy.install(handler)  # no ID number, phone or e-mail ever reaches the file
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
@@ -51,9 +53,15 @@ def run_gui(args: argparse.Namespace) -> int:
         if args.demo or args.self_check:
             from counter_app.demo import create_demo, demo_path
 
-            counter = create_demo(demo_path())
+            db_path = demo_path()
+            counter = create_demo(db_path)
         else:
-            counter = Counter.open(default_db_path(args.db))
+            from ui.damaged_database_dialog import check_before_opening
+
+            db_path = default_db_path(args.db)
+            if not check_before_opening(db_path):  # damaged, and no backup restored
+                return 1
+            counter = Counter.open(db_path)
     except (CounterError, OSError) as exc:
         QMessageBox.critical(None, "Không mở được dữ liệu", str(exc))
         return 1
@@ -78,7 +86,8 @@ def run_gui(args: argparse.Namespace) -> int:
                 print(f"ready after {time.perf_counter() - started:.3f} s")
             return 0
 
-    window = MainWindow(counter, DEMO_SUFFIX if args.demo else "", hint)
+    window = MainWindow(counter, DEMO_SUFFIX if args.demo else "", hint,
+                        db_path=None if args.self_check else db_path)
     window.show()
     if args.self_check:
         return _self_check(window, started)

@@ -9,6 +9,8 @@ sign in."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -23,12 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app import backups
 from counter_app.counter import Counter
 from counter_app.domain.officers import Officer
 from counter_app.domain.roles import Action, grants
 from counter_app.errors import NotFound, NotSignedIn, PermissionDenied
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
+from ui.audit_dialog import AuditDialog
+from ui.backup_dialog import BackupDialog
+from ui.backup_schedule import BackupSchedule
 from ui.calendar_dialog import CalendarDialog
 from ui.desk_settings import idle_lock_seconds, set_idle_lock_seconds
 from ui.dossier_dialog import DossierDialog
@@ -52,10 +58,26 @@ from ui.worklist_strip import WorklistStrip
 COUNTS_EVERY_MS = 60_000
 
 
+def restart_program() -> None:
+    """Start the program again (the same executable and arguments), then leave."""
+    import sys
+
+    from PySide6.QtCore import QProcess
+
+    if getattr(sys, "frozen", False):
+        QProcess.startDetached(sys.executable, sys.argv[1:])
+    else:
+        QProcess.startDetached(sys.executable, sys.argv)
+    QApplication.quit()
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, counter: Counter, title_suffix: str = "", sign_in_hint: str = ""):
+    def __init__(self, counter: Counter, title_suffix: str = "", sign_in_hint: str = "",
+                 db_path: Path | None = None):
         super().__init__()
         self.counter = counter
+        self.db_path = db_path  # None: no automatic backups (e.g. a test's window)
+        self.restart = restart_program
         self.worker = DbWorker(counter, on_error=lambda e: self._background_error(e))
         self.printer = SlipPrinter()
         self.setWindowTitle("Bộ phận Một cửa – Tiếp nhận và trả kết quả" + title_suffix)
@@ -111,6 +133,13 @@ class MainWindow(QMainWindow):
         self.idle.lock_pressed.connect(self.lock_screen)
         self.idle.switch_pressed.connect(self.switch_officer)
         self.idle.install()
+        self.backups: BackupSchedule | None = None
+        if db_path is not None:
+            self.backups = BackupSchedule(db_path, parent=self)
+            self.backups.made.connect(lambda info: self.statusBar().showMessage(
+                f"Đã tự sao lưu dữ liệu lúc {info.made_at:%H:%M}."
+                + (f" {info.warning}" if info.warning else ""), 15_000))
+            self.backups.failed.connect(lambda text: self.statusBar().showMessage(text))
         self.apply_officer(self.officer)
         self.refresh_lists()
         self.resize(1280, 740)
@@ -136,6 +165,9 @@ class MainWindow(QMainWindow):
         system.addSeparator()
         action("Tài &khoản cán bộ…", (), self.manage_officers, system, Action.MANAGE_OFFICERS)
         action("Đổi &mật khẩu…", (), self.change_password, system)
+        system.addSeparator()
+        action("&Sao lưu dữ liệu…", (), self.manage_backups, system, Action.BACKUP)
+        action("N&hật ký hoạt động…", (), self.show_audit, system, Action.AUDIT)
         system.addSeparator()
         # The lock keys work from every window, even over a dialog (IdleWatch catches
         # them); the menu only shows them.
@@ -435,9 +467,46 @@ class MainWindow(QMainWindow):
         current = self.tabs.currentWidget()
         focus.get(current, current).setFocus()
 
+    # -- backups and the audit trail ------------------------------------------------------
+    def manage_backups(self) -> None:
+        if self.db_path is None:
+            return
+        dialog = BackupDialog(self.worker, self.db_path, self)
+        # After the dialog has closed, not from inside its exec().
+        dialog.restore_requested.connect(
+            lambda path: QTimer.singleShot(0, lambda: self.restore_from(path)))
+        dialog.exec()
+
+    def show_audit(self) -> None:
+        AuditDialog(self.worker, self.counter.clock().date(), self).exec()
+
+    def restore_from(self, backup_file: Path) -> None:
+        """Close the database, put the backup in its place (the current file is kept), and
+        start the program again: everyone signs in anew on the restored data."""
+        username = self.officer.username
+        if self.backups is not None:
+            self.backups.set_minutes(0)
+            self.backups.wait()
+            self.backups = None  # no backup at exit of the data being replaced
+        self.close()
+        try:
+            backups.restore(self.db_path, backup_file, officer=username)
+        except Exception as exc:
+            show_error(None, exc, "Không khôi phục được")
+            return
+        QMessageBox.information(None, "Đã khôi phục dữ liệu",
+                                "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi động "
+                                "lại; hãy đăng nhập lại.")
+        self.restart()
+
     def closeEvent(self, event):  # noqa: N802
+        if self.worker.closed:  # closed once already (e.g. for a restore)
+            super().closeEvent(event)
+            return
         self.idle.uninstall()
         self.scanner.uninstall()
         self.count_timer.stop()
         self.worker.shutdown()
+        if self.backups is not None:
+            self.backups.at_exit()
         super().closeEvent(event)

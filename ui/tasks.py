@@ -27,6 +27,7 @@ class DbWorker(QObject):
         super().__init__()
         self.counter = counter
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._closed = False
         self._pending = 0
         self._default_error = on_error
         # The callbacks (often bound to a dialog) stay on this thread: if the worker thread
@@ -70,6 +71,14 @@ class DbWorker(QObject):
         if on_done is not None:
             on_done(future.result())
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def shutdown(self) -> None:
+        """Close the database connection on its own thread; only once."""
+        if self._closed:
+            return
+        self._closed = True
         self._pool.submit(self.counter.close)
         self._pool.shutdown(wait=True)

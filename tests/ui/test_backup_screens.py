@@ -205,3 +205,37 @@ def test_the_audit_screen_lists_who_did_what_and_points_at_a_tampered_event(qtbo
     qtbot.waitUntil(lambda: worker.idle and dialog.verify_button.isEnabled())
     text = dialog.verdict.text()
     assert "Nhật ký đã bị can thiệp" in text and code in text and "số thứ tự 2" in text
+
+
+def test_the_window_backs_up_at_exit_and_restores_from_the_menu(qtbot, counter, tmp_path):
+    from ui.main_window import MainWindow
+
+    db_path = tmp_path / "desk.db"
+    first = codes(db_path)
+    made = backups.make_backup(db_path, "manual")
+    window = MainWindow(counter, db_path=db_path)
+    qtbot.addWidget(window)
+    restarted = []
+    window.restart = lambda: restarted.append(True)
+    later = window.worker.call(lambda c: receive(c, "Hoàng Thị Mai"))
+    assert later in codes(db_path)
+
+    click_when_shown(qtbot, "OK")  # "Đã khôi phục dữ liệu…"
+    window.restore_from(made.path)
+    assert restarted == [True]
+    assert codes(db_path) == first  # the dossier received after the backup is gone...
+    kept = [b for b in backups.list_backups(db_path) if b.reason == "before-restore"]
+    assert len(kept) == 1 and later in codes(kept[0].path)  # ...but kept in a copy
+    assert not [b for b in backups.list_backups(db_path) if b.reason == "exit"]
+
+
+def test_closing_the_window_makes_a_last_backup(qtbot, counter, tmp_path):
+    from ui.main_window import MainWindow
+
+    db_path = tmp_path / "desk.db"
+    window = MainWindow(counter, db_path=db_path)
+    qtbot.addWidget(window)
+    code = window.worker.call(lambda c: receive(c, "Hoàng Thị Mai"))
+    window.close()
+    exits = [b for b in backups.list_backups(db_path) if b.reason == "exit"]
+    assert len(exits) == 1 and exits[0].intact and code in codes(exits[0].path)
