@@ -17,6 +17,7 @@ from counter_app.domain.working_calendar import OverrideKind
 from counter_app.errors import PermissionDenied
 from counter_app.store.dossier_queries import Worklist
 from tests.core.conftest import PASSWORD
+from tests.core.test_lifecycle_steps import VALID
 
 RECEPTION, PROCESSING, LEADER, ADMIN = "reception", "processing", "leader", "admin"
 ROLES = [RECEPTION, PROCESSING, LEADER, ADMIN]
@@ -29,19 +30,7 @@ PROCESSOR = ACCOUNTS[PROCESSING][1]
 UNIT = "Công chức Tư pháp - Hộ tịch"
 PROCEDURE = "1.004873"  # 3 working days
 
-FIELDS = {
-    Step.HANDOVER: {"to_unit": "Lãnh đạo UBND xã"},
-    Step.REQUEST_SUPPLEMENT: {"items": ["Bản sao CCCD"], "reason": "Bản sao bị mờ"},
-    Step.RESUME: {},
-    Step.REQUEST_PAYMENT: {"amount_vnd": "50.000", "note": "Lệ phí"},
-    Step.PAYMENT_RECEIVED: {"receipt_no": "BL-0001"},
-    Step.REFUSE: {"reason": "Không thuộc thẩm quyền của xã"},
-    Step.WITHDRAW: {},
-    Step.STOP: {"reason": "Người nộp đã chết"},
-    Step.APOLOGIZE: {"reason": "Chờ xác minh", "new_due_at": "2026-03-20"},
-    Step.FINISH: {"result": "Giấy xác nhận"},
-    Step.RETURN: {"rating": "satisfied"},
-}
+FIELDS = VALID  # a valid form for each step (shared with the status-machine tests)
 
 
 def _handed(to_person: str) -> list[tuple[Step, dict]]:
