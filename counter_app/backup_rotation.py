@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,17 @@ class BackupPolicy:
 
 
 def rotate(folder: str | Path, db_path: str | Path, now: dt.datetime | None = None,
-           policy: BackupPolicy | None = None) -> list[Path]:
+           policy: BackupPolicy | None = None, *,
+           owned: Callable[[Path], bool] | None = None) -> list[Path]:
     """Delete the program's backups of ``db_path`` in ``folder`` that the policy does not
     keep; returns what was deleted. Before-migration and before-restore copies younger
     than 90 days stay whatever the policy; the newest backup always stays; files not named
-    by the program are never touched."""
+    by the program are never touched. ``owned``: only the files it says are this desk's
+    are counted and may be deleted (other desks may back up into the same folder)."""
     now, policy = local(now), policy or BackupPolicy()
     files = program_files(Path(folder), Path(db_path))
+    if owned is not None:
+        files = [f for f in files if owned(f.path)]
     keep = {f.path for f in files[:max(policy.keep_recent, 1)]}
     for bucket, count in ((lambda t: t.date(), policy.keep_daily),
                           (lambda t: (t.year, t.month), policy.keep_monthly)):

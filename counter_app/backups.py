@@ -17,6 +17,7 @@ Qt-free and synchronous: the window calls these from its worker thread.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -44,13 +45,18 @@ from counter_app.backup_sign_in import sign_in_from_backup
 from counter_app.errors import CounterError, DatabaseDamaged, DatabaseUnreadable, ValidationError
 from counter_app.store.integrity import Health, check_database, read_only_uri
 
-__all__ = ["BackupFailed", "BackupInfo", "BackupPolicy", "backup_folder", "default_folder",
-           "last_made_at", "list_backups", "make_backup", "newest_intact", "restore", "rotate",
+__all__ = ["BackupFailed", "BackupInfo", "BackupPolicy", "DatabaseInUse", "backup_folder",
+           "default_folder", "desk_of", "last_made_at", "list_backups", "make_backup", "newest_intact", "restore", "rotate",
            "set_backup_folder", "sign_in_from_backup"]
 
 
 class BackupFailed(CounterError):
     """No backup could be written (neither in the chosen folder nor in the default one)."""
+
+
+class DatabaseInUse(CounterError):
+    """A restore was refused: another connection (a window, another program) has the
+    database open and would go on writing into the replaced file."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class BackupInfo:
     #: Set by make_backup when the chosen folder could not be used and the copy went to the
     #: default folder instead (Vietnamese, for the officer); "" otherwise.
     warning: str = ""
+    #: The desk (``settings.desk_id``) whose data this is; None when it cannot be read.
+    desk_id: str | None = None
+    #: True when it is another desk's (the same file name backing up into one shared
+    #: folder); False when it is this desk's or this desk's id cannot be read.
+    other_desk: bool = False
 
 
 # -- the folder ----------------------------------------------------------------------------
@@ -128,9 +139,10 @@ def make_backup(db_path: str | Path, reason: str, folder: str | Path | None = No
         except (OSError, _DestinationError) as again:
             raise BackupFailed(f"Không ghi được bản sao lưu vào {chosen} ({why(exc)}) "
                                f"lẫn vào {default} ({why(again)}).") from None
-    info = _info(BackupFile(now, 1, reason, path), check_database(path), warning)
-    if info.intact and rotation:
-        rotate(path.parent, db_path, now, policy or BackupPolicy())
+    info = _info(BackupFile(now, 1, reason, path), _checked(path), warning)
+    if info.intact and rotation:  # only this desk's: another desk may share the folder
+        rotate(path.parent, db_path, now, policy or BackupPolicy(),
+               owned=lambda p: info.desk_id is not None and _checked(p)[1] == info.desk_id)
     return info
 
 
@@ -184,28 +196,51 @@ def _all_files(db_path: Path) -> list[BackupFile]:
     return sorted(found, key=lambda f: (f.made_at, f.number, f.path.name), reverse=True)
 
 
-_HEALTH: dict[tuple[str, int, int], Health] = {}  # a backup never changes once renamed
+#: A backup never changes once renamed: its health and desk, by (path, size, mtime).
+_HEALTH: dict[tuple[str, int, int], tuple[Health, str | None]] = {}
 
 
-def _checked(path: Path) -> Health:
+def _checked(path: Path) -> tuple[Health, str | None]:
     try:
         st = path.stat()
     except OSError:
-        return check_database(path)
+        return check_database(path), None
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _HEALTH:
-        _HEALTH[key] = check_database(path)
+        health = check_database(path)
+        _HEALTH[key] = health, desk_of(path) if health.schema_version else None
     return _HEALTH[key]
 
 
+def desk_of(path: str | Path) -> str | None:
+    """The desk id kept in the file's settings (read-only), None when it cannot be read."""
+    conn = None
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=10)
+        row = conn.execute("SELECT value FROM settings WHERE key = 'desk_id'").fetchone()
+        value = json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+    finally:
+        if conn is not None:
+            conn.close()
+    return value if isinstance(value, str) and value else None
+
+
 def list_backups(db_path: str | Path) -> list[BackupInfo]:
-    """Every backup of this database in the chosen and the default folder, newest first,
-    each checked (a file's result is remembered while its size and time stay the same)."""
-    return [_info(f, _checked(f.path)) for f in _all_files(Path(db_path))]
+    """Every backup of this database name in the chosen and the default folder, newest
+    first, each checked (a file's result is remembered while its size and time stay the
+    same) and marked ``other_desk`` when another desk sharing the folder made it. When this
+    desk's id cannot be read (database damaged or missing) none is marked."""
+    db_path = Path(db_path)
+    mine = desk_of(db_path) if db_path.is_file() else None
+    return [_info(f, _checked(f.path), mine=mine) for f in _all_files(db_path)]
 
 
 def newest_intact(db_path: str | Path) -> BackupInfo | None:
-    return next((b for b in list_backups(db_path) if b.intact), None)
+    """The newest intact backup of this desk; another desk's only when there is none."""
+    intact = [b for b in list_backups(db_path) if b.intact]
+    return next((b for b in intact if not b.other_desk), intact[0] if intact else None)
 
 
 def last_made_at(db_path: str | Path) -> dt.datetime | None:
@@ -215,13 +250,16 @@ def last_made_at(db_path: str | Path) -> dt.datetime | None:
     return files[0].made_at if files else None
 
 
-def _info(f: BackupFile, health: Health, warning: str = "") -> BackupInfo:
+def _info(f: BackupFile, checked: tuple[Health, str | None], warning: str = "", *,
+          mine: str | None = None) -> BackupInfo:
+    health, desk = checked
     try:
         size = f.path.stat().st_size
     except OSError:
         size = 0
     return BackupInfo(f.path, f.made_at, f.reason, size, health.ok, health.problem,
-                      health.schema_version, warning)
+                      health.schema_version, warning, desk,
+                      mine is not None and desk is not None and desk != mine)
 
 
 # -- restoring -----------------------------------------------------------------------------
@@ -232,7 +270,8 @@ def restore(db_path: str | Path, backup_file: str | Path, now: dt.datetime | Non
     ``sign_in_from_backup`` when the database cannot be read).
 
     1. The backup is checked first; a damaged one is refused (DatabaseDamaged) and nothing
-       is touched (nor when its copy beside the database reads back damaged).
+       is touched (nor when its copy beside the database reads back damaged). So is it
+       (DatabaseInUse) while another connection still has the database open.
     2. The current database is kept as a "before-restore" backup: an online backup when it
        is readable, else its raw bytes (and its -wal beside them) as they are.
     3. The database is replaced atomically: the backup is first copied beside it (fsync,
@@ -251,6 +290,7 @@ def restore(db_path: str | Path, backup_file: str | Path, now: dt.datetime | Non
                               f"dùng được. {health.problem}")
     if db_path.exists() and same(db_path, backup_file):
         raise ValidationError({"backup": "Bản sao lưu chính là tệp dữ liệu đang dùng."})
+    _refuse_if_in_use(db_path)
     staged = _stage(db_path, backup_file)
     try:
         kept = _keep_current(db_path, now) if db_path.exists() else None
@@ -263,6 +303,32 @@ def restore(db_path: str | Path, backup_file: str | Path, now: dt.datetime | Non
         staged.unlink(missing_ok=True)
     _record_restore(db_path, backup_file, kept, officer, now)
     return kept
+
+
+def _refuse_if_in_use(db_path: Path) -> None:
+    """Raise DatabaseInUse when another connection has the (sound, WAL) database open.
+
+    SQLite will not take a database out of WAL mode while any other connection has it open
+    (even one only idle after reading): the attempt fails with SQLITE_BUSY and nothing is
+    written. When it succeeds, WAL is switched back on. A database that fails the check is
+    not probed (leaving WAL would checkpoint into it before its raw copy is kept)."""
+    if not db_path.is_file() or not check_database(db_path).ok:
+        return
+    conn = sqlite3.connect(db_path, timeout=0)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return
+        busy = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "wal"
+        if not busy:
+            conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        busy = getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    finally:
+        conn.close()
+    if busy:
+        raise DatabaseInUse(f"Chưa khôi phục gì: tệp dữ liệu {db_path.name} đang được mở ở "
+                            "nơi khác (một cửa sổ chương trình hoặc chương trình khác). Hãy "
+                            "đóng chương trình ở mọi nơi đang dùng tệp này rồi thử lại.")
 
 
 def _keep_current(db_path: Path, now: dt.datetime) -> Path:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from counter_app.store.dossier_store import DossierRow
 
 SYSTEM = "(hệ thống)"  # who an audit entry is by when nobody is signed in
+UNKNOWN = "(không rõ)"  # a failed sign-in with a name that is no account
 
 
 class Session:
@@ -115,8 +116,14 @@ class Session:
         user = normalise_username(username)
         officer = officer_store.get(self.db, user)
         stored = officer_store.password_hash(self.db, user)
-        if officer is None or stored is None or not passwords.verify_password(stored, password):
-            self.audit(AuditAction.SIGN_IN_FAILED, user, officer=user or "?")
+        if officer is None or stored is None:
+            # What was typed is not an account: it may be a password typed in the wrong
+            # box, so it is not kept, only that an unknown name was tried.
+            self.audit(AuditAction.SIGN_IN_FAILED, detail={"unknown_user": True},
+                       officer=UNKNOWN)
+            raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
+        if not passwords.verify_password(stored, password):
+            self.audit(AuditAction.SIGN_IN_FAILED, user, officer=user)
             raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
         if not officer.active:
             self.audit(AuditAction.SIGN_IN_FAILED, user, {"reason": "disabled"}, officer=user)

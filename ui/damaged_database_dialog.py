@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from counter_app import backups
@@ -41,7 +42,7 @@ class DamagedDatabaseDialog(QDialog):
         message.setWordWrap(True)
         self.restore_button = QPushButton("&Khôi phục bản này")
         self.restore_button.setVisible(self.offered is not None)
-        self.restore_button.clicked.connect(lambda: self.restore(self.offered.path))
+        self.restore_button.clicked.connect(self.restore_offered)
         other = QPushButton("&Chọn bản sao lưu khác…")
         other.clicked.connect(self.choose_other)
         quit_button = QPushButton("&Thoát")
@@ -56,6 +57,10 @@ class DamagedDatabaseDialog(QDialog):
         layout.addLayout(buttons)
         (self.restore_button if self.offered else other).setDefault(True)
         self.resize(620, 240)
+
+    def restore_offered(self) -> None:
+        if self.offered is not None:
+            self.restore(self.offered.path)
 
     def choose_other(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -83,4 +88,8 @@ def check_before_opening(db_path: Path, parent=None) -> bool:
     health = check_database(db_path)
     if health.ok:
         return True
-    return DamagedDatabaseDialog(db_path, health, parent).exec() == QDialog.DialogCode.Accepted
+    dialog = DamagedDatabaseDialog(db_path, health, parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        shiboken6.delete(dialog)  # now, on this thread: not at some later garbage collection

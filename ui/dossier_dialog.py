@@ -258,8 +258,11 @@ class DossierDialog(QDialog):
         def render(c) -> bytes:
             return c.form_pdf(code, form)
 
-        def alive(fn):  # the dialog may be closed (a scan) while the PDF is being made
-            return lambda value: fn(value) if isValid(self) else None
+        def alive(fn):  # the dialog may be closed (a scan), or the screen locked, meanwhile
+            return lambda value: fn(value) if isValid(self) and not locked() else None
+
+        def locked() -> bool:  # no citizen's form pops up over the lock screen
+            return self.worker.counter.locked
 
         self.worker.run(render, alive(then), alive(lambda e: self._form_failed(form, e)))
 

@@ -388,11 +388,16 @@ class MainWindow(QMainWindow):
         self.refresh_lists()
 
     def preview_slip(self, code: str) -> None:
-        self.worker.run(lambda c: c.slip_pdf(code), lambda pdf: SlipPreview(
-            pdf, f"Giấy tiếp nhận hồ sơ {code}", self.printer, self).exec())
+        self.worker.run(lambda c: c.slip_pdf(code), self._unless_locked(lambda pdf: SlipPreview(
+            pdf, f"Giấy tiếp nhận hồ sơ {code}", self.printer, self).exec()))
 
     def print_slip(self, code: str) -> None:
-        self.worker.run(lambda c: c.slip_pdf(code), lambda pdf: self.printer.print_pdf(pdf, self))
+        self.worker.run(lambda c: c.slip_pdf(code),
+                        self._unless_locked(lambda pdf: self.printer.print_pdf(pdf, self)))
+
+    def _unless_locked(self, show):
+        """A slip made while the screen was being locked is not shown over the lock."""
+        return lambda pdf: None if self.counter.locked else show(pdf)
 
     # -- system menu -------------------------------------------------------------------------
     def edit_setup(self) -> None:
@@ -491,12 +496,12 @@ class MainWindow(QMainWindow):
         self.close()
         try:
             backups.restore(self.db_path, backup_file, officer=username)
-        except Exception as exc:
+        except Exception as exc:  # nothing was replaced: start again on the current data
             show_error(None, exc, "Không khôi phục được")
-            return
-        QMessageBox.information(None, "Đã khôi phục dữ liệu",
-                                "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi động "
-                                "lại; hãy đăng nhập lại.")
+        else:
+            QMessageBox.information(None, "Đã khôi phục dữ liệu",
+                                    "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi "
+                                    "động lại; hãy đăng nhập lại.")
         self.restart()
 
     def closeEvent(self, event):  # noqa: N802

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from counter_app.domain.lifecycle import COUNTER_UNIT, Progress, Step
-from counter_app.domain.text import fold
+from counter_app.domain.text import clean
 from counter_app.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -103,9 +103,11 @@ def grants(officer: Officer, action: Action) -> bool:
 
 
 def holds(officer: Officer, progress: Progress) -> bool:
-    """The dossier was handed to this officer (by username or by full name)."""
-    person = fold(progress.holder_person)
-    return bool(person) and person in {fold(officer.username), fold(officer.full_name)}
+    """The dossier was handed to this officer: to their username or their full name exactly
+    as the account spells it (NFC). Never by folded text: "Nguyễn Thị Thủy" and "Nguyễn
+    Thị Thúy" are two people. The lists filter with the same rule (dossier_queries)."""
+    person = clean(progress.holder_person)
+    return bool(person) and person in {officer.username, officer.full_name}
 
 
 def sees(officer: Officer, progress: Progress) -> bool:

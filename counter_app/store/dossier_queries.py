@@ -39,7 +39,8 @@ def _holders_sql(holders: tuple[str, ...] | None, column: str) -> tuple[str, lis
         return "", []
     if not holders:
         return "0", []
-    return f"{column} COLLATE NOCASE IN ({', '.join('?' for _ in holders)})", list(holders)
+    # Exact (NFC) names, the rule of domain.roles.holds: never folded, never case-blind.
+    return f"{column} IN ({', '.join('?' for _ in holders)})", list(holders)
 
 
 @dataclass(frozen=True)

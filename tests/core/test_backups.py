@@ -334,6 +334,37 @@ def test_each_backup_rotates_its_folder_but_a_damaged_copy_deletes_nothing(
     assert kept <= files_in(folder)
 
 
+def test_desks_sharing_one_backup_folder_keep_to_their_own_backups(open_desk, make_request,
+                                                                   tmp_path):
+    """Two desks, both with the default file name, back up onto one USB stick."""
+    desk_a, desk_b = open_desk("a/counter.db"), open_desk("b/counter.db", desk=2)
+    path_a, path_b, usb = tmp_path / "a/counter.db", tmp_path / "b/counter.db", tmp_path / "usb"
+    for path, desk in ((path_a, desk_a), (path_b, desk_b)):
+        backups.set_backup_folder(path, usb)
+        receive_some(desk, make_request, 2)
+    policy = BackupPolicy(keep_recent=2, keep_daily=0, keep_monthly=0)
+    theirs = make_backup(path_b, "manual", now=T, policy=policy)
+    mine = [make_backup(path_a, "scheduled", now=T + dt.timedelta(hours=h), policy=policy)
+            for h in (1, 2, 3)]
+    their_newest = make_backup(path_b, "exit", now=T + dt.timedelta(hours=5), policy=policy)
+
+    # A's rotation deleted its own oldest only, never B's (nor B's A's).
+    assert files_in(usb) == {b.path.name for b in (theirs, mine[1], mine[2], their_newest)}
+    listed = {b.path: b for b in backups.list_backups(path_a)}
+    assert [listed[b.path].other_desk for b in (theirs, their_newest, mine[1], mine[2])] \
+        == [True, True, False, False]
+    assert listed[theirs.path].desk_id == desk_b.desk_id
+    assert listed[mine[2].path].desk_id == desk_a.desk_id
+    assert backups.newest_intact(path_a).path == mine[2].path  # not B's newer one
+    assert backups.newest_intact(path_b).path == their_newest.path
+
+    # A's database gone (a new computer): its desk is unknown, every backup is offered.
+    desk_a.close()
+    path_a.unlink()
+    assert not any(b.other_desk for b in backups.list_backups(path_a))
+    assert backups.newest_intact(path_a).path == their_newest.path
+
+
 # -- restore -----------------------------------------------------------------------------
 def test_restore_brings_back_every_row_of_the_moment_of_the_backup(
         desk, make_request, tmp_db_path):
@@ -416,6 +447,37 @@ def test_restore_onto_a_new_computer_has_nothing_to_keep(desk, tmp_db_path, tmp_
     assert check_database(fresh).ok
     with pytest.raises(ValidationError):
         restore(backup.path, backup.path)
+
+
+def test_a_restore_is_refused_while_another_connection_has_the_database_open(
+        desk, make_request, tmp_db_path):
+    receive_some(desk, make_request, 3)
+    backup = make_backup(tmp_db_path, "manual", now=T)
+    receive_some(desk, make_request, 2, first=3)
+    reader = sqlite3.connect(tmp_db_path)  # another program, idle after reading
+    reader.execute("SELECT count(*) FROM dossiers").fetchone()
+    folder = tmp_db_path.parent / "backups"
+
+    def files() -> dict[str, bytes]:
+        paths = [tmp_db_path, tmp_db_path.with_name("counter.db-wal"), *folder.iterdir()]
+        return {p.name: p.read_bytes() for p in paths if p.exists()}
+
+    for still_open in ("the desk and the reader", "the reader"):
+        before = files()
+        with pytest.raises(backups.DatabaseInUse, match="đang được mở ở nơi khác"):
+            restore(tmp_db_path, backup.path, now=T + dt.timedelta(hours=1))
+        assert files() == before, still_open  # nothing touched, no copy kept
+        desk.close()
+    reader.close()
+
+    kept = restore(tmp_db_path, backup.path, now=T + dt.timedelta(hours=1))
+    assert codes_in(tmp_db_path) == codes_in(backup.path)
+    assert len(codes_in(kept)) == 5
+    restored = Counter.open(tmp_db_path)  # the restored database is in WAL mode again
+    try:
+        assert restored.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        restored.close()
 
 
 # -- signing in against a backup ---------------------------------------------------------

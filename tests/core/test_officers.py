@@ -91,12 +91,15 @@ def test_sign_in_and_failed_sign_in_are_in_the_audit_log(desk):
         desk.sign_in("tiepnhan", "khong-dung-1")
     with pytest.raises(SignInFailed):
         desk.sign_in("Khongco", "khong-dung-1")
+    with pytest.raises(SignInFailed):  # a password typed into the username box
+        desk.sign_in("mat-khau-bi-mat-99", "")
     assert len(_audit(desk, "sign_in")) == signed_before + 1
     assert _audit(desk, "sign_in")[-1][0] == "tiepnhan"
     failed = _audit(desk, "sign_in_failed")
-    assert [(who, subject) for who, subject, _ in failed[-2:]] == [("tiepnhan", "tiepnhan"),
-                                                                 ("khongco", "khongco")]
-    assert not any("khong-dung" in detail for _, _, detail in failed)
+    assert [(who, subject) for who, subject, _ in failed[-3:]] == [
+        ("tiepnhan", "tiepnhan"), ("(không rõ)", ""), ("(không rõ)", "")]
+    assert not any("khong-dung" in detail or "bi-mat" in detail or "khongco" in detail
+                   for _, _, detail in failed)
 
 
 def test_a_disabled_account_cannot_sign_in(desk):

@@ -265,3 +265,27 @@ def test_what_each_role_finds_and_sees_on_the_work_lists(staff, dossiers, clock,
     overdue = staff.worklist(Worklist.OVERDUE)
     assert {codes[r.code] for r in overdue} == visible
     assert staff.worklist_counts()[Worklist.OVERDUE] == len(visible)
+
+
+@pytest.mark.parametrize("to_person", ["Phạm Văn Xứ", "PHẠM VĂN XỬ", "pham van xu"])
+def test_a_name_that_only_looks_alike_is_someone_else(staff, make_request, to_person):
+    """Vietnamese names differ by a tone mark alone (Thủy / Thúy): a dossier handed to a
+    look-alike name is not the processing officer's, in the dossier window and the lists
+    alike (one rule for both)."""
+    code = prepare(staff, make_request, "at the counter")
+    staff.step(code, Step.HANDOVER, {"to_unit": UNIT, "to_person": to_person})
+    as_role(staff, PROCESSING)
+    with pytest.raises(PermissionDenied):
+        staff.dossier(code)
+    with pytest.raises(PermissionDenied):
+        staff.step(code, Step.REQUEST_PAYMENT, FIELDS[Step.REQUEST_PAYMENT])
+    assert staff.find("").rows == []
+    assert all(staff.worklist(w) == [] for w in Worklist)
+
+
+def test_a_dossier_handed_to_the_exact_name_is_in_the_officers_lists(staff, make_request):
+    code = prepare(staff, make_request, "at the counter")
+    staff.step(code, Step.HANDOVER, {"to_unit": UNIT, "to_person": f"  {PROCESSOR} "})
+    as_role(staff, PROCESSING)
+    assert staff.dossier(code).code == code
+    assert [r.code for r in staff.find("").rows] == [code]

@@ -27,8 +27,11 @@ def receive(counter: Counter, name: str) -> str:
 
 
 def codes(path) -> list[str]:
-    with sqlite3.connect(path) as conn:
+    conn = sqlite3.connect(path)  # closed: a restore refuses while a connection is open
+    try:
         return [c for (c,) in conn.execute("SELECT code FROM dossiers ORDER BY code")]
+    finally:
+        conn.close()
 
 
 def click_when_shown(qtbot, text: str) -> None:
