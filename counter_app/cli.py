@@ -12,6 +12,7 @@ from pathlib import Path
 from counter_app import __version__, cli_audit, cli_backups, cli_lifecycle, cli_officers
 from counter_app.cli_args import (
     EXIT_BAD_INPUT,
+    EXIT_DAMAGED,
     EXIT_PERMISSION,
     EXIT_SIGN_IN,
     EXIT_STEP_FORBIDDEN,
@@ -32,6 +33,7 @@ from counter_app.domain.working_calendar import DurationUnit, OverrideKind, Work
 from counter_app.dossier_json import dossier_dict
 from counter_app.errors import (
     CounterError,
+    DatabaseDamaged,
     ImportRejected,
     NotSignedIn,
     PermissionDenied,
@@ -291,6 +293,8 @@ def run(args: argparse.Namespace) -> int:
         return _say_error(f"not allowed: {exc}", EXIT_PERMISSION)
     except SignInFailed as exc:
         return _say_error(f"sign-in failed: {exc}", EXIT_SIGN_IN)
+    except DatabaseDamaged as exc:
+        return _say_error(str(exc), EXIT_DAMAGED)
     except ImportRejected as exc:
         return _say_error("nothing imported; " + "; ".join(
             f"row {n}: {reason}" for n, reason in exc.rows))

@@ -18,6 +18,7 @@ EXIT_STEP_FORBIDDEN = 3  # the status machine refused the step
 EXIT_PERMISSION = 4      # the officer's roles do not allow it (or nobody signed in)
 EXIT_SIGN_IN = 5         # wrong username or password, or a disabled account
 EXIT_TAMPERED = 6        # `audit verify`: a hash chain is broken (the logs were tampered with)
+EXIT_DAMAGED = 7         # the database (or the backup given) fails the integrity check
 PASSWORD_ENV = "COUNTER_APP_PASSWORD"
 NEW_PASSWORD_ENV = "COUNTER_APP_NEW_PASSWORD"
 USER_ENV = "COUNTER_APP_USER"

@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from counter_app import backups
 from counter_app.backups import BackupInfo
-from counter_app.cli_args import USER_ENV, emit, open_counter, password_for
+from counter_app.cli_args import EXIT_DAMAGED, USER_ENV, emit, open_counter, password_for
 from counter_app.counter import Counter
 from counter_app.domain.officers import normalise_username
 from counter_app.domain.roles import Action
@@ -32,8 +32,6 @@ from counter_app.errors import DatabaseDamaged, NotSignedIn
 from counter_app.paths import default_db_path
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.integrity import check_database
-
-EXIT_DAMAGED = 7  # the database (or the backup given) fails the integrity check
 
 
 def _size(n: int) -> str:
@@ -52,8 +50,7 @@ def _info_line(b: BackupInfo) -> str:
 
 
 def _damaged(message: str) -> NoReturn:
-    print(f"counter-app: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_DAMAGED)
+    raise DatabaseDamaged(message)  # `run` prints it and exits with EXIT_DAMAGED
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -136,7 +133,7 @@ def cmd_backup_folder(args: argparse.Namespace) -> None:
                                        f" (not available now: backups go to {default})"))
 
 
-def cmd_check(args: argparse.Namespace) -> None:
+def cmd_check(args: argparse.Namespace) -> int:
     path = default_db_path(args.db)
     health = check_database(path)
     if health.ok:
@@ -154,7 +151,7 @@ def cmd_check(args: argparse.Namespace) -> None:
                 "schema_version": health.schema_version,
                 "restore_from": _info_dict(newest) if newest else None},
          f"DAMAGED: {health.problem}\n{advice}")
-    raise SystemExit(EXIT_DAMAGED)
+    return EXIT_DAMAGED
 
 
 def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:

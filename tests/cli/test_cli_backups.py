@@ -1,20 +1,17 @@
 """`counter-app backup / backups / restore / backup-folder / check`, on real files.
 
-The accounts are made through the core here (this file's own fixture), so these tests do not
-depend on how the other CLI tests sign in."""
+The accounts are made through the core here (this file's own desk), and each command signs
+in through the environment as the account a test names."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
 
 import pytest
 
 from counter_app.backups import list_backups, make_backup
-from counter_app.cli import main
 from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
 
@@ -22,16 +19,6 @@ ADMIN, ADMIN_PASSWORD = "huong", "mat-khau-1"
 CLERK, CLERK_PASSWORD = "lan", "mat-khau-2"
 AGENCY = {"agency_code": "000.17.22.H56", "agency_name": "UBND xã Quảng Phú",
           "officer_name": "Lê Thị Hương"}
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
 
 
 @pytest.fixture
@@ -60,25 +47,18 @@ def receive(path, name: str) -> str:
 
 
 @pytest.fixture
-def run_cli(tmp_db_path, capsys, monkeypatch):
+def run_cli(cli, monkeypatch):
     """run_cli('backup', '--json', user='lan') runs `counter-app --db <tmp db> backup --json`
     signed in (through the environment) as ``user``; user=None: nobody."""
-    monkeypatch.setenv("COUNTER_APP_DB", str(tmp_db_path.with_name("env-fallback.db")))
 
-    def _run(*argv, user: str | None = ADMIN, password: str = ADMIN_PASSWORD) -> Result:
+    def _run(*argv, user: str | None = ADMIN, password: str = ADMIN_PASSWORD):
         if user:
             monkeypatch.setenv("COUNTER_APP_USER", user)
             monkeypatch.setenv("COUNTER_APP_PASSWORD", password)
         else:
             monkeypatch.delenv("COUNTER_APP_USER", raising=False)
             monkeypatch.delenv("COUNTER_APP_PASSWORD", raising=False)
-        capsys.readouterr()
-        try:
-            code = main(["--db", str(tmp_db_path), *map(str, argv)])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return cli(*argv)
 
     return _run
 
