@@ -3,6 +3,6 @@
 if [ ! -x .venv/bin/pytest ] || [ pyproject.toml -nt .venv/.installed ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,build]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,build,server]"
   touch .venv/.installed
 fi

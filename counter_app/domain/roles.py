@@ -60,6 +60,8 @@ class Action(StrEnum):
     CALENDAR = "calendar"
     BACKUP = "backup"              # backups and restore
     AUDIT = "audit"                # read and verify the audit trail
+    ENROL = "enrol"                # connect this desk to the server
+    CONFLICTS = "conflicts"        # see and settle what two desks did differently
 
     @property
     def label(self) -> str:
@@ -77,14 +79,17 @@ ACTION_LABELS = {
     Action.CALENDAR: "sửa lịch ngày nghỉ, ngày làm bù",
     Action.BACKUP: "sao lưu và khôi phục dữ liệu",
     Action.AUDIT: "xem và kiểm tra nhật ký",
+    Action.ENROL: "kết nối máy này với máy chủ",
+    Action.CONFLICTS: "xem và xử lý xung đột đồng bộ",
 }
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.RECEPTION: frozenset({Action.RECEIVE, Action.PRINT, Action.EXPORT, Action.SEE_ALL}),
     Role.PROCESSING: frozenset(),
-    Role.LEADER: frozenset({Action.PRINT, Action.EXPORT, Action.SEE_ALL, Action.AUDIT}),
+    Role.LEADER: frozenset({Action.PRINT, Action.EXPORT, Action.SEE_ALL, Action.AUDIT,
+                            Action.CONFLICTS}),
     Role.ADMIN: frozenset({Action.MANAGE_OFFICERS, Action.SETUP, Action.CATALOGUE,
-                           Action.CALENDAR, Action.BACKUP, Action.AUDIT}),
+                           Action.CALENDAR, Action.BACKUP, Action.AUDIT, Action.ENROL}),
 }
 
 #: Steps taken in front of the citizen at the counter, on any dossier.

@@ -227,4 +227,35 @@ def _v4(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """Sync with the server (counter_app/sync/PROTOCOL.md): its state, the results the server
+    gave this commune's events, the conflicts it reported, and which accounts changed here."""
+    _run(db, """
+    CREATE TABLE sync_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE event_outcomes (
+        event_id TEXT PRIMARY KEY REFERENCES events(id),
+        result TEXT NOT NULL,
+        server_seq INTEGER NOT NULL
+    );
+    CREATE TABLE sync_conflicts (
+        id TEXT PRIMARY KEY,
+        dossier_id TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_by TEXT NOT NULL DEFAULT '',
+        resolution TEXT NOT NULL DEFAULT '',
+        resolution_sent INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX sync_conflicts_open ON sync_conflicts (resolved_at, created_at);
+    ALTER TABLE officers ADD COLUMN local_rev INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE officers ADD COLUMN pushed_rev INTEGER NOT NULL DEFAULT 0;
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]

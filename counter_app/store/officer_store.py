@@ -40,7 +40,8 @@ def all_officers(db: sqlite_utils.Database) -> list[Officer]:
 
 
 def put(db: sqlite_utils.Database, officer: Officer, hashed: str, now: dt.datetime) -> None:
-    """Insert or replace an account (also how accounts will come down from the server)."""
+    """Insert or replace an account made or changed at this desk (it will go up to the server
+    at the next sync: ``local_rev`` passes ``pushed_rev``)."""
     stamp = now.isoformat(timespec="seconds")
     roles = json.dumps([r.value for r in Role if r in officer.roles])
     with transaction(db):
@@ -50,19 +51,21 @@ def put(db: sqlite_utils.Database, officer: Officer, hashed: str, now: dt.dateti
             "ON CONFLICT(username) DO UPDATE SET full_name = excluded.full_name, "
             "title = excluded.title, roles = excluded.roles, "
             "password_hash = excluded.password_hash, active = excluded.active, "
-            "updated_at = excluded.updated_at",
+            "updated_at = excluded.updated_at, local_rev = officers.local_rev + 1",
             [officer.username, officer.full_name, officer.title, roles, hashed,
              int(officer.active), stamp, stamp])
 
 
 def set_active(db: sqlite_utils.Database, username: str, active: bool, now: dt.datetime) -> None:
-    db.execute("UPDATE officers SET active = ?, updated_at = ? WHERE username = ?",
+    db.execute("UPDATE officers SET active = ?, updated_at = ?, local_rev = local_rev + 1 "
+               "WHERE username = ?",
                [int(active), now.isoformat(timespec="seconds"), username])
 
 
 def set_password_hash(db: sqlite_utils.Database, username: str, hashed: str,
                       now: dt.datetime) -> None:
-    db.execute("UPDATE officers SET password_hash = ?, updated_at = ? WHERE username = ?",
+    db.execute("UPDATE officers SET password_hash = ?, updated_at = ?, "
+               "local_rev = local_rev + 1 WHERE username = ?",
                [hashed, now.isoformat(timespec="seconds"), username])
 
 
