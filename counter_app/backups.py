@@ -389,8 +389,31 @@ def _record_restore(db_path: Path, backup_file: Path, kept: Path | None,
 
     db = open_database(db_path)
     try:
+        _become_a_new_desk(db)
         audit_log.append(db, desk_id=settings_store.desk_id(db), officer=officer or SYSTEM,
                          action=audit_log.AuditAction.RESTORED, at=now.astimezone(),
                          subject=backup_file.name, detail={"kept": kept.name if kept else ""})
     finally:
         db.conn.close()
+
+
+def _become_a_new_desk(db) -> None:
+    """A restored database is a new desk to the server (SYNC.md §2.9): its old desk id's
+    history on the server may go further than the backup, so new events under that id would
+    collide with ones the server already holds. The restored file gets a fresh desk id, and
+    its connection to the server is cleared until the administrator enrols it again; the
+    server address, the commune and the pull cursor are kept."""
+    from counter_app.store import settings_store
+    from counter_app.store.database import transaction
+    from counter_app.store.ids import new_id
+    from counter_app.sync import desk_state
+
+    with transaction(db):
+        old = settings_store.get(db, settings_store.DESK_ID_KEY)
+        settings_store.put(db, settings_store.DESK_ID_KEY, new_id())
+        if old:
+            retired = list(settings_store.get(db, "retired_desk_ids", []))
+            settings_store.put(db, "retired_desk_ids", [*retired, old])
+        db.execute("DELETE FROM sync_state WHERE key IN (?, ?, ?, ?)",
+                   [desk_state.DEVICE_TOKEN, desk_state.ACKED_THROUGH,
+                    desk_state.AUDIT_ACKED_THROUGH, desk_state.REF_VERSIONS])

@@ -385,7 +385,12 @@ def test_restore_brings_back_every_row_of_the_moment_of_the_backup(
     assert kept.name == "counter-20260309-120000-before-restore.db"
     restored = rows_of(tmp_db_path)
     audit, audit_then = restored.pop("audit_log"), at_backup.pop("audit_log")
+    settings, settings_then = dict(restored.pop("settings")), dict(at_backup.pop("settings"))
     assert restored == at_backup  # every other table exactly as at the backup
+    # ... and it is a new desk to the server (SYNC.md §2.9), the old id kept as retired
+    assert settings.pop("desk_id") != settings_then.pop("desk_id")
+    assert json.loads(settings.pop("retired_desk_ids")) == [desk.desk_id]
+    assert settings == settings_then
     new = [r for r in audit if r not in audit_then]
     assert len(audit) == len(audit_then) + 1 and len(new) == 1
     assert new[0][4:7] == ("huong", "restored", backup.path.name)
@@ -538,3 +543,31 @@ def test_no_backup_no_migration(tmp_db_path):
     with pytest.raises(BackupFailed):
         open_database(tmp_db_path)
     assert check_database(tmp_db_path).schema_version == 3
+
+
+def test_a_restored_desk_must_enrol_again_under_a_new_desk_id(desk, make_request, tmp_db_path):
+    """SYNC.md §2.9: the server may hold events of the old desk id past the backup."""
+    from counter_app.store.database import transaction
+    from counter_app.sync import desk_state
+
+    receive_some(desk, make_request, 2)
+    with transaction(desk.db):
+        desk_state.put(desk.db, desk_state.SERVER_URL, "https://huyen.example:8443")
+        desk_state.put(desk.db, desk_state.DEVICE_TOKEN, "bí-mật")
+        desk_state.put(desk.db, desk_state.ACKED_THROUGH, 2)
+        desk_state.put(desk.db, desk_state.PULL_CURSOR, 40)
+    backup = make_backup(tmp_db_path, "manual", now=T)
+    old_id = desk.desk_id
+    desk.close()
+
+    restore(tmp_db_path, backup.path, now=T + dt.timedelta(hours=1))
+
+    again = Counter.open(tmp_db_path)
+    try:
+        assert again.desk_id != old_id
+        assert desk_state.get(again.db, desk_state.DEVICE_TOKEN) is None
+        assert desk_state.get(again.db, desk_state.ACKED_THROUGH) is None
+        assert desk_state.get(again.db, desk_state.SERVER_URL) == "https://huyen.example:8443"
+        assert desk_state.get(again.db, desk_state.PULL_CURSOR) == 40
+    finally:
+        again.close()
