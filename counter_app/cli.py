@@ -9,7 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from counter_app import __version__, cli_audit, cli_backups, cli_lifecycle, cli_officers
+from counter_app import (
+    __version__,
+    cli_audit,
+    cli_backups,
+    cli_lifecycle,
+    cli_officers,
+    cli_sync,
+)
 from counter_app.cli_args import (
     EXIT_BAD_INPUT,
     EXIT_DAMAGED,
@@ -272,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_backups.add_commands(sub, json_flag)
     cli_officers.add_commands(sub, json_flag)
     cli_audit.add_commands(sub, json_flag)
+    cli_sync.add_commands(sub, json_flag)
     return parser
 
 

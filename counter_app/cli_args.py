@@ -19,6 +19,8 @@ EXIT_PERMISSION = 4      # the officer's roles do not allow it (or nobody signed
 EXIT_SIGN_IN = 5         # wrong username or password, or a disabled account
 EXIT_TAMPERED = 6        # `audit verify`: a hash chain is broken (the logs were tampered with)
 EXIT_DAMAGED = 7         # the database (or the backup given) fails the integrity check
+EXIT_OFFLINE = 8         # sync: the server cannot be reached (nothing is lost)
+EXIT_REFUSED = 9         # sync: the server refused, or this desk is not enrolled
 PASSWORD_ENV = "COUNTER_APP_PASSWORD"
 NEW_PASSWORD_ENV = "COUNTER_APP_NEW_PASSWORD"
 USER_ENV = "COUNTER_APP_USER"
@@ -43,7 +45,9 @@ signing in:
 
 exit codes: 0 done, 2 bad input, 3 step forbidden by the dossier's status,
   4 not signed in or not allowed, 5 sign-in failed, 6 audit verify found the
-  logs tampered with, 7 the database or a backup is damaged
+  logs tampered with, 7 the database or a backup is damaged, 8 the server cannot
+  be reached (sync: nothing is lost, try later), 9 the server refused or this desk
+  is not enrolled
 """
 NEEDS_AS = " [--as]"
 

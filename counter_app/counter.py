@@ -75,6 +75,39 @@ class Counter(Session):
     def close(self) -> None:
         self.db.conn.close()
 
+    # -- sync with the server ------------------------------------------------------------
+    def sync_status(self):
+        """What the status bar and ``sync-status`` show (no account needed: no personal data)."""
+        from counter_app.sync.status import sync_status
+
+        return sync_status(self.db)
+
+    def record_enrolment(self, server_url: str, commune: str, desk_number: int | None) -> None:
+        """Enrolment itself runs on its own connection (it waits on the network); the officer
+        who did it is checked here and recorded."""
+        self.require(Action.ENROL)
+        self.audit(AuditAction.SERVER_ENROLLED, server_url,
+                   {"commune": commune, "desk_number": desk_number})
+
+    def conflicts(self, include_resolved: bool = False):
+        from counter_app.sync import conflicts
+
+        self.require(Action.CONFLICTS)
+        return conflicts.list_conflicts(self.db, include_resolved)
+
+    def resolve_conflict(self, conflict_id: str, text: str):
+        """Settle a conflict with a note; it goes to the server and every desk at the next sync."""
+        from counter_app.sync import conflicts
+
+        officer = self.require(Action.CONFLICTS)
+        resolved = conflicts.resolve(self.db, conflict_id, officer.username, text, self.clock())
+        self.audit(AuditAction.CONFLICT_RESOLVED, resolved.code, {"conflict": conflict_id})
+        return resolved
+
+    def after_sync(self) -> None:
+        """A sync on another connection may have replaced the calendar: read it again."""
+        self._calendar = None
+
     # -- setup ---------------------------------------------------------------------------
     @property
     def agency(self) -> AgencySettings | None:

@@ -1,6 +1,6 @@
 """The main window: work lists (F4), reception (F2), today's dossiers (F3), finding any
 dossier (F6, Ctrl+F); the work-list strip above every tab; the scanner opens a dossier from
-anywhere; the system menu.
+anywhere; the system menu; the sync indicator in the status bar (ui/sync_indicator.py).
 
 It works for the officer signed in: what their roles do not allow is hidden (the core
 refuses it anyway, and its refusal is shown as a sentence). Ctrl+L, the menu or a few idle
@@ -40,6 +40,7 @@ from ui.reception_screen import ReceptionScreen
 from ui.scanner import ScannerFilter
 from ui.search_screen import SearchScreen
 from ui.slip_printing import SlipPreview, SlipPrinter
+from ui.sync_schedule import database_file
 from ui.system_menu import SystemMenu, restart_program
 from ui.tasks import DbWorker
 from ui.today_screen import TodayScreen
@@ -95,6 +96,7 @@ class MainWindow(SystemMenu, QMainWindow):
         self.statusBar().addPermanentWidget(self.officer_label)
         self.statusBar().addPermanentWidget(self.agency_label)
         self._show_agency()
+        self.setup_sync(layout, db_path or self.worker.call(database_file))
         self._dialog: QDialog | None = None          # the dossier dialog being shown
         self._pending: tuple[str, bool] | None = None  # the next one, once it has closed
         self._counts_seq = 0
@@ -147,6 +149,11 @@ class MainWindow(SystemMenu, QMainWindow):
         action("&Sao lưu dữ liệu…", (), self.manage_backups, system, Action.BACKUP)
         action("N&hật ký hoạt động…", (), self.show_audit, system, Action.AUDIT)
         system.addSeparator()
+        action("Kết nối má&y chủ…", (), self.enrol_desk, system, Action.ENROL)
+        self.sync_action = action("Đồng bộ n&gay", (), self.sync_now, system)
+        self.sync_action.setEnabled(False)  # until the desk is enrolled
+        action("&Xung đột đồng bộ…", (), self.show_conflicts, system, Action.CONFLICTS)
+        system.addSeparator()
         # The lock keys work from every window, even over a dialog (IdleWatch catches
         # them); the menu only shows them.
         action(f"Khó&a màn hình\t{LOCK_KEY_TEXT}", (), self.lock_screen, system)
@@ -183,6 +190,7 @@ class MainWindow(SystemMenu, QMainWindow):
         for screen, visible in shown.items():
             self.tabs.setTabVisible(self.tabs.indexOf(screen), visible)
         self.officer_label.setText(f"Cán bộ: {officer.full_name} ({officer.roles_label})")
+        self.sync_indicator.set_show_conflicts(self.may(Action.CONFLICTS))
 
     def lock_screen(self) -> None:
         """Hide every window's content until the password is typed again (work kept)."""
@@ -211,6 +219,7 @@ class MainWindow(SystemMenu, QMainWindow):
         self.refresh_lists()
         if switched:
             self.search.run_search()  # what this officer may see
+        self.show_sync_refusal()
 
     def _background_error(self, error: BaseException) -> None:
         if self.desk_lock.locked and isinstance(error, NotSignedIn):
@@ -259,6 +268,7 @@ class MainWindow(SystemMenu, QMainWindow):
     def refresh_lists(self) -> None:
         """Counts, the shown work list, today's dossiers and search results, on the worker."""
         self.refresh_counts()
+        self.refresh_sync_status()
         self.worklists.load()
         if self.may(Action.SEE_ALL):
             self.today.refresh()
@@ -390,6 +400,8 @@ class MainWindow(SystemMenu, QMainWindow):
         self.idle.uninstall()
         self.scanner.uninstall()
         self.count_timer.stop()
+        if self.sync is not None:
+            self.sync.at_exit()  # a round stuck on the network is left to its thread
         self.worker.shutdown()
         if self.backups is not None:
             self.backups.at_exit()

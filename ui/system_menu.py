@@ -1,5 +1,6 @@
 """The Hệ thống menu of the main window: the commune's setup, calendar, warning days, idle
-lock, accounts, password, catalogue import, backups and restore, the audit trail.
+lock, accounts, password, catalogue import, backups and restore, the audit trail; and the
+sync with the server (the indicator, the background rounds, enrolment, conflicts).
 
 A mixin of ``MainWindow`` (it uses the window's worker, counter, screens and status bar).
 """
@@ -12,15 +13,19 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from counter_app import backups
+from counter_app.domain.roles import Action
 from ui.audit_dialog import AuditDialog
 from ui.backup_dialog import BackupDialog
 from ui.calendar_dialog import CalendarDialog
+from ui.conflicts_dialog import ConflictsDialog
 from ui.desk_settings import set_idle_lock_seconds
 from ui.idle_lock_dialog import IdleLockDialog
 from ui.messages import show_error
 from ui.officers_dialog import OfficersDialog
 from ui.password_dialogs import ChangePasswordDialog
 from ui.setup_dialog import SetupDialog
+from ui.sync_indicator import ClockBanner, SyncIndicator
+from ui.sync_schedule import SyncSchedule
 from ui.warning_days_dialog import WarningDaysDialog
 
 
@@ -123,6 +128,8 @@ class SystemMenu:
         """Close the database, put the backup in its place (the current file is kept), and
         start the program again: everyone signs in anew on the restored data."""
         username = self.officer.username
+        if self.sync is not None:  # no round writing into the file being replaced
+            self.sync.at_exit(seconds=60)
         if self.backups is not None:
             self.backups.set_minutes(0)
             self.backups.wait()
@@ -137,3 +144,100 @@ class SystemMenu:
                                     "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi "
                                     "động lại; hãy đăng nhập lại.")
         self.restart()
+
+    # -- sync with the server -------------------------------------------------------------
+    def setup_sync(self, layout, db_path: Path | None) -> None:
+        """The indicator in the status bar, the clock banner at the top of ``layout``, and
+        the background rounds (none without a database file)."""
+        self.sync_indicator = SyncIndicator(lambda: self.counter.clock().date())
+        self.sync_indicator.sync_requested.connect(self.sync_now)
+        self.sync_indicator.conflicts_requested.connect(self.show_conflicts)
+        self.statusBar().addPermanentWidget(self.sync_indicator)
+        self.clock_banner = ClockBanner()
+        layout.insertWidget(0, self.clock_banner)
+        self.sync_status = None
+        self._sync_refusal = ""  # shown when the screen is unlocked
+        self.sync: SyncSchedule | None = None
+        if db_path is not None:
+            self.sync = SyncSchedule(db_path, parent=self)
+            self.sync.status_changed.connect(self._sync_status_changed)
+            self.sync.running_changed.connect(self.sync_indicator.set_running)
+            self.sync.round_done.connect(self._sync_round_done)
+            self.sync.refused.connect(self._sync_refused)
+            self.sync.start()
+
+    def sync_now(self) -> None:
+        if self.sync is not None and self.sync.sync_now():
+            self.statusBar().showMessage("Đang đồng bộ với máy chủ…", 5_000)
+
+    def refresh_sync_status(self) -> None:
+        if self.sync is not None:
+            self.sync.refresh_status()
+
+    def _sync_status_changed(self, status) -> None:
+        self.sync_status = status
+        self.sync_indicator.set_status(status)
+        self.clock_banner.set_status(status)
+        self.sync_action.setEnabled(status.enrolled)
+
+    def _sync_round_done(self, report, error) -> None:
+        if error is not None or report is None:
+            return
+        pulled, pushed = report.pulled, report.pushed
+        if pulled.events or pulled.dossiers or pulled.conflicts or pushed.sent:
+            self.statusBar().showMessage(report.summary, 15_000)
+        if report.reference_updated:
+            self.worker.run(_reload_reference, self._reference_reloaded)
+        if pulled.events or pulled.dossiers or report.reference_updated:
+            self.refresh_lists()
+
+    def _reference_reloaded(self, result) -> None:
+        procedures, calendar = result
+        self.reception.set_procedures(procedures)
+        self.reception.set_calendar(calendar)
+        self.search.set_procedures(procedures)
+
+    def _sync_refused(self, message: str) -> None:
+        """Once (the timer has stopped): a person must look. Never over the lock screen."""
+        if self.desk_lock.locked:
+            self._sync_refusal = message
+            return
+        self._notice("Máy chủ từ chối đồng bộ",
+                     f"{message}\n\nQuầy vẫn làm việc bình thường; hồ sơ được giữ trên máy này "
+                     "và sẽ được gửi khi việc đồng bộ được khắc phục.")
+
+    def show_sync_refusal(self) -> None:
+        message, self._sync_refusal = self._sync_refusal, ""
+        if message:
+            self._sync_refused(message)
+
+    def enrol_desk(self) -> None:
+        if self.sync is None:
+            return
+        from ui.enrol_dialog import EnrolDialog
+
+        dialog = EnrolDialog(self.worker, self.sync.db_path, self.sync_status, self)
+        dialog.exec()
+        enrolled = dialog.enrolled
+        dialog.deleteLater()
+        if enrolled is not None:
+            self._show_agency()  # the server may have given the desk its number
+            self.sync.start()    # the first round follows at once
+
+    def show_conflicts(self) -> None:
+        if not self.may(Action.CONFLICTS):
+            return
+        dialog = ConflictsDialog(self.worker, self)
+        dialog.exec()
+        resolved = dialog.resolved_count
+        dialog.deleteLater()
+        if resolved and self.sync is not None:
+            self.sync.sync_now()  # the resolutions go to the server
+        else:
+            self.refresh_sync_status()
+
+
+def _reload_reference(counter):
+    """On the worker, after a round replaced the catalogue or the calendar."""
+    counter.after_sync()
+    return counter.procedures(), counter.calendar

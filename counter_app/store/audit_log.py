@@ -43,6 +43,8 @@ class AuditAction(StrEnum):
     CALENDAR_CHANGED = "calendar_changed"
     BACKUP_MADE = "backup_made"
     RESTORED = "restored"
+    SERVER_ENROLLED = "server_enrolled"
+    CONFLICT_RESOLVED = "conflict_resolved"
 
     @property
     def label(self) -> str:
@@ -69,6 +71,8 @@ AUDIT_LABELS = {
     AuditAction.CALENDAR_CHANGED: "Sửa lịch làm việc",
     AuditAction.BACKUP_MADE: "Sao lưu dữ liệu",
     AuditAction.RESTORED: "Khôi phục dữ liệu",
+    AuditAction.SERVER_ENROLLED: "Kết nối máy chủ",
+    AuditAction.CONFLICT_RESOLVED: "Xử lý xung đột đồng bộ",
 }
 
 

@@ -32,3 +32,7 @@ class SyncRefused(SyncError):
 
 class CertificateMismatch(SyncRefused):
     """The server's certificate is not the one pinned at enrolment (or not trusted)."""
+
+
+class AlreadyEnrolled(SyncRefused):
+    """This desk is connected already; connecting it again must be asked for explicitly."""

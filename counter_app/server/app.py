@@ -1,0 +1,175 @@
+"""The ASGI application: routes, JSON bodies (gzip accepted), errors as JSON, server_time on
+every reply. Database work runs in the thread pool, off the event loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from counter_app.server import auth, clock, database, district, enrolment, pull, push, reference
+from counter_app.server.validation import Refused, bad, day, obj, query_int
+
+log = logging.getLogger("counter_app.server")
+MAX_BODY = 64 * 1024 * 1024       # bytes on the wire
+MAX_INFLATED = 256 * 1024 * 1024  # bytes once un-gzipped
+
+
+async def _body(request: Request) -> object:
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > MAX_BODY:
+        raise Refused(413, "too_large", "request body too large")
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > MAX_BODY:
+            raise Refused(413, "too_large", "request body too large")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            raw = inflater.decompress(raw, MAX_INFLATED)
+        except zlib.error:
+            raise bad("the body is not valid gzip") from None
+        if inflater.unconsumed_tail:
+            raise Refused(413, "too_large", "request body too large once decompressed")
+    elif encoding not in ("identity", ""):
+        raise bad(f"unsupported Content-Encoding {encoding!r}")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise bad("the body is not valid JSON") from None
+
+
+def _reply(result: dict, status: int = 200) -> JSONResponse:
+    result["server_time"] = clock.iso()
+    return JSONResponse(result, status)
+
+
+def _handler(work, *, body: bool = False):
+    """``work(engine, request, body)`` runs in the thread pool; Refused becomes its reply."""
+    async def handle(request: Request) -> JSONResponse:
+        try:
+            data = await _body(request) if body else None
+            result = await run_in_threadpool(work, request.app.state.engine, request, data)
+        except Refused as r:
+            return _reply({"error": r.code, "message": r.message, **r.extra}, r.status)
+        return _reply(result)
+    return handle
+
+
+def _enroll(engine: Engine, request: Request, data) -> dict:
+    with database.writing(engine) as conn:
+        return enrolment.enroll(conn, obj(data, "request"))
+
+
+def _push(engine: Engine, request: Request, data) -> dict:
+    with database.writing(engine) as conn:
+        return push.push(conn, auth.bearer(request.headers), data)
+
+
+def _seen(engine: Engine, desk_id: str, cursor: int | None = None) -> None:
+    with database.writing(engine) as conn:
+        pull.seen(conn, desk_id, cursor)
+
+
+def _pull(engine: Engine, request: Request, _data) -> dict:
+    with database.reading(engine) as conn:
+        desk = auth.device(conn, auth.bearer(request.headers))
+        cursor = query_int(request.query_params, "cursor", 0, 0, 2**62)
+        limit = query_int(request.query_params, "limit", 1000, 1, 5000)
+        page = pull.pull(conn, desk, cursor, limit)
+    _seen(engine, desk["desk_id"], cursor)
+    return page
+
+
+def _snapshot(engine: Engine, request: Request, _data) -> dict:
+    with database.reading(engine) as conn:
+        desk = auth.device(conn, auth.bearer(request.headers))
+        page = pull.snapshot(conn, desk)
+    _seen(engine, desk["desk_id"])
+    return page
+
+
+def _reference(engine: Engine, request: Request, _data) -> dict:
+    with database.reading(engine) as conn:
+        desk = auth.device(conn, auth.bearer(request.headers))
+        asked = {k: query_int(request.query_params, k, 0, 0, 2**62)
+                 for k in ("catalogue", "calendar", "officers")}
+        return reference.reference(conn, desk, asked)
+
+
+def _viewer(conn, request: Request) -> None:
+    auth.viewer(conn, auth.bearer(request.headers))
+
+
+def _district_dossiers(engine: Engine, request: Request, _data) -> dict:
+    p = request.query_params
+    with database.reading(engine) as conn:
+        _viewer(conn, request)
+        q = p.get("q", "")
+        if len(q) > 200:
+            raise bad("q is longer than 200 characters")
+        status = query_int(p, "status", 0, 1, 10) if p.get("status") else None
+        return district.find_dossiers(conn, q, p.get("commune", "")[:64], status,
+                                      query_int(p, "limit", 50, 1, 500),
+                                      query_int(p, "offset", 0, 0, 10**9))
+
+
+def _district_counts(engine: Engine, request: Request, _data) -> dict:
+    p = request.query_params
+    with database.reading(engine) as conn:
+        _viewer(conn, request)
+        today = clock.now().date()
+        start = day(p["from"], "from") if p.get("from") else today.replace(day=1)
+        end = day(p["to"], "to") if p.get("to") else today
+        if end < start:
+            raise bad("'to' is before 'from'")
+        return district.counts(conn, start, end)
+
+
+def _district_communes(engine: Engine, request: Request, _data) -> dict:
+    with database.reading(engine) as conn:
+        _viewer(conn, request)
+        return district.communes_list(conn)
+
+
+async def _not_found(request: Request, exc) -> JSONResponse:
+    return _reply({"error": "not_found", "message": "no such endpoint"}, 404)
+
+
+async def _method(request: Request, exc) -> JSONResponse:
+    return _reply({"error": "bad_request", "message": "method not allowed"}, 405)
+
+
+async def _internal(request: Request, exc) -> JSONResponse:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return _reply({"error": "internal", "message": "internal server error"}, 500)
+
+
+def create_app(engine: Engine) -> Starlette:
+    routes = [
+        Route("/v1/enroll", _handler(_enroll, body=True), methods=["POST"]),
+        Route("/v1/push", _handler(_push, body=True), methods=["POST"]),
+        Route("/v1/pull", _handler(_pull), methods=["GET"]),
+        Route("/v1/snapshot", _handler(_snapshot), methods=["GET"]),
+        Route("/v1/reference", _handler(_reference), methods=["GET"]),
+        Route("/v1/district/dossiers", _handler(_district_dossiers), methods=["GET"]),
+        Route("/v1/district/counts", _handler(_district_counts), methods=["GET"]),
+        Route("/v1/district/communes", _handler(_district_communes), methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+                    exception_handlers={404: _not_found, 405: _method, Exception: _internal})
+    app.state.engine = engine
+    return app

@@ -1,0 +1,179 @@
+"""counter-server: set up and run the district/provincial sync server."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import ssl
+import sys
+
+from counter_app.server import admin, database, enrolment, reference
+from counter_app.server.enrolment import AdminError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="counter-server", description=__doc__)
+    p.add_argument("--database", default=None,
+                   help="SQLAlchemy URL or SQLite file (default: $COUNTER_SERVER_DB, "
+                        "else ./counter-server.db)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the database and bring its schema up to date")
+    sub.add_parser("migrate", help="bring the schema up to date")
+    serve = sub.add_parser("serve", help="run the HTTP(S) server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--tls-cert")
+    serve.add_argument("--tls-key")
+    communes = sub.add_parser("communes").add_subparsers(dest="action", required=True)
+    add = communes.add_parser("add")
+    add.add_argument("code")
+    add.add_argument("name")
+    communes.add_parser("list")
+    code = sub.add_parser("enroll-code", help="make a one-time enrolment code for a desk")
+    code.add_argument("commune")
+    code.add_argument("--desk", type=int)
+    code.add_argument("--days", type=int, default=7)
+    devices = sub.add_parser("devices").add_subparsers(dest="action", required=True)
+    dl = devices.add_parser("list")
+    dl.add_argument("--commune")
+    revoke = devices.add_parser("revoke")
+    revoke.add_argument("desk_id")
+    viewers = sub.add_parser("viewers").add_subparsers(dest="action", required=True)
+    viewers.add_parser("add").add_argument("name")
+    cat = sub.add_parser("catalogue").add_subparsers(dest="action", required=True)
+    cat.add_parser("import").add_argument("file")
+    cal = sub.add_parser("calendar").add_subparsers(dest="action", required=True)
+    cal_set = cal.add_parser("set")
+    cal_set.add_argument("day")
+    cal_set.add_argument("kind", choices=["off", "work"])
+    cal_set.add_argument("reason", nargs="?", default="")
+    cal.add_parser("clear").add_argument("day")
+    off = sub.add_parser("officers").add_subparsers(dest="action", required=True)
+    off.add_parser("list").add_argument("commune")
+    return p
+
+
+def fingerprint(cert_path: str) -> str:
+    """SHA-256 of the certificate (DER), as AA:BB:..., for desks to pin."""
+    with open(cert_path, encoding="ascii") as f:
+        der = ssl.PEM_cert_to_DER_cert(f.read())
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise AdminError(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _serve(url: str, args) -> None:
+    import uvicorn
+
+    from counter_app.server.app import create_app
+
+    engine = database.make_engine(url)
+    if database.current_revision(engine) is None:
+        raise AdminError("the database has no schema yet: run `counter-server init` first")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise AdminError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        print(f"TLS certificate SHA-256 fingerprint: {fingerprint(args.tls_cert)}", flush=True)
+    uvicorn.run(create_app(engine), host=args.host, port=args.port,
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, log_level="info")
+
+
+def _run(args) -> int:
+    url = database.as_url(args.database) if args.database else database.default_url()
+    if args.command == "serve":
+        _serve(url, args)
+        return 0
+    engine = database.make_engine(url)
+    try:
+        if args.command in ("init", "migrate"):
+            database.migrate(engine)
+            print(f"schema at revision {database.current_revision(engine)} ({engine.url!r})")
+            return 0
+        if database.current_revision(engine) is None:
+            raise AdminError("the database has no schema yet: run `counter-server init` first")
+        with database.writing(engine) as conn:
+            return _command(conn, args)
+    finally:
+        engine.dispose()
+
+
+def _command(conn, args) -> int:
+    cmd, action = args.command, getattr(args, "action", None)
+    if cmd == "communes" and action == "add":
+        admin.add_commune(conn, args.code, args.name)
+        print(f"added commune {args.code}")
+    elif cmd == "communes":
+        for c in admin.list_communes(conn):
+            print(f"{c['code']}\t{c['name']}")
+    elif cmd == "enroll-code":
+        code, number = enrolment.make_code(conn, args.commune, args.desk, args.days)
+        print(f"enrolment code for {args.commune}, desk {number} "
+              f"(valid {args.days} days, one use):")
+        print(code)
+    elif cmd == "devices" and action == "list":
+        for d in admin.list_devices(conn, args.commune):
+            state = f"revoked {d['revoked_at']}" if d["revoked_at"] else "active"
+            print(f"{d['desk_id']}\t{d['commune']}\tdesk {d['desk_number']}\t{state}\t"
+                  f"last seen {d['last_seen'] or '-'}\tacked {d['last_seq']}\t"
+                  f"offset {d['clock_offset_s'] if d['clock_offset_s'] is not None else '-'} s")
+    elif cmd == "devices":
+        admin.revoke_device(conn, args.desk_id)
+        print(f"revoked desk {args.desk_id}")
+    elif cmd == "viewers":
+        token = admin.add_viewer(conn, args.name)
+        print(f"viewer token for {args.name} (shown once):")
+        print(token)
+    elif cmd == "catalogue":
+        from counter_app.catalogue_files import read_file
+
+        n = reference.import_catalogue(conn, read_file(args.file))
+        print(f"imported {n} procedures")
+    elif cmd == "calendar" and action == "set":
+        reference.set_day(conn, _day(args.day), args.kind, args.reason)
+        print(f"{args.day}: {args.kind}")
+    elif cmd == "calendar":
+        if not reference.clear_day(conn, _day(args.day)):
+            raise AdminError(f"{args.day} has no calendar override")
+        print(f"{args.day}: cleared")
+    elif cmd == "officers":
+        commune = enrolment.commune_by_code(conn, args.commune)
+        for o in reference.officer_records(conn, commune["id"]):
+            print(f"{o['username']}\t{o['full_name']}\t{','.join(o['roles'])}\t"
+                  f"{'active' if o['active'] else 'disabled'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a clear message, never a traceback
+        from counter_app.errors import ImportRejected
+
+        if isinstance(exc, ImportRejected):
+            print(f"error: the catalogue file was rejected: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            print(f"error: database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",
+                  file=sys.stderr)
+            return 3
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

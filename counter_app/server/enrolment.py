@@ -1,0 +1,124 @@
+"""One-time enrolment codes (made by an administrator) exchanged by a desk for its token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import Connection, insert, select, update
+
+from counter_app.server import auth, clock, validation
+from counter_app.server.schema import communes, devices, enroll_codes
+from counter_app.store.hash_chain import GENESIS
+
+#: No 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud and type.
+ALPHABET = "ACDEFGHJKMNPQRTUVWXY3469"
+
+
+class AdminError(Exception):
+    """A bad administrator command (English message for the CLI)."""
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode("ascii", "replace")).hexdigest()
+
+
+def commune_by_code(conn: Connection, code: str) -> dict:
+    row = conn.execute(select(communes).where(communes.c.code == code)).mappings().first()
+    if row is None:
+        raise AdminError(f"no commune with code {code!r} (counter-server communes list)")
+    return dict(row)
+
+
+def free_desk_number(conn: Connection, commune_id: int) -> int:
+    taken = set(conn.execute(select(devices.c.desk_number).where(
+        devices.c.commune_id == commune_id, devices.c.revoked_at.is_(None))).scalars())
+    return next(n for n in range(1, 100) if n not in taken)
+
+
+def make_code(conn: Connection, commune_code: str, desk_number: int | None = None,
+              days: int = 7) -> tuple[str, int]:
+    """A new one-time code (grouped XXXX-XXXX-XXXX) and the desk number it binds."""
+    if not 1 <= days <= 365:
+        raise AdminError("--days must be 1..365")
+    commune = commune_by_code(conn, commune_code)
+    number = desk_number if desk_number is not None else free_desk_number(conn, commune["id"])
+    if not 1 <= number <= 99:
+        raise AdminError("--desk must be 1..99")
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    now = clock.now()
+    conn.execute(insert(enroll_codes).values(
+        code_hash=code_hash(code), commune_id=commune["id"], desk_number=number,
+        created_at=clock.iso(now), expires_at=clock.iso(now + dt.timedelta(days=days))))
+    return code, number
+
+
+def enroll(conn: Connection, body: dict) -> dict:
+    """POST /v1/enroll (PROTOCOL.md §Enrolment)."""
+    validation.client_schema(body)
+    code = validation.string(body, "code", "request", 40, empty=False)
+    desk_id = validation.uuid(body, "desk_id", "request")
+    agency = validation.string(body, "agency_code", "request", 64, null=True)
+    number = validation.integer(body, "desk_number", "request", 1, 99, null=True)
+    app_version = validation.string(body, "app_version", "request", 40)
+
+    query = select(enroll_codes).where(enroll_codes.c.code_hash == code_hash(code))
+    if conn.dialect.name == "postgresql":  # two desks racing for one code: one wins
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    now = clock.now()
+    if row is None:
+        raise validation.Refused(400, "bad_request", "unknown enrolment code",
+                                 reason="unknown_code")
+    if dt.datetime.fromisoformat(row["expires_at"]) <= now:
+        raise validation.Refused(400, "bad_request", "this enrolment code has expired",
+                                 reason="expired")
+    if row["used_at"] is not None and row["used_by_desk"] != desk_id:
+        raise validation.Refused(409, "code_used", "this enrolment code was already used")
+    commune = conn.execute(select(communes).where(communes.c.id == row["commune_id"])
+                           ).mappings().one()
+    if agency and agency != commune["code"]:
+        raise validation.Refused(
+            400, "bad_request", f"this code is for commune {commune['code']}, "
+            f"not {agency}", reason="agency_mismatch")
+    if number is not None and number != row["desk_number"]:
+        raise validation.Refused(
+            400, "bad_request", f"this code is for desk number {row['desk_number']}, "
+            f"but this desk already has dossiers as desk {number}", reason="desk_number_mismatch")
+    existing = conn.execute(select(devices).where(devices.c.desk_id == desk_id)
+                            ).mappings().first()
+    repeat = row["used_at"] is not None  # the same desk, the same code: a lost reply
+    if existing is not None and existing["revoked_at"] is not None:
+        raise auth.forbidden("this desk was revoked; it must enrol as a new desk")
+    if existing is not None and not repeat:
+        raise validation.Refused(409, "code_used", "this desk is already enrolled")
+    holder = conn.execute(select(devices.c.desk_id).where(
+        devices.c.commune_id == commune["id"], devices.c.desk_number == row["desk_number"],
+        devices.c.revoked_at.is_(None), devices.c.desk_id != desk_id)).first()
+    if holder is not None:
+        raise validation.Refused(
+            400, "bad_request", f"desk number {row['desk_number']} is held by another "
+            "active desk of this commune (revoke it first)", reason="desk_number_taken")
+
+    token = auth.new_token()
+    stamp = clock.iso(now)
+    if existing is None:
+        conn.execute(insert(devices).values(
+            desk_id=desk_id, commune_id=commune["id"], desk_number=row["desk_number"],
+            token_hash=auth.token_hash(token), enrolled_at=stamp, last_seq=0,
+            last_hash=GENESIS, last_audit_seq=0, last_audit_hash=GENESIS,
+            app_version=app_version, last_seen=stamp))
+    else:
+        conn.execute(update(devices).where(devices.c.desk_id == desk_id).values(
+            token_hash=auth.token_hash(token), app_version=app_version, last_seen=stamp))
+    conn.execute(update(enroll_codes).where(enroll_codes.c.code_hash == row["code_hash"])
+                 .values(used_at=stamp, used_by_desk=desk_id))
+    return {"device_token": token, "desk_id": desk_id,
+            "commune": {"code": commune["code"], "name": commune["name"]},
+            "desk_number": row["desk_number"]}

@@ -1,0 +1,108 @@
+"""Merging new events into the commune's dossiers, in memory, in arrival order.
+
+The status machine decides (``projection``), never a clock: an allowed step is applied, a
+step the dossier's state forbids is a conflict that keeps both sides, and an event that
+cannot be understood is quarantined with its reason.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from counter_app.domain import lifecycle
+from counter_app.errors import StepNotAllowed
+from counter_app.server.chain import public
+from counter_app.store.ids import new_id
+from counter_app.sync import projection
+
+STEPS = frozenset(s.value for s in lifecycle.Step)
+
+
+@dataclass
+class Known:
+    """A dossier as loaded from the database (or created by this batch)."""
+    row: dict
+    commune_id: int
+    new: bool = False
+    changed: bool = False
+    batch_events: list[dict] = field(default_factory=list)  # applied in this batch
+
+
+@dataclass
+class Outcome:
+    result: str  # applied | conflict | quarantined
+    reason: str = ""
+    conflict: dict | None = None  # {"id", "dossier_id", "code", "kind", "detail"}
+
+
+class Merger:
+    def __init__(self, commune_id: int, known: dict[str, Known], codes: dict[str, str]):
+        """``known``: dossiers by id; ``codes``: this commune's code -> dossier id."""
+        self.commune_id, self.known, self.codes = commune_id, known, codes
+        self.need_history: set[str] = set()  # dossiers whose stored events conflicts cite
+
+    def merge(self, event: dict) -> Outcome:
+        kind = event["kind"]
+        if kind == "received":
+            return self._received(event)
+        if kind not in STEPS:
+            return Outcome("quarantined", f"unknown event kind {kind!r}")
+        dossier = self.known.get(event["dossier_id"])
+        if dossier is None:
+            return Outcome("quarantined", "dossier_not_found: no such dossier in this commune")
+        if dossier.commune_id != self.commune_id:
+            return Outcome("quarantined", "dossier_of_another_commune")
+        try:
+            row = projection.apply(dossier.row, event)
+        except StepNotAllowed as refused:
+            return self._conflict("step_not_allowed", event, dossier, str(refused))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            return Outcome("quarantined", f"bad_payload: {type(exc).__name__}: {exc}")
+        dossier.row, dossier.changed = row, True
+        dossier.batch_events.append(event)
+        return Outcome("applied")
+
+    def _received(self, event: dict) -> Outcome:
+        existing = self.known.get(event["dossier_id"])
+        if existing is not None:
+            reason = ("dossier_of_another_commune" if existing.commune_id != self.commune_id
+                      else "dossier_exists: this dossier was already received")
+            return Outcome("quarantined", reason)
+        try:
+            row = projection.from_received(event)
+            code = row["code"]
+            if not isinstance(code, str) or not code.strip() or len(code) > 64:
+                raise ValueError("code must be a non-empty string of at most 64 characters")
+            row["status"], row["received_at"]  # noqa: B018 - required columns
+        except (KeyError, ValueError, TypeError, AttributeError, StepNotAllowed) as exc:
+            return Outcome("quarantined", f"bad_payload: {type(exc).__name__}: {exc}")
+        holder = self.codes.get(code)
+        if holder is not None:
+            return self._conflict("duplicate_code", event, self.known[holder],
+                                  f"dossier code {code} is already used in this commune")
+        self.known[event["dossier_id"]] = Known(row, self.commune_id, new=True, changed=True,
+                                                batch_events=[event])
+        self.codes[code] = event["dossier_id"]
+        return Outcome("applied")
+
+    def _conflict(self, kind: str, event: dict, dossier: Known, reason: str) -> Outcome:
+        """Both sides: the event that lost, and the dossier as it stood with the events that
+        made it so (the stored ones are added by ``add_history`` before writing)."""
+        if not dossier.new:
+            self.need_history.add(dossier.row["id"])
+        detail = {"reason": reason, "event": public(event),
+                  "dossier": copy.deepcopy(dossier.row),
+                  "winning_events": [public(e) for e in dossier.batch_events]}
+        conflict = {"id": new_id(), "dossier_id": event["dossier_id"],
+                    "code": dossier.row.get("code", ""), "event_id": event["id"],
+                    "kind": kind, "detail": detail}
+        return Outcome("conflict", reason, conflict)
+
+
+def add_history(conflicts: list[dict], history: dict[str, list[dict]]) -> None:
+    """Put the dossier's stored (applied) events before the batch's in each conflict."""
+    for conflict in conflicts:
+        stood = conflict["detail"]["dossier"]
+        earlier = history.get(stood["id"], [])
+        conflict["detail"]["winning_events"] = earlier + conflict["detail"]["winning_events"]

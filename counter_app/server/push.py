@@ -1,0 +1,269 @@
+"""POST /v1/push: one database transaction per batch (PROTOCOL.md §Push).
+
+Few statements whatever the batch size: lock the desk and its commune, one select of the
+dossiers the batch touches, merge in memory, then bulk inserts and updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import Connection, bindparam, select, text, update
+
+from counter_app.server import auth, chain, clock, database, validation
+from counter_app.server.merge import Known, Merger, add_history
+from counter_app.server.schema import (
+    audit_inbox,
+    change_log,
+    communes,
+    conflicts,
+    devices,
+    dossiers,
+    inbox,
+    officers,
+)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse(body) -> dict:
+    body = validation.obj(body, "request")
+    validation.client_schema(body)
+    parsed = {
+        "desk_id": validation.uuid(body, "desk_id", "request"),
+        "desk_time": validation.moment(body, "desk_time", "request"),
+        "waiting": validation.integer(body, "waiting", "request", 0, 10**9, null=True)
+        if "waiting" in body else None,
+        "events": [validation.event(e, i)
+                   for i, e in enumerate(validation.items(body, "events", "request"))],
+        "audit": [validation.audit_entry(a, i)
+                  for i, a in enumerate(validation.items(body, "audit", "request"))],
+        "officers": [validation.officer(o, i) for i, o in
+                     enumerate(validation.items(body, "officers", "request", 500))],
+        "resolutions": [validation.resolution(r, i) for i, r in
+                        enumerate(validation.items(body, "resolutions", "request", 2000))],
+    }
+    return parsed
+
+
+def push(conn: Connection, token: str | None, body) -> dict:
+    desk = auth.device(conn, token, lock=True)
+    req = _parse(body)
+    me = desk["desk_id"]
+    if req["desk_id"] != me or any(x["desk_id"] != me for x in req["events"] + req["audit"]):
+        raise auth.forbidden("a desk pushes only its own events and audit entries")
+    commune_id = desk["commune_id"]
+    pg = conn.dialect.name == "postgresql"
+    if pg:  # a commune's pushes one at a time: no race on its dossiers and codes
+        conn.execute(select(communes.c.id).where(communes.c.id == commune_id).with_for_update())
+
+    events = chain.check(req["events"], "events", desk["last_seq"], desk["last_hash"],
+                         chain.event_values, lambda lo, hi: _stored(conn, inbox, me, lo, hi))
+    audit = chain.check(req["audit"], "audit", desk["last_audit_seq"], desk["last_audit_hash"],
+                        chain.audit_values,
+                        lambda lo, hi: _stored(conn, audit_inbox, me, lo, hi))
+
+    seen_ids = _stored_ids(conn, [e["id"] for e in events.new])
+    merger = Merger(commune_id, *_load(conn, commune_id, events.new, pg))
+    outcomes = []
+    for e in events.new:
+        if e["id"] in seen_ids:
+            outcomes.append(None)  # the same event under another desk/seq: a duplicate
+            continue
+        seen_ids.add(e["id"])
+        outcomes.append(merger.merge(e))
+    new_conflicts = [o.conflict for o in outcomes if o is not None and o.conflict]
+    if merger.need_history:
+        add_history(new_conflicts, _history(conn, merger.need_history))
+    resolutions = _open_conflicts(conn, commune_id, req["resolutions"])
+
+    count = len(events.new) + len(new_conflicts) + len(resolutions) + bool(req["officers"])
+    seq = database.next_seqs(conn, count) if count else 0
+    now = clock.iso()
+    inbox_rows, log_rows, conflict_rows, results = [], [], [], []
+    touched: dict[str, int] = {}
+    for e, outcome in zip(events.new, outcomes, strict=True):
+        result = outcome.result if outcome else "duplicate"
+        inbox_rows.append({
+            "desk_id": me, "desk_seq": e["desk_seq"], "event_id": e["id"] if outcome else None,
+            "commune_id": commune_id, "dossier_id": e["dossier_id"], "hash": e["hash"],
+            "event_json": chain.event_json(e), "result": result,
+            "reason": outcome.reason if outcome else f"event {e['id']} was already received",
+            "server_seq": seq, "received_at": now})
+        item = {"seq": e["desk_seq"], "status": result, "server_seq": seq}
+        if outcome:
+            log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "event",
+                             "ref_id": None})
+            if outcome.result == "applied":
+                touched[e["dossier_id"]] = seq
+            if outcome.result == "quarantined":
+                item["reason"] = outcome.reason
+        seq += 1
+        if outcome and outcome.conflict:
+            c = outcome.conflict
+            item["conflict_id"] = c["id"]
+            conflict_rows.append({
+                "id": c["id"], "commune_id": commune_id, "dossier_id": c["dossier_id"],
+                "code": c["code"], "event_id": c["event_id"], "kind": c["kind"],
+                "detail_json": _dumps(c["detail"]), "created_at": now, "created_seq": seq})
+            log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
+                             "ref_id": c["id"]})
+            seq += 1
+        results.append(item)
+    for r in resolutions:
+        log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
+                         "ref_id": r["conflict_id"]})
+        seq += 1
+
+    results = [{"seq": e["desk_seq"], "status": "duplicate", "server_seq": s}
+               for e, s in events.replayed] + results
+    _write_dossiers(conn, merger.known, touched, commune_id)
+    database.bulk_insert(conn, inbox, inbox_rows)
+    database.bulk_insert(conn, conflicts, conflict_rows)
+    database.bulk_insert(conn, change_log, log_rows)
+    for r in resolutions:
+        conn.execute(update(conflicts).where(conflicts.c.id == r["conflict_id"],
+                                             conflicts.c.resolved_at.is_(None))
+                     .values(resolved_at=r["resolved_at"], resolved_by=r["resolved_by"],
+                             resolution=r["resolution"]))
+    if req["officers"]:
+        _upsert_officers(conn, commune_id, req["officers"], seq)
+    database.bulk_insert(conn, audit_inbox, [
+        {"desk_id": me, "desk_seq": a["desk_seq"], "id": a["id"], "hash": a["hash"],
+         "entry_json": _dumps({k: a[k] for k in chain.AUDIT_FIELDS}), "received_at": now}
+        for a in audit.new])
+    conn.execute(update(devices).where(devices.c.desk_id == me).values(
+        last_seq=events.last_seq, last_hash=events.last_hash, last_audit_seq=audit.last_seq,
+        last_audit_hash=audit.last_hash, last_seen=now, waiting=req["waiting"],
+        clock_offset_s=_offset(req["desk_time"])))
+    return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
+            "results": results}
+
+
+def _offset(desk_time: str) -> float:
+    moment = dt.datetime.fromisoformat(desk_time)
+    now = clock.now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return round((now - moment).total_seconds(), 1)
+
+
+def _stored(conn, table, desk_id: str, lo: int, hi: int) -> dict[int, tuple[str, int | None]]:
+    seq_col = table.c.server_seq if "server_seq" in table.c else None
+    cols = [table.c.desk_seq, table.c.hash] + ([seq_col] if seq_col is not None else [])
+    rows = conn.execute(select(*cols).where(table.c.desk_id == desk_id,
+                                            table.c.desk_seq.between(lo, hi)))
+    return {r[0]: (r[1], r[2] if seq_col is not None else None) for r in rows}
+
+
+def _stored_ids(conn, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    return set(conn.execute(select(inbox.c.event_id).where(database.in_(conn, inbox.c.event_id, ids))).scalars())
+
+
+def _load(conn, commune_id: int, new: list[dict], pg: bool):
+    """The dossiers the batch touches (locked on PostgreSQL), and the commune's dossiers
+    holding the codes the batch's receptions use."""
+    ids = sorted({e["dossier_id"] for e in new})
+    codes = sorted({e["payload"].get("code") for e in new if e["kind"] == "received"
+                    and isinstance(e["payload"].get("code"), str)})
+    known: dict[str, Known] = {}
+    if ids:
+        query = (select(dossiers.c.id, dossiers.c.commune_id, dossiers.c.row_json)
+                 .where(database.in_(conn, dossiers.c.id, ids)).order_by(dossiers.c.id))
+        if pg:
+            query = query.with_for_update()
+        for r in conn.execute(query):
+            known[r.id] = Known(json.loads(r.row_json), r.commune_id)
+    by_code: dict[str, str] = {}
+    if codes:
+        rows = conn.execute(select(dossiers.c.id, dossiers.c.code, dossiers.c.commune_id,
+                                   dossiers.c.row_json).where(
+            dossiers.c.commune_id == commune_id, database.in_(conn, dossiers.c.code, codes)))
+        for r in rows:
+            by_code[r.code] = r.id
+            known.setdefault(r.id, Known(json.loads(r.row_json), r.commune_id))
+    return known, by_code
+
+
+def _history(conn, dossier_ids: set[str]) -> dict[str, list[dict]]:
+    history: dict[str, list[dict]] = {}
+    rows = conn.execute(select(inbox.c.dossier_id, inbox.c.event_json).where(
+        database.in_(conn, inbox.c.dossier_id, sorted(dossier_ids)), inbox.c.result == "applied")
+        .order_by(inbox.c.server_seq))
+    for dossier_id, event_json in rows:
+        history.setdefault(dossier_id, []).append(json.loads(event_json))
+    return history
+
+
+def _open_conflicts(conn, commune_id: int, resolutions: list[dict]) -> list[dict]:
+    """The resolutions that close an open conflict of this commune (first one wins; others,
+    and ids the server does not know for this commune, are ignored)."""
+    if not resolutions:
+        return []
+    ids = sorted({r["conflict_id"] for r in resolutions})
+    open_ids = set(conn.execute(select(conflicts.c.id).where(
+        conflicts.c.id.in_(ids), conflicts.c.commune_id == commune_id,
+        conflicts.c.resolved_at.is_(None))).scalars())
+    chosen = []
+    for r in resolutions:
+        if r["conflict_id"] in open_ids:
+            open_ids.discard(r["conflict_id"])
+            chosen.append(r)
+    return chosen
+
+
+def _columns(row: dict) -> dict:
+    return {"status": row["status"], "received_at": row["received_at"],
+            "due_at": row.get("due_at"), "finished_at": row.get("finished_at"),
+            "returned_at": row.get("returned_at"), "verdict": row.get("verdict"),
+            "search": row.get("search", ""), "row_json": _dumps(row)}
+
+
+def _write_dossiers(conn, known: dict[str, Known], touched: dict[str, int],
+                    commune_id: int) -> None:
+    fresh, changed = [], []
+    for dossier_id, seq in touched.items():
+        d = known[dossier_id]
+        if d.new:
+            fresh.append({"id": dossier_id, "commune_id": commune_id, "code": d.row["code"],
+                          "updated_seq": seq, **_columns(d.row)})
+        else:
+            changed.append({"b_id": dossier_id, "updated_seq": seq, **_columns(d.row)})
+    database.bulk_insert(conn, dossiers, fresh)
+    if changed and conn.dialect.name == "postgresql":
+        _update_dossiers_pg(conn, changed)
+    elif changed:
+        values = {k: bindparam(k) for k in changed[0] if k != "b_id"}
+        conn.execute(update(dossiers).where(dossiers.c.id == bindparam("b_id"))
+                     .values(values), changed)
+
+
+_UPDATED = ("status", "due_at", "finished_at", "returned_at", "verdict", "search", "row_json",
+            "updated_seq")
+_PG_UPDATE = text(
+    "UPDATE dossiers AS d SET status = v.status, due_at = v.due_at, "
+    "finished_at = v.finished_at, returned_at = v.returned_at, verdict = v.verdict, "
+    "search = v.search, row_json = v.row_json, updated_seq = v.updated_seq "
+    "FROM unnest(CAST(:b_id AS text[]), CAST(:status AS int[]), CAST(:due_at AS text[]), "
+    "CAST(:finished_at AS text[]), CAST(:returned_at AS text[]), CAST(:verdict AS text[]), "
+    "CAST(:search AS text[]), CAST(:row_json AS text[]), CAST(:updated_seq AS bigint[])) "
+    "AS v(id, status, due_at, finished_at, returned_at, verdict, search, row_json, updated_seq) "
+    "WHERE d.id = v.id")
+
+
+def _update_dossiers_pg(conn, changed: list[dict]) -> None:
+    """One statement for the whole batch (arrays, unnest)."""
+    conn.execute(_PG_UPDATE, {k: [r[k] for r in changed] for k in ("b_id", *_UPDATED)})
+
+
+def _upsert_officers(conn, commune_id: int, records: list[dict], seq: int) -> None:
+    """Last writer in server arrival order wins (the last record of a username here)."""
+    latest = {r["username"]: r for r in records}
+    rows = [{"commune_id": commune_id, "username": u, "record_json": _dumps(r),
+             "updated_seq": seq} for u, r in latest.items()]
+    database.upsert(conn, officers, rows, ["commune_id", "username"])

@@ -1,0 +1,84 @@
+"""Reference data: the catalogue and the calendar (common to every commune) and each
+commune's officers. A dataset's version is the largest server_seq among its rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import Connection, func, select
+
+from counter_app.domain.procedures import Procedure
+from counter_app.domain.text import clean
+from counter_app.server import database
+from counter_app.server.schema import calendar_overrides, officers, procedures
+
+
+def _version(conn: Connection, table, *where) -> int:
+    return conn.execute(select(func.coalesce(func.max(table.c.updated_seq), 0))
+                        .where(*where)).scalar_one()
+
+
+def _changed(version: int, asked: int) -> bool:
+    """Send the dataset unless the desk has exactly this version (or there is none)."""
+    return version != 0 and version != asked
+
+
+def reference(conn: Connection, desk: dict, asked: dict[str, int]) -> dict:
+    out: dict = {"catalogue": None, "calendar": None, "officers": None}
+    version = _version(conn, procedures)
+    if _changed(version, asked["catalogue"]):
+        rows = conn.execute(select(procedures.c.record_json).order_by(procedures.c.code))
+        out["catalogue"] = {"version": version,
+                            "procedures": [json.loads(r[0]) for r in rows]}
+    version = _version(conn, calendar_overrides)
+    if _changed(version, asked["calendar"]):
+        rows = conn.execute(select(calendar_overrides).where(
+            calendar_overrides.c.deleted.is_(False)).order_by(calendar_overrides.c.day))
+        out["calendar"] = {"version": version, "overrides": [
+            {"day": r.day, "kind": r.kind, "reason": r.reason} for r in rows]}
+    mine = officers.c.commune_id == desk["commune_id"]
+    version = _version(conn, officers, mine)
+    if _changed(version, asked["officers"]):
+        rows = conn.execute(select(officers.c.record_json).where(mine)
+                            .order_by(officers.c.username))
+        out["officers"] = {"version": version, "officers": [json.loads(r[0]) for r in rows]}
+    return out
+
+
+def import_catalogue(conn: Connection, items: list[Procedure]) -> int:
+    """Add or replace these procedures (one new catalogue version)."""
+    if not items:
+        return 0
+    seq = database.next_seqs(conn, 1)
+    rows = [{"code": p.code, "record_json": json.dumps(p.to_dict(), ensure_ascii=False),
+             "updated_seq": seq} for p in items]
+    database.upsert(conn, procedures, rows, ["code"])
+    return len(rows)
+
+
+def set_day(conn: Connection, day: dt.date, kind: str, reason: str) -> None:
+    if kind not in ("off", "work"):
+        raise ValueError("kind must be 'off' or 'work'")
+    seq = database.next_seqs(conn, 1)
+    database.upsert(conn, calendar_overrides, [
+        {"day": day.isoformat(), "kind": kind, "reason": clean(reason), "deleted": False,
+         "updated_seq": seq}], ["day"])
+
+
+def clear_day(conn: Connection, day: dt.date) -> bool:
+    """Remove a day's override (kept as a tombstone so the version moves on)."""
+    row = conn.execute(select(calendar_overrides.c.deleted).where(
+        calendar_overrides.c.day == day.isoformat())).first()
+    if row is None or row[0]:
+        return False
+    seq = database.next_seqs(conn, 1)
+    conn.execute(calendar_overrides.update().where(
+        calendar_overrides.c.day == day.isoformat()).values(deleted=True, updated_seq=seq))
+    return True
+
+
+def officer_records(conn: Connection, commune_id: int) -> list[dict]:
+    rows = conn.execute(select(officers.c.record_json).where(
+        officers.c.commune_id == commune_id).order_by(officers.c.username))
+    return [json.loads(r[0]) for r in rows]

@@ -1,0 +1,174 @@
+"""The server's tables (SQLAlchemy Core). Alembic's versions/ create them; keep both in step
+(tests/server/test_migrations.py compares the migrated database with this metadata)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+communes = Table(
+    "communes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),  # the agency code (mã định danh)
+    Column("name", Text, nullable=False),
+)
+
+enroll_codes = Table(
+    "enroll_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("commune_id", Integer, ForeignKey("communes.id"), nullable=False),
+    Column("desk_number", Integer, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("used_at", String(40)),
+    Column("used_by_desk", String(36)),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("desk_id", String(36), primary_key=True),
+    Column("commune_id", Integer, ForeignKey("communes.id"), nullable=False),
+    Column("desk_number", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("enrolled_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    Column("last_hash", String(64), nullable=False),
+    Column("last_audit_seq", BigInteger, nullable=False, server_default="0"),
+    Column("last_audit_hash", String(64), nullable=False),
+    Column("last_seen", String(40)),
+    Column("clock_offset_s", Float),
+    Column("waiting", Integer),
+    Column("app_version", String(40), nullable=False, server_default=""),
+    Column("last_pull_cursor", BigInteger, nullable=False, server_default="0"),
+)
+Index("devices_commune", devices.c.commune_id)
+
+viewers = Table(
+    "viewers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)
+
+inbox = Table(
+    "inbox", metadata,
+    Column("desk_id", String(36), nullable=False),
+    Column("desk_seq", BigInteger, nullable=False),
+    # NULL when the same event id was already stored under another desk/seq (a duplicate).
+    Column("event_id", String(36), unique=True),
+    Column("commune_id", Integer, nullable=False),
+    Column("dossier_id", String(36), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("event_json", Text, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("server_seq", BigInteger, nullable=False, unique=True),
+    Column("received_at", String(40), nullable=False),
+    PrimaryKeyConstraint("desk_id", "desk_seq"),
+)
+Index("inbox_dossier", inbox.c.dossier_id, inbox.c.server_seq)
+
+audit_inbox = Table(
+    "audit_inbox", metadata,
+    Column("desk_id", String(36), nullable=False),
+    Column("desk_seq", BigInteger, nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("entry_json", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+    PrimaryKeyConstraint("desk_id", "desk_seq"),
+)
+
+dossiers = Table(
+    "dossiers", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commune_id", Integer, nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("due_at", String(40)),
+    Column("finished_at", String(40)),
+    Column("returned_at", String(40)),
+    Column("verdict", String(16)),
+    Column("search", Text, nullable=False),
+    Column("row_json", Text, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    UniqueConstraint("commune_id", "code", name="dossiers_commune_code"),
+)
+Index("dossiers_commune_received", dossiers.c.commune_id, dossiers.c.received_at)
+Index("dossiers_status_due", dossiers.c.status, dossiers.c.due_at)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commune_id", Integer, nullable=False),
+    Column("dossier_id", String(36), nullable=False),
+    Column("code", String(64), nullable=False, server_default=""),
+    Column("event_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("detail_json", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("resolved_at", String(40)),
+    Column("resolved_by", Text, nullable=False, server_default=""),
+    Column("resolution", Text, nullable=False, server_default=""),
+)
+Index("conflicts_commune", conflicts.c.commune_id, conflicts.c.resolved_at)
+
+officers = Table(
+    "officers", metadata,
+    Column("commune_id", Integer, nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("record_json", Text, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("commune_id", "username"),
+)
+
+procedures = Table(
+    "procedures", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("record_json", Text, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+)
+
+calendar_overrides = Table(
+    "calendar_overrides", metadata,
+    Column("day", String(10), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Column("updated_seq", BigInteger, nullable=False),
+)
+
+change_log = Table(
+    "change_log", metadata,
+    Column("server_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("commune_id", Integer, nullable=False),
+    Column("type", String(16), nullable=False),  # 'event' (see inbox.server_seq) | 'conflict'
+    Column("ref_id", String(36)),                # the conflict id for 'conflict'
+)
+Index("change_log_commune", change_log.c.commune_id, change_log.c.server_seq)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

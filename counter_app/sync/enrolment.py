@@ -1,0 +1,157 @@
+"""Connecting this desk to the server with a one-time code (PROTOCOL.md, Enrolment).
+
+With ``https`` and a fingerprint, the server's certificate is fetched first and its SHA-256
+compared with the fingerprint the server's administrator read out (with or without colons,
+any case); a match pins that certificate (its PEM is kept) for every later call. Without a
+fingerprint, ``https`` trusts the system's CAs.
+
+The desk's token, server, commune and desk number are saved in one transaction. A desk with
+no setup yet takes its commune's code, name and desk number from the server's reply; a desk
+with no dossier of its own takes the server's desk number (two desks must never share one:
+it is part of every dossier code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import ssl
+import urllib.parse
+from dataclasses import dataclass, replace
+
+import httpx
+import sqlite_utils
+
+from counter_app import __version__
+from counter_app.domain.agency import AgencySettings
+from counter_app.domain.text import clean
+from counter_app.errors import ValidationError
+from counter_app.store import settings_store
+from counter_app.store.database import transaction
+from counter_app.sync import desk_state
+from counter_app.sync.errors import AlreadyEnrolled, CertificateMismatch, ServerUnreachable
+from counter_app.sync.transport import CLIENT_SCHEMA, Channel, Now, desk_now, make_client
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    server_url: str
+    commune_code: str
+    commune_name: str
+    desk_number: int
+    pinned: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def normalise_url(url: str) -> str:
+    text = clean(url).rstrip("/")
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError({"url": "Địa chỉ máy chủ phải có dạng https://ten-may-chu "
+                                      "(hoặc http:// trong mạng nội bộ)."})
+    return text
+
+
+def normalise_fingerprint(fingerprint: str) -> str:
+    text = re.sub(r"[\s:]", "", fingerprint or "").lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise ValidationError({"fingerprint": "Dấu vân tay chứng chỉ phải là 64 chữ số hệ 16 "
+                                              "(SHA-256), có hoặc không có dấu hai chấm."})
+    return text
+
+
+def fetch_certificate(url: str, timeout: float = 5) -> str:
+    """The PEM of the certificate the server presents (not checked against anything)."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        return ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=timeout)
+    except (OSError, ssl.SSLError) as exc:
+        raise ServerUnreachable(f"Không kết nối được máy chủ {parts.hostname} để đọc chứng "
+                                "chỉ. Kiểm tra địa chỉ và mạng rồi thử lại.") from exc
+
+
+def certificate_fingerprint(pem: str) -> str:
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+def pin_certificate(url: str, fingerprint: str) -> str:
+    """Fetch the server's certificate and return its PEM if it has this fingerprint."""
+    wanted = normalise_fingerprint(fingerprint)
+    pem = fetch_certificate(url)
+    if certificate_fingerprint(pem) != wanted:
+        raise CertificateMismatch(
+            "Chứng chỉ của máy chủ không khớp với dấu vân tay đã nhập. Có thể đã nhập sai, "
+            "hoặc đang kết nối nhầm máy chủ. Không đăng ký.", "certificate", 0)
+    return pem
+
+
+def _own_dossiers(db: sqlite_utils.Database, desk_id: str) -> bool:
+    return db.execute("SELECT 1 FROM events WHERE desk_id = ? LIMIT 1",
+                      [desk_id]).fetchone() is not None
+
+
+def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | None = None,
+          http: httpx.Client | None = None, reenrol: bool = False,
+          now: Now = desk_now) -> Enrolment:
+    """Enrol this desk with the server at ``url`` using a one-time ``code``.
+
+    Raises AlreadyEnrolled (unless ``reenrol``), ValidationError (url, code, fingerprint),
+    CertificateMismatch, ServerUnreachable, SyncRefused (a used or expired code, ...).
+    """
+    if desk_state.get(db, desk_state.DEVICE_TOKEN) and not reenrol:
+        raise AlreadyEnrolled(
+            f"Quầy này đã được kết nối với máy chủ {desk_state.get(db, desk_state.SERVER_URL)}."
+            " Muốn kết nối lại (mã mới, máy chủ khác) thì chọn đăng ký lại.",
+            "already_enrolled", 0)
+    url = normalise_url(url)
+    code = clean(code).upper()
+    if not code:
+        raise ValidationError({"code": "Chưa nhập mã đăng ký do quản trị máy chủ cấp."})
+    pem = None
+    if fingerprint:
+        if not url.startswith("https://"):
+            raise ValidationError({"fingerprint": "Chỉ ghim chứng chỉ với địa chỉ https://."})
+        pem = pin_certificate(url, fingerprint)
+    desk_id = settings_store.desk_id(db)
+    agency = settings_store.agency(db)
+    own = _own_dossiers(db, desk_id)
+    body = {"code": code, "desk_id": desk_id,
+            "agency_code": agency.agency_code if agency else None,
+            "desk_number": agency.desk_number if agency and own else None,
+            "client_schema": CLIENT_SCHEMA, "app_version": __version__}
+    channel = Channel(http or make_client(url, pem), None, now)
+    try:
+        reply = channel.call("POST", "/v1/enroll", body)
+    finally:
+        if http is None:
+            channel.close()
+    token, commune = reply.get("device_token"), reply.get("commune") or {}
+    number = reply.get("desk_number")
+    if not token or not commune.get("code") or not isinstance(number, int):
+        raise ServerUnreachable("Máy chủ trả lời đăng ký không đầy đủ. Hãy thử lại.")
+    with transaction(db):
+        if desk_state.get(db, desk_state.SERVER_URL) not in (None, url):
+            for key in (desk_state.PULL_CURSOR, desk_state.REF_VERSIONS):
+                db.execute("DELETE FROM sync_state WHERE key = ?", [key])
+        desk_state.put(db, desk_state.SERVER_URL, url)
+        desk_state.put(db, desk_state.DEVICE_TOKEN, token)
+        desk_state.put(db, desk_state.COMMUNE, {"code": commune["code"],
+                                                "name": commune.get("name", "")})
+        desk_state.put(db, desk_state.DESK_NUMBER, number)
+        if pem:
+            desk_state.put(db, desk_state.PINNED_CERT, pem)
+        else:
+            db.execute("DELETE FROM sync_state WHERE key = ?", [desk_state.PINNED_CERT])
+        if channel.clock_offset is not None:
+            desk_state.put(db, desk_state.CLOCK_OFFSET, round(channel.clock_offset, 3))
+        if agency is None:
+            settings_store.put(db, settings_store.AGENCY_KEY, AgencySettings(
+                agency_code=commune["code"], agency_name=commune.get("name") or commune["code"],
+                desk_number=number).to_dict())
+        elif agency.desk_number != number and not own:
+            settings_store.put(db, settings_store.AGENCY_KEY,
+                               replace(agency, desk_number=number).to_dict())
+    return Enrolment(url, commune["code"], commune.get("name", ""), number, pem is not None)
+

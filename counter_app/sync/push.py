@@ -1,0 +1,145 @@
+"""Sending what this desk wrote to the server (PROTOCOL.md, Push).
+
+The event log is the outbox: this desk's events with ``desk_seq`` above ``acked_through``,
+in order, at most 2,000 a request, with its audit entries, the accounts changed here
+(``local_rev > pushed_rev``) and the conflict resolutions not sent yet. The server's reply
+is stored in ONE transaction: the acknowledged sequence numbers, each event's result, the
+accounts marked as pushed (at the revision that was sent: a change made meanwhile goes at
+the next round) and the resolutions marked as sent. A lost reply is harmless: the same
+batch goes again and comes back as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from counter_app.store.database import transaction
+from counter_app.sync import desk_state
+from counter_app.sync.transport import CLIENT_SCHEMA, Channel
+
+BATCH = 2000
+EVENT_COLUMNS = ("id", "dossier_id", "desk_id", "desk_seq", "at", "officer", "kind",
+                 "payload", "prev_hash", "hash")
+AUDIT_COLUMNS = ("id", "desk_id", "desk_seq", "at", "officer", "action", "subject", "detail",
+                 "prev_hash", "hash")
+
+
+@dataclass
+class PushReport:
+    sent: int = 0                        # events sent (including resent duplicates)
+    results: Tally = field(default_factory=Tally)  # applied / duplicate / conflict / ...
+    audit_sent: int = 0
+    officers_sent: int = 0
+    resolutions_sent: int = 0
+    requests: int = 0
+
+    def to_dict(self) -> dict:
+        return {"sent": self.sent, "applied": self.results["applied"],
+                "duplicates": self.results["duplicate"], "conflicts": self.results["conflict"],
+                "quarantined": self.results["quarantined"], "audit_sent": self.audit_sent,
+                "officers_sent": self.officers_sent, "resolutions_sent": self.resolutions_sent,
+                "requests": self.requests}
+
+
+def waiting(db: sqlite_utils.Database, desk_id: str) -> int:
+    """This desk's events the server has not acknowledged."""
+    acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
+    return db.execute("SELECT count(*) FROM events WHERE desk_id = ? AND desk_seq > ?",
+                      [desk_id, acked]).fetchone()[0]
+
+
+def _events(db: sqlite_utils.Database, desk_id: str, after: int) -> list[dict]:
+    rows = db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE desk_id = ? "
+                      "AND desk_seq > ? ORDER BY desk_seq LIMIT ?", [desk_id, after, BATCH])
+    events = []
+    for row in rows:
+        event = dict(zip(EVENT_COLUMNS, row, strict=True))
+        event["payload"] = json.loads(event["payload"])
+        events.append(event)
+    return events
+
+
+def _audit(db: sqlite_utils.Database, desk_id: str, after: int) -> list[dict]:
+    rows = db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log WHERE desk_id = ? "
+                      "AND desk_seq > ? ORDER BY desk_seq LIMIT ?", [desk_id, after, BATCH])
+    entries = []
+    for row in rows:
+        entry = dict(zip(AUDIT_COLUMNS, row, strict=True))
+        entry["detail"] = json.loads(entry["detail"])
+        entries.append(entry)
+    return entries
+
+
+def _officers(db: sqlite_utils.Database) -> list[tuple[dict, int]]:
+    """Accounts changed here since the last push, with the revision being sent."""
+    rows = db.query("SELECT username, full_name, title, roles, password_hash, active, "
+                    "updated_at, local_rev FROM officers WHERE local_rev > pushed_rev "
+                    "ORDER BY username")
+    return [({"username": r["username"], "full_name": r["full_name"], "title": r["title"],
+              "roles": json.loads(r["roles"]), "password_hash": r["password_hash"],
+              "active": bool(r["active"]), "updated_at": r["updated_at"]}, r["local_rev"])
+            for r in rows]
+
+
+def _resolutions(db: sqlite_utils.Database) -> list[dict]:
+    rows = db.query("SELECT id, resolved_by, resolution, resolved_at FROM sync_conflicts "
+                    "WHERE resolution_sent = 0 AND resolved_at IS NOT NULL ORDER BY resolved_at")
+    return [{"conflict_id": r["id"], "resolved_by": r["resolved_by"],
+             "resolution": r["resolution"], "resolved_at": r["resolved_at"]} for r in rows]
+
+
+def _store_reply(db: sqlite_utils.Database, reply: dict, events: list[dict],
+                 officers: list[tuple[dict, int]], resolutions: list[dict]) -> None:
+    by_seq = {e["desk_seq"]: e["id"] for e in events}
+    outcomes = [(by_seq[r["seq"]], r["status"], r["server_seq"])
+                for r in reply.get("results") or []
+                if r.get("seq") in by_seq and isinstance(r.get("server_seq"), int)]
+    with transaction(db):
+        acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
+        audit_acked = int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0))
+        desk_state.put(db, desk_state.ACKED_THROUGH,
+                       max(acked, int(reply.get("acked_through") or 0)))
+        desk_state.put(db, desk_state.AUDIT_ACKED_THROUGH,
+                       max(audit_acked, int(reply.get("audit_acked_through") or 0)))
+        db.conn.executemany("INSERT OR REPLACE INTO event_outcomes (event_id, result, server_seq)"
+                            " VALUES (?, ?, ?)", outcomes)
+        db.conn.executemany("UPDATE officers SET pushed_rev = ? WHERE username = ? "
+                            "AND pushed_rev < ?",
+                            [(rev, o["username"], rev) for o, rev in officers])
+        db.conn.executemany("UPDATE sync_conflicts SET resolution_sent = 1 WHERE id = ?",
+                            [(r["conflict_id"],) for r in resolutions])
+
+
+def push(db: sqlite_utils.Database, channel: Channel, desk_id: str,
+         desk_time: str | None = None) -> PushReport:
+    """Send everything waiting, batch after batch, until the server has it all."""
+    report = PushReport()
+    while True:
+        acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
+        audit_acked = int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0))
+        events = _events(db, desk_id, acked)
+        audit = _audit(db, desk_id, audit_acked)
+        officers = _officers(db)
+        resolutions = _resolutions(db)
+        if not (events or audit or officers or resolutions):
+            return report
+        body = {"desk_id": desk_id, "client_schema": CLIENT_SCHEMA,
+                "desk_time": desk_time or channel.desk_time(),
+                "waiting": waiting(db, desk_id), "events": events, "audit": audit,
+                "officers": [o for o, _ in officers], "resolutions": resolutions}
+        reply = channel.call("POST", "/v1/push", body)
+        _store_reply(db, reply, events, officers, resolutions)
+        report.requests += 1
+        report.sent += len(events)
+        report.audit_sent += len(audit)
+        report.officers_sent += len(officers)
+        report.resolutions_sent += len(resolutions)
+        report.results.update(r.get("status", "") for r in reply.get("results") or [])
+        moved = (int(desk_state.get(db, desk_state.ACKED_THROUGH, 0)) > acked
+                 or int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0)) > audit_acked)
+        if not moved:  # the server took nothing more: never loop on the same batch
+            return report

@@ -1,0 +1,133 @@
+"""One sync round: reference data, then push, then pull (PROTOCOL.md).
+
+No officer needs to be signed in: it is the machine that syncs (by the timer of the window,
+or ``counter-app sync``). The round records when it was tried, when it last succeeded, what
+went wrong (Vietnamese, for the status indicator) and the clock offset it measured; then it
+raises ``NotEnrolled``, ``ServerUnreachable`` (offline: nothing lost, try later) or
+``SyncRefused`` (a person must look) for the caller to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import sqlite_utils
+
+from counter_app.store import settings_store
+from counter_app.store.database import open_database, transaction
+from counter_app.sync import desk_state
+from counter_app.sync.errors import NotEnrolled, ServerUnreachable, SyncError
+from counter_app.sync.pull import PullReport, pull
+from counter_app.sync.push import PushReport, push, waiting
+from counter_app.sync.reference import refresh
+from counter_app.sync.transport import Channel, Now, desk_now, make_client
+
+
+@dataclass
+class SyncReport:
+    """What moved in one round (``counter-app sync`` prints it)."""
+    pushed: PushReport = field(default_factory=PushReport)
+    pulled: PullReport = field(default_factory=PullReport)
+    reference_updated: list[str] = field(default_factory=list)
+    waiting: int = 0                     # this desk's events still not acknowledged
+    clock_offset_seconds: float | None = None
+    clock_warning: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+
+    def to_dict(self) -> dict:
+        return {"pushed": self.pushed.to_dict(), "pulled": self.pulled.to_dict(),
+                "reference_updated": list(self.reference_updated), "waiting": self.waiting,
+                "clock_offset_seconds": self.clock_offset_seconds,
+                "clock_warning": self.clock_warning, "started_at": self.started_at,
+                "finished_at": self.finished_at}
+
+    @property
+    def summary(self) -> str:
+        """One Vietnamese line for the status bar."""
+        p, q = self.pushed.to_dict(), self.pulled
+        parts = [f"gửi {p['sent']} thao tác" + (f" ({p['duplicates']} đã có)"
+                                                 if p["duplicates"] else ""),
+                 f"nhận {q.events} thao tác, {q.dossiers} hồ sơ"]
+        if p["conflicts"] or q.conflicts:
+            parts.append(f"{p['conflicts'] + q.conflicts} xung đột cần xem")
+        if self.reference_updated:
+            parts.append("cập nhật danh mục/lịch/tài khoản")
+        return "Đồng bộ xong: " + ", ".join(parts) + "."
+
+
+def _stamp(now: Now) -> str:
+    value = now()
+    return (value if value.tzinfo else value.astimezone()).isoformat(timespec="seconds")
+
+
+def _record(db: sqlite_utils.Database, values: dict) -> None:
+    with transaction(db):
+        for key, value in values.items():
+            desk_state.put(db, key, value)
+
+
+def _open_channel(db: sqlite_utils.Database, http: httpx.Client | None, now: Now) -> Channel:
+    url = desk_state.get(db, desk_state.SERVER_URL)
+    token = desk_state.get(db, desk_state.DEVICE_TOKEN)
+    if not url or not token:
+        raise NotEnrolled("Quầy này chưa kết nối với máy chủ đồng bộ. Người quản trị cần đăng "
+                          "ký quầy bằng mã do máy chủ cấp (Hệ thống → Kết nối máy chủ).")
+    client = http or make_client(str(url), desk_state.get(db, desk_state.PINNED_CERT))
+    return Channel(client, str(token), now)
+
+
+def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
+              now: Now = desk_now) -> SyncReport:
+    report = SyncReport(started_at=_stamp(now))
+    channel: Channel | None = None
+    try:
+        channel = _open_channel(db, http, now)
+        desk_id = settings_store.desk_id(db)
+        report.reference_updated = refresh(db, channel)
+        report.pushed = push(db, channel, desk_id)
+        report.pulled = pull(db, channel, desk_id)
+    except SyncError as exc:
+        values = {desk_state.LAST_ATTEMPT: report.started_at, desk_state.LAST_ERROR: str(exc),
+                  desk_state.LAST_ERROR_KIND: "offline" if isinstance(exc, ServerUnreachable)
+                  else "refused"}
+        if channel is not None and channel.clock_offset is not None:
+            values[desk_state.CLOCK_OFFSET] = round(channel.clock_offset, 3)
+        _record(db, values)
+        raise
+    finally:
+        if channel is not None and http is None:
+            channel.close()
+    report.finished_at = _stamp(now)
+    report.waiting = waiting(db, desk_id)
+    values = {desk_state.LAST_ATTEMPT: report.started_at,
+              desk_state.LAST_SUCCESS: report.finished_at,
+              desk_state.LAST_ERROR: "", desk_state.LAST_ERROR_KIND: ""}
+    if channel.clock_offset is not None:
+        report.clock_offset_seconds = round(channel.clock_offset, 3)
+        values[desk_state.CLOCK_OFFSET] = report.clock_offset_seconds
+    _record(db, values)
+    report.clock_warning = desk_state.SyncStatus(
+        enrolled=True, clock_offset_seconds=report.clock_offset_seconds).clock_warning
+    return report
+
+
+def sync_once(db: sqlite_utils.Database | str | Path, http: httpx.Client | None = None,
+              now: Now = desk_now) -> SyncReport:
+    """One round on an open database, or on the database file at a path (opened and closed
+    here: the window's sync thread keeps its own connection)."""
+    if isinstance(db, sqlite_utils.Database):
+        return run_round(db, http, now)
+    opened = open_database(db)
+    try:
+        return run_round(opened, http, now)
+    finally:
+        opened.conn.close()
+
+
+def last_success(db: sqlite_utils.Database) -> dt.datetime | None:
+    value = desk_state.get(db, desk_state.LAST_SUCCESS)
+    return dt.datetime.fromisoformat(value) if value else None

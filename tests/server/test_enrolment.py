@@ -1,0 +1,80 @@
+"""POST /v1/enroll: one-time, expiring codes bound to a commune and a desk number."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.server.conftest import AGENCY_CODE, OTHER_CODE, code_for, count
+
+
+def _body(code: str, desk_id: str | None = None, **extra) -> dict:
+    return {"code": code, "desk_id": desk_id or str(uuid.uuid4()), "agency_code": None,
+            "desk_number": None, "client_schema": 1, "app_version": "0.1.0", **extra}
+
+
+def test_a_code_gives_a_token_once(client, server_db, communes):
+    code = code_for(server_db, desk=2)
+    desk_id = str(uuid.uuid4())
+    reply = client.post("/v1/enroll", json=_body(code.lower().replace("-", ""), desk_id))
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    assert len(data["device_token"]) == 43 and data["desk_number"] == 2
+    assert data["commune"] == {"code": AGENCY_CODE, "name": "UBND xã Quảng Phú"}
+    assert "server_time" in data
+    # a lost reply: the same desk may repeat the code and gets a new token
+    again = client.post("/v1/enroll", json=_body(code, desk_id))
+    assert again.status_code == 200 and again.json()["device_token"] != data["device_token"]
+    old = client.get("/v1/pull", headers={"Authorization": f"Bearer {data['device_token']}"})
+    assert old.status_code == 401
+    # any other desk: used
+    other = client.post("/v1/enroll", json=_body(code))
+    assert other.status_code == 409 and other.json()["error"] == "code_used"
+    assert count(server_db, "devices") == 1
+
+
+def test_expired_and_unknown_codes(client, server_db, communes, monkeypatch):
+    import datetime as dt
+
+    from counter_app.server import clock
+
+    code = code_for(server_db, days=1)
+    later = clock.now() + dt.timedelta(days=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    reply = client.post("/v1/enroll", json=_body(code))
+    assert reply.status_code == 400 and reply.json()["reason"] == "expired"
+    reply = client.post("/v1/enroll", json=_body("AAAA-AAAA-AAAA"))
+    assert reply.status_code == 400 and reply.json()["reason"] == "unknown_code"
+    assert count(server_db, "devices") == 0
+
+
+def test_wrong_commune_or_desk_number(client, server_db, communes):
+    code = code_for(server_db, desk=1)
+    reply = client.post("/v1/enroll", json=_body(code, agency_code=OTHER_CODE))
+    assert reply.status_code == 400 and reply.json()["reason"] == "agency_mismatch"
+    reply = client.post("/v1/enroll", json=_body(code, desk_number=3))
+    assert reply.status_code == 400 and reply.json()["reason"] == "desk_number_mismatch"
+    ok = client.post("/v1/enroll", json=_body(code, agency_code=AGENCY_CODE, desk_number=1))
+    assert ok.status_code == 200
+    # the next code defaults to the lowest free number
+    assert client.post("/v1/enroll", json=_body(code_for(server_db))).json()["desk_number"] == 2
+
+
+def test_an_enrolled_desk_cannot_take_another_code(client, server_db, communes):
+    desk_id = str(uuid.uuid4())
+    assert client.post("/v1/enroll", json=_body(code_for(server_db), desk_id)).status_code == 200
+    reply = client.post("/v1/enroll", json=_body(code_for(server_db), desk_id))
+    assert reply.status_code == 409 and reply.json()["error"] == "code_used"
+
+
+def test_bad_enrolment_requests(client, server_db, communes):
+    code = code_for(server_db)
+    for body in ([], {"code": code}, _body(code, desk_id="not-a-uuid"),
+                 _body(code, desk_number="2"), _body(code, client_schema="1")):
+        reply = client.post("/v1/enroll", json=body)
+        assert reply.status_code == 400, body
+        assert reply.json()["error"] == "bad_request"
+    reply = client.post("/v1/enroll", json=_body(code, client_schema=2))
+    assert reply.status_code == 426 and reply.json()["error"] == "upgrade_required"
+    reply = client.post("/v1/enroll", content=b"{not json", headers={"Content-Type": "x"})
+    assert reply.status_code == 400
+    assert count(server_db, "devices") == 0
