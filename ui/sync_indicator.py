@@ -44,7 +44,7 @@ def status_text(status: SyncStatus | None, running: bool, today: dt.date) -> tup
     if status.last_error_kind == "offline":
         last = (f"lần cuối {_local(status.last_success):%d/%m/%Y %H:%M}"
                 if status.last_success else "chưa đồng bộ lần nào")
-        return f"Mất kết nối ({last}) · {waiting} hồ sơ chờ gửi", "offline"
+        return f"Mất kết nối ({last}) · {waiting} thay đổi chờ gửi", "offline"
     if status.last_error:
         return f"Lỗi đồng bộ: {status.last_error}", "offline"
     if status.last_success is None:

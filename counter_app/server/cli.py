@@ -81,8 +81,11 @@ def _serve(url: str, args) -> None:
         raise AdminError("--tls-cert and --tls-key go together")
     if args.tls_cert:
         print(f"TLS certificate SHA-256 fingerprint: {fingerprint(args.tls_cert)}", flush=True)
+    from counter_app.server.access_log import log_config
+
     uvicorn.run(create_app(engine), host=args.host, port=args.port,
-                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, log_level="info")
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, log_level="info",
+                log_config=log_config())
 
 
 def _run(args) -> int:

@@ -137,7 +137,7 @@ def test_the_indicator_sentences():
     offline = SyncStatus(enrolled=True, last_success=at.astimezone(), waiting_events=12,
                          last_error="Không kết nối được", last_error_kind="offline")
     assert status_text(offline, False, today) == \
-        ("Mất kết nối (lần cuối 21/11/2026 10:32) · 12 hồ sơ chờ gửi", "offline")
+        ("Mất kết nối (lần cuối 21/11/2026 10:32) · 12 thay đổi chờ gửi", "offline")
     refused = SyncStatus(enrolled=True, last_error="Cần phiên bản mới.",
                          last_error_kind="refused")
     assert status_text(refused, False, today) == \
@@ -152,7 +152,7 @@ def test_offline_is_said_in_the_status_bar_never_in_a_dialog(qtbot, counter):
     window = open_window(qtbot, counter)
     qtbot.waitUntil(lambda: settled(window) and bool(window.sync_status.last_error_kind))
     assert window.sync_indicator.text() == \
-        "Mất kết nối (lần cuối 21/11/2026 10:32) · 2 hồ sơ chờ gửi"
+        "Mất kết nối (lần cuối 21/11/2026 10:32) · 2 thay đổi chờ gửi"
     assert QApplication.activeModalWidget() is None and window.notice_box is None
     # It tries again, less often: every 5 minutes instead of every minute.
     assert 4 * 60_000 < window.sync.next_in_ms <= 5 * 63_000
