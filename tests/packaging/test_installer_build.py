@@ -143,3 +143,18 @@ def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp
     result = _run(exe, ["--db", str(big), "generate", "--dossiers", "200", "--json"], run_env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["dossiers"] == 200
+
+
+def test_the_server_stays_out_of_the_desk_bundle_and_sync_is_in(bundle, run_env, tmp_path):
+    toc = next((bundle.parent.parent / "build").rglob("PYZ-00.toc")).read_text("utf-8")
+    for module in ("counter_app.server", "starlette", "uvicorn", "sqlalchemy", "alembic",
+                   "psycopg"):
+        assert f"'{module}'" not in toc and f"'{module}." not in toc, f"{module} is bundled"
+    assert "'counter_app.sync.sync_round'" in toc and "'httpx'" in toc
+    console = bundle / f"{APP}-console{EXE_SUFFIX}"
+    made = _run(console, ["--db", str(tmp_path / "d.db"), "init", "--agency-code",
+                          "000.17.22.H56", "--agency-name", "UBND xã Thử"], run_env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    result = _run(console, ["--db", str(tmp_path / "d.db"), "sync-status", "--json"], run_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["enrolled"] is False
