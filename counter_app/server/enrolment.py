@@ -8,6 +8,7 @@ import secrets
 
 from sqlalchemy import Connection, insert, select, update
 
+from counter_app.domain.agency import MAX_DESKS
 from counter_app.server import auth, clock, validation
 from counter_app.server.schema import communes, devices, enroll_codes
 from counter_app.store.hash_chain import GENESIS
@@ -38,7 +39,11 @@ def commune_by_code(conn: Connection, code: str) -> dict:
 def free_desk_number(conn: Connection, commune_id: int) -> int:
     taken = set(conn.execute(select(devices.c.desk_number).where(
         devices.c.commune_id == commune_id, devices.c.revoked_at.is_(None))).scalars())
-    return next(n for n in range(1, 100) if n not in taken)
+    free = [n for n in range(1, MAX_DESKS + 1) if n not in taken]
+    if not free:
+        raise AdminError(f"every desk number 1..{MAX_DESKS} of this commune is held by an "
+                         "active desk (revoke one first)")
+    return free[0]
 
 
 def make_code(conn: Connection, commune_code: str, desk_number: int | None = None,
@@ -48,8 +53,8 @@ def make_code(conn: Connection, commune_code: str, desk_number: int | None = Non
         raise AdminError("--days must be 1..365")
     commune = commune_by_code(conn, commune_code)
     number = desk_number if desk_number is not None else free_desk_number(conn, commune["id"])
-    if not 1 <= number <= 99:
-        raise AdminError("--desk must be 1..99")
+    if not 1 <= number <= MAX_DESKS:  # the first digit of the desk's dossier numbers
+        raise AdminError(f"--desk must be 1..{MAX_DESKS}")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
     code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
     now = clock.now()
@@ -65,7 +70,7 @@ def enroll(conn: Connection, body: dict) -> dict:
     code = validation.string(body, "code", "request", 40, empty=False)
     desk_id = validation.uuid(body, "desk_id", "request")
     agency = validation.string(body, "agency_code", "request", 64, null=True)
-    number = validation.integer(body, "desk_number", "request", 1, 99, null=True)
+    number = validation.integer(body, "desk_number", "request", 1, MAX_DESKS, null=True)
     app_version = validation.string(body, "app_version", "request", 40)
 
     query = select(enroll_codes).where(enroll_codes.c.code_hash == code_hash(code))
@@ -93,11 +98,15 @@ def enroll(conn: Connection, body: dict) -> dict:
             f"but this desk already has dossiers as desk {number}", reason="desk_number_mismatch")
     existing = conn.execute(select(devices).where(devices.c.desk_id == desk_id)
                             ).mappings().first()
-    repeat = row["used_at"] is not None  # the same desk, the same code: a lost reply
     if existing is not None and existing["revoked_at"] is not None:
         raise auth.forbidden("this desk was revoked; it must enrol as a new desk")
-    if existing is not None and not repeat:
-        raise validation.Refused(409, "code_used", "this desk is already enrolled")
+    if existing is not None and (existing["commune_id"] != commune["id"]
+                                 or existing["desk_number"] != row["desk_number"]):
+        raise validation.Refused(
+            409, "code_used", "this desk is enrolled as another commune's or another "
+            "number's desk; a new code must be for the same commune and desk number")
+    # An enrolled desk taking a new code (its token was lost, the server moved) keeps its
+    # history: its chain goes on, so a replay is still checked against what it sent.
     holder = conn.execute(select(devices.c.desk_id).where(
         devices.c.commune_id == commune["id"], devices.c.desk_number == row["desk_number"],
         devices.c.revoked_at.is_(None), devices.c.desk_id != desk_id)).first()

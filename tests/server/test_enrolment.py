@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.server.conftest import AGENCY_CODE, OTHER_CODE, code_for, count
 
 
@@ -59,11 +61,28 @@ def test_wrong_commune_or_desk_number(client, server_db, communes):
     assert client.post("/v1/enroll", json=_body(code_for(server_db))).json()["desk_number"] == 2
 
 
-def test_an_enrolled_desk_cannot_take_another_code(client, server_db, communes):
+def test_an_enrolled_desk_takes_a_new_code_only_for_its_own_commune_and_number(
+        client, server_db, communes):
     desk_id = str(uuid.uuid4())
-    assert client.post("/v1/enroll", json=_body(code_for(server_db), desk_id)).status_code == 200
-    reply = client.post("/v1/enroll", json=_body(code_for(server_db), desk_id))
-    assert reply.status_code == 409 and reply.json()["error"] == "code_used"
+    first = client.post("/v1/enroll", json=_body(code_for(server_db, desk=1), desk_id))
+    assert first.status_code == 200
+    other_number = client.post("/v1/enroll", json=_body(code_for(server_db, desk=2), desk_id))
+    assert other_number.status_code == 409 and other_number.json()["error"] == "code_used"
+    other_commune = client.post("/v1/enroll",
+                                json=_body(code_for(server_db, OTHER_CODE, desk=1), desk_id))
+    assert other_commune.status_code == 409
+    again = client.post("/v1/enroll", json=_body(code_for(server_db, desk=1), desk_id))
+    assert again.status_code == 200  # a lost token: a new one, the same desk
+    old = client.get("/v1/pull", headers={"Authorization": f"Bearer {first.json()['device_token']}"})
+    assert old.status_code == 401
+    assert count(server_db, "devices") == 1
+
+
+def test_desk_numbers_stop_at_nine(server_db, communes):
+    from counter_app.server.enrolment import AdminError
+
+    with pytest.raises(AdminError, match="1..9"):
+        code_for(server_db, desk=10)
 
 
 def test_bad_enrolment_requests(client, server_db, communes):
