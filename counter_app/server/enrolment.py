@@ -130,4 +130,7 @@ def enroll(conn: Connection, body: dict) -> dict:
                  .values(used_at=stamp, used_by_desk=desk_id))
     return {"device_token": token, "desk_id": desk_id,
             "commune": {"code": commune["code"], "name": commune["name"]},
-            "desk_number": row["desk_number"]}
+            "desk_number": row["desk_number"],
+            # what the server already holds of this desk's chains: the desk pushes from there
+            "last_seq": existing["last_seq"] if existing else 0,
+            "last_audit_seq": existing["last_audit_seq"] if existing else 0}

@@ -140,6 +140,12 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
         desk_state.put(db, desk_state.COMMUNE, {"code": commune["code"],
                                                 "name": commune.get("name", "")})
         desk_state.put(db, desk_state.DESK_NUMBER, number)
+        # The server says how far it holds this desk's chains (0 for a new server): pushing
+        # resumes there, never with a gap, whatever this desk believed before.
+        for key, field in ((desk_state.ACKED_THROUGH, "last_seq"),
+                           (desk_state.AUDIT_ACKED_THROUGH, "last_audit_seq")):
+            if isinstance(reply.get(field), int):
+                desk_state.put(db, key, reply[field])
         if pem:
             desk_state.put(db, desk_state.PINNED_CERT, pem)
         else:

@@ -203,3 +203,33 @@ def test_catalogue_and_calendar_come_from_the_server(enrolled, server):
     assert "catalogue" in report.reference_updated
     assert a.db.execute("SELECT count(*) FROM procedures WHERE code = ?",
                         [bundled[1].code]).fetchone()[0] == 0
+
+
+def test_a_desk_moved_to_a_new_server_sends_its_whole_history_and_one_re_enrolled_resumes(
+        enrolled, server, make_request, tmp_path):
+    from counter_app.sync.enrolment import enrol
+    from tests.sync.conftest import Server
+
+    a = enrolled("a.db", 1)
+    for i in range(3):
+        a.receive(make_request(PROCEDURE, applicant={"id_number": f"00130301000{i}"}))
+    _sync(server, a)
+    assert desk_state.get(a.db, desk_state.ACKED_THROUGH) == 3
+
+    # the same server, a new code (the token was lost): nothing is sent twice
+    enrol(a.db, server.url, server.code(1), http=server.http, reenrol=True)
+    a.receive(make_request(PROCEDURE, applicant={"id_number": "001303010009"}))
+    [report] = _sync(server, a)
+    assert report.pushed.to_dict()["sent"] == 1 and server.count("inbox") == 4
+
+    # a new, empty server: the desk starts again from its first event, with no gap
+    (tmp_path / "new").mkdir()
+    moved = Server(tmp_path / "new")
+    try:
+        enrol(a.db, moved.url, moved.code(1), http=moved.http, reenrol=True)
+        assert desk_state.get(a.db, desk_state.ACKED_THROUGH) == 0
+        sync_once(a.db, http=moved.http)
+        assert moved.count("inbox") == 4 and moved.count("dossiers") == 4
+        assert sync_status(a.db).waiting_events == 0
+    finally:
+        moved.http.close()
