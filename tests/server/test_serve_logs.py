@@ -49,3 +49,4 @@ def test_a_district_search_leaves_no_name_or_number_in_the_log(tmp_path):
     text = log.read_text("utf-8")
     assert "GET /v1/district/dossiers HTTP/1.1" in text  # the request is logged ...
     assert "038090012345" not in text and "Nguy" not in text  # ... without its query
+    assert "Logging error" not in text and "Traceback" not in text
