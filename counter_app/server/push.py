@@ -249,16 +249,15 @@ _PG_UPDATE = text(
     "UPDATE dossiers AS d SET status = v.status, due_at = v.due_at, "
     "finished_at = v.finished_at, returned_at = v.returned_at, verdict = v.verdict, "
     "search = v.search, row_json = v.row_json, updated_seq = v.updated_seq "
-    "FROM unnest(CAST(:b_id AS text[]), CAST(:status AS int[]), CAST(:due_at AS text[]), "
-    "CAST(:finished_at AS text[]), CAST(:returned_at AS text[]), CAST(:verdict AS text[]), "
-    "CAST(:search AS text[]), CAST(:row_json AS text[]), CAST(:updated_seq AS bigint[])) "
-    "AS v(id, status, due_at, finished_at, returned_at, verdict, search, row_json, updated_seq) "
-    "WHERE d.id = v.id")
+    "FROM json_to_recordset(CAST(:rows AS json)) AS v(b_id text, status int, due_at text, "
+    "finished_at text, returned_at text, verdict text, search text, row_json text, "
+    "updated_seq bigint) WHERE d.id = v.b_id")
 
 
 def _update_dossiers_pg(conn, changed: list[dict]) -> None:
-    """One statement for the whole batch (arrays, unnest)."""
-    conn.execute(_PG_UPDATE, {k: [r[k] for r in changed] for k in ("b_id", *_UPDATED)})
+    """One statement for the whole batch, its rows as one JSON parameter (serialised in C;
+    text arrays would be quoted element by element in Python)."""
+    conn.execute(_PG_UPDATE, {"rows": json.dumps(changed, ensure_ascii=False)})
 
 
 def _upsert_officers(conn, commune_id: int, records: list[dict], seq: int) -> None:
