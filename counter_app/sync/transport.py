@@ -156,17 +156,19 @@ class Channel:
         """The desk's clock now, ISO with its offset (sent with a push)."""
         return self._aware_now().isoformat(timespec="seconds")
 
-    def _send(self, method: str, path: str, body: dict | None, params: dict | None
+    def _send(self, method: str, path: str, body: dict | bytes | None, params: dict | None
               ) -> tuple[httpx.Response, dt.datetime, dt.datetime]:
         headers = {"Accept-Encoding": "gzip"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         content = None
         if body is not None:
-            content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            content = body if isinstance(body, bytes) else json.dumps(
+                body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json"
             if len(content) > GZIP_ABOVE:
-                content = gzip.compress(content, compresslevel=5)
+                # level 3: nearly level 6's size on these bodies at half the time
+                content = gzip.compress(content, compresslevel=3)
                 headers["Content-Encoding"] = "gzip"
         sent = self._aware_now()
         response = self.http.request(method, path, content=content, params=params,
@@ -176,7 +178,7 @@ class Channel:
             raise _Busy(response.status_code)
         return response, sent, received
 
-    def call(self, method: str, path: str, body: dict | None = None,
+    def call(self, method: str, path: str, body: dict | bytes | None = None,
              params: dict | None = None) -> dict:
         """One request, retried on transport errors, 429 and 5xx; the reply's JSON."""
         retrying = tenacity.Retrying(

@@ -68,3 +68,21 @@ def test_large_bodies_go_gzipped_and_the_clock_offset_is_measured():
     assert sent.headers["content-encoding"] == "gzip"
     assert json.loads(gzip.decompress(sent.content)) == body
     assert channel.clock_offset == pytest.approx(420, abs=1)
+
+
+def test_the_push_body_splices_each_stored_payload_exactly():
+    """The payload goes as the desk stored and hashed it; the body is still plain JSON."""
+    import json
+
+    from counter_app.sync.push import _body
+
+    stored = json.dumps({"lý_do": "Thiếu \"bản sao\" <events>", "n": [1, 2]},
+                        ensure_ascii=False, sort_keys=True)
+    events = [{"id": "e1", "desk_seq": 1, "kind": "refuse", "payload": stored},
+              {"id": "e2", "desk_seq": 2, "kind": "resume", "payload": "{}"}]
+    fields = {"desk_id": "d", "officers": [{"full_name": '"<events>"'}], "audit": []}
+    body = json.loads(_body(fields, events).decode("utf-8"))
+    assert body["officers"] == [{"full_name": '"<events>"'}]
+    assert [json.dumps(e["payload"], ensure_ascii=False, sort_keys=True)
+            for e in body["events"]] == [stored, "{}"]
+    assert [e["id"] for e in body["events"]] == ["e1", "e2"]
