@@ -402,7 +402,8 @@ def _become_a_new_desk(db) -> None:
     history on the server may go further than the backup, so new events under that id would
     collide with ones the server already holds. The restored file gets a fresh desk id, and
     its connection to the server is cleared until the administrator enrols it again; the
-    server address, the commune and the pull cursor are kept."""
+    server address, the commune and the pull cursor are kept. At that enrolment it names its
+    old ids, takes their chains over and pushes what of them the server lacks."""
     from counter_app.store import settings_store
     from counter_app.store.database import transaction
     from counter_app.store.ids import new_id
@@ -414,6 +415,9 @@ def _become_a_new_desk(db) -> None:
         if old:
             retired = list(settings_store.get(db, "retired_desk_ids", []))
             settings_store.put(db, "retired_desk_ids", [*retired, old])
-        db.execute("DELETE FROM sync_state WHERE key IN (?, ?, ?, ?)",
+        db.execute("DELETE FROM sync_state WHERE key IN (?, ?, ?, ?, ?) OR key LIKE ? "
+                   "OR key LIKE ?",
                    [desk_state.DEVICE_TOKEN, desk_state.ACKED_THROUGH,
-                    desk_state.AUDIT_ACKED_THROUGH, desk_state.REF_VERSIONS])
+                    desk_state.AUDIT_ACKED_THROUGH, desk_state.REF_VERSIONS,
+                    desk_state.TAKEN_OVER, f"{desk_state.ACKED_THROUGH}:%",
+                    f"{desk_state.AUDIT_ACKED_THROUGH}:%"])

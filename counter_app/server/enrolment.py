@@ -72,6 +72,10 @@ def enroll(conn: Connection, body: dict) -> dict:
     agency = validation.string(body, "agency_code", "request", 64, null=True)
     number = validation.integer(body, "desk_number", "request", 1, MAX_DESKS, null=True)
     app_version = validation.string(body, "app_version", "request", 40)
+    retired = body.get("retired_desk_ids", [])
+    if not isinstance(retired, list) or len(retired) > 20:
+        raise validation.Refused(400, "bad_request", "retired_desk_ids: a list of at most 20")
+    retired = [validation.uuid({"id": r}, "id", "retired_desk_ids") for r in retired]
 
     query = select(enroll_codes).where(enroll_codes.c.code_hash == code_hash(code))
     if conn.dialect.name == "postgresql":  # two desks racing for one code: one wins
@@ -109,7 +113,8 @@ def enroll(conn: Connection, body: dict) -> dict:
     # history: its chain goes on, so a replay is still checked against what it sent.
     holder = conn.execute(select(devices.c.desk_id).where(
         devices.c.commune_id == commune["id"], devices.c.desk_number == row["desk_number"],
-        devices.c.revoked_at.is_(None), devices.c.desk_id != desk_id)).first()
+        devices.c.revoked_at.is_(None),
+        devices.c.desk_id.not_in([desk_id, *retired]))).first()  # those it takes over: no
     if holder is not None:
         raise validation.Refused(
             400, "bad_request", f"desk number {row['desk_number']} is held by another "
@@ -128,9 +133,35 @@ def enroll(conn: Connection, body: dict) -> dict:
             token_hash=auth.token_hash(token), app_version=app_version, last_seen=stamp))
     conn.execute(update(enroll_codes).where(enroll_codes.c.code_hash == row["code_hash"])
                  .values(used_at=stamp, used_by_desk=desk_id))
+    taken = _take_over(conn, desk_id, retired, commune["id"], row["desk_number"], stamp)
     return {"device_token": token, "desk_id": desk_id,
             "commune": {"code": commune["code"], "name": commune["name"]},
             "desk_number": row["desk_number"],
             # what the server already holds of this desk's chains: the desk pushes from there
             "last_seq": existing["last_seq"] if existing else 0,
-            "last_audit_seq": existing["last_audit_seq"] if existing else 0}
+            "last_audit_seq": existing["last_audit_seq"] if existing else 0,
+            "retired": taken}
+
+
+def _take_over(conn: Connection, desk_id: str, retired: list[str], commune_id: int,
+               desk_number: int, stamp: str) -> dict:
+    """A restored backup names the desk ids it was before: it may push their chains from now
+    on (their own tokens are revoked: one writer per chain). An id of another commune's
+    desk, or one another desk took over, is left alone. Returns how far the server holds
+    each chain taken over."""
+    taken = {}
+    for old in dict.fromkeys(r for r in retired if r != desk_id):
+        row = conn.execute(select(devices).where(devices.c.desk_id == old)).mappings().first()
+        if row is None:  # never enrolled: its whole history is still to come
+            conn.execute(insert(devices).values(
+                desk_id=old, commune_id=commune_id, desk_number=desk_number,
+                token_hash=auth.token_hash(auth.new_token()), enrolled_at=stamp,
+                revoked_at=stamp, last_seq=0, last_hash=GENESIS, last_audit_seq=0,
+                last_audit_hash=GENESIS, successor=desk_id))
+            taken[old] = {"last_seq": 0, "last_audit_seq": 0}
+        elif row["commune_id"] == commune_id and (row["successor"] in (None, desk_id)
+                                                  or row["successor"] in retired):
+            conn.execute(update(devices).where(devices.c.desk_id == old).values(
+                successor=desk_id, revoked_at=row["revoked_at"] or stamp))
+            taken[old] = {"last_seq": row["last_seq"], "last_audit_seq": row["last_audit_seq"]}
+    return taken

@@ -50,11 +50,14 @@ def _parse(body) -> dict:
 
 
 def push(conn: Connection, token: str | None, body) -> dict:
-    desk = auth.device(conn, token, lock=True)
+    device = auth.device(conn, token, lock=True)
     req = _parse(body)
+    # The chain pushed: the desk's own, or one of the desk ids it was before a restore.
+    desk = device if req["desk_id"] == device["desk_id"] else _retired_chain(
+        conn, device, req["desk_id"])
     me = desk["desk_id"]
-    if req["desk_id"] != me or any(x["desk_id"] != me for x in req["events"] + req["audit"]):
-        raise auth.forbidden("a desk pushes only its own events and audit entries")
+    if any(x["desk_id"] != me for x in req["events"] + req["audit"]):
+        raise auth.forbidden("a batch holds one desk's chain: its desk_id's")
     commune_id = desk["commune_id"]
     pg = conn.dialect.name == "postgresql"
     if pg:  # a commune's pushes one at a time: no race on its dossiers and codes
@@ -137,10 +140,23 @@ def push(conn: Connection, token: str | None, body) -> dict:
         for a in audit.new])
     conn.execute(update(devices).where(devices.c.desk_id == me).values(
         last_seq=events.last_seq, last_hash=events.last_hash, last_audit_seq=audit.last_seq,
-        last_audit_hash=audit.last_hash, last_seen=now, waiting=req["waiting"],
-        clock_offset_s=_offset(req["desk_time"])))
+        last_audit_hash=audit.last_hash))
+    conn.execute(update(devices).where(devices.c.desk_id == device["desk_id"]).values(
+        last_seen=now, waiting=req["waiting"], clock_offset_s=_offset(req["desk_time"])))
     return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
             "results": results}
+
+
+def _retired_chain(conn, device: dict, desk_id: str) -> dict:
+    """The row of a desk id this device took over at enrolment (``successor``), locked."""
+    query = select(devices).where(devices.c.desk_id == desk_id,
+                                  devices.c.successor == device["desk_id"])
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise auth.forbidden("a desk pushes only its own events and audit entries")
+    return dict(row)
 
 
 def _offset(desk_time: str) -> float:

@@ -56,6 +56,9 @@ devices = Table(
     Column("waiting", Integer),
     Column("app_version", String(40), nullable=False, server_default=""),
     Column("last_pull_cursor", BigInteger, nullable=False, server_default="0"),
+    # A restored backup enrols as a new desk and takes over the chains of the desk ids it
+    # was before: their rows name it here, and it may push their events (revision 0002).
+    Column("successor", String(36)),
 )
 Index("devices_commune", devices.c.commune_id)
 

@@ -27,6 +27,21 @@ LAST_ATTEMPT = "last_attempt"
 LAST_ERROR = "last_error"                # Vietnamese; "" after a success
 LAST_ERROR_KIND = "last_error_kind"      # "offline" | "refused" | ""
 CLOCK_OFFSET = "clock_offset_seconds"    # server minus desk, measured at the last round
+#: Desk ids this file had before a restore whose chains the server let it take over at
+#: enrolment; each has its own "acked_through:<id>" and "audit_acked_through:<id>".
+TAKEN_OVER = "taken_over_desk_ids"
+
+
+def chain_keys(desk_id: str, own_desk_id: str) -> tuple[str, str]:
+    """(events key, audit key) of acknowledged sequence numbers for one chain."""
+    if desk_id == own_desk_id:
+        return ACKED_THROUGH, AUDIT_ACKED_THROUGH
+    return f"{ACKED_THROUGH}:{desk_id}", f"{AUDIT_ACKED_THROUGH}:{desk_id}"
+
+
+def chains(db: sqlite_utils.Database, own_desk_id: str) -> list[str]:
+    """The chains this desk pushes: those it took over after a restore, then its own."""
+    return [*get(db, TAKEN_OVER, []), own_desk_id]
 
 #: A desk clock further off than this gets a warning (PROTOCOL.md, Clocks).
 CLOCK_WARNING_SECONDS = 5 * 60

@@ -120,7 +120,9 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
     body = {"code": code, "desk_id": desk_id,
             "agency_code": agency.agency_code if agency else None,
             "desk_number": agency.desk_number if agency and own else None,
-            "client_schema": CLIENT_SCHEMA, "app_version": __version__}
+            "client_schema": CLIENT_SCHEMA, "app_version": __version__,
+            # the desk ids this file had before a restore: their unsent events come too
+            "retired_desk_ids": list(settings_store.get(db, "retired_desk_ids", []))}
     channel = Channel(http or make_client(url, pem), None, now)
     try:
         reply = channel.call("POST", "/v1/enroll", body)
@@ -146,6 +148,12 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
                            (desk_state.AUDIT_ACKED_THROUGH, "last_audit_seq")):
             if isinstance(reply.get(field), int):
                 desk_state.put(db, key, reply[field])
+        taken = reply.get("retired") if isinstance(reply.get("retired"), dict) else {}
+        for old, held in taken.items():
+            for key, field in zip(desk_state.chain_keys(old, desk_id),
+                                  ("last_seq", "last_audit_seq"), strict=True):
+                desk_state.put(db, key, int(held.get(field) or 0))
+        desk_state.put(db, desk_state.TAKEN_OVER, list(taken))
         if pem:
             desk_state.put(db, desk_state.PINNED_CERT, pem)
         else:

@@ -46,10 +46,13 @@ class PushReport:
 
 
 def waiting(db: sqlite_utils.Database, desk_id: str) -> int:
-    """This desk's events the server has not acknowledged."""
-    acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
-    return db.execute("SELECT count(*) FROM events WHERE desk_id = ? AND desk_seq > ?",
-                      [desk_id, acked]).fetchone()[0]
+    """This desk's events the server has not acknowledged (its chains taken over included)."""
+    total = 0
+    for chain in desk_state.chains(db, desk_id):
+        acked = int(desk_state.get(db, desk_state.chain_keys(chain, desk_id)[0], 0))
+        total += db.execute("SELECT count(*) FROM events WHERE desk_id = ? AND desk_seq > ?",
+                            [chain, acked]).fetchone()[0]
+    return total
 
 
 def _events(db: sqlite_utils.Database, desk_id: str, after: int) -> list[dict]:
@@ -105,17 +108,17 @@ def _resolutions(db: sqlite_utils.Database) -> list[dict]:
 
 
 def _store_reply(db: sqlite_utils.Database, reply: dict, events: list[dict],
-                 officers: list[tuple[dict, int]], resolutions: list[dict]) -> None:
+                 officers: list[tuple[dict, int]], resolutions: list[dict],
+                 keys: tuple[str, str]) -> None:
     by_seq = {e["desk_seq"]: e["id"] for e in events}
     outcomes = [(by_seq[r["seq"]], r["status"], r["server_seq"])
                 for r in reply.get("results") or []
                 if r.get("seq") in by_seq and isinstance(r.get("server_seq"), int)]
     with transaction(db):
-        acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
-        audit_acked = int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0))
-        desk_state.put(db, desk_state.ACKED_THROUGH,
-                       max(acked, int(reply.get("acked_through") or 0)))
-        desk_state.put(db, desk_state.AUDIT_ACKED_THROUGH,
+        acked = int(desk_state.get(db, keys[0], 0))
+        audit_acked = int(desk_state.get(db, keys[1], 0))
+        desk_state.put(db, keys[0], max(acked, int(reply.get("acked_through") or 0)))
+        desk_state.put(db, keys[1],
                        max(audit_acked, int(reply.get("audit_acked_through") or 0)))
         db.conn.executemany("INSERT OR REPLACE INTO event_outcomes (event_id, result, server_seq)"
                             " VALUES (?, ?, ?)", outcomes)
@@ -128,30 +131,41 @@ def _store_reply(db: sqlite_utils.Database, reply: dict, events: list[dict],
 
 def push(db: sqlite_utils.Database, channel: Channel, desk_id: str,
          desk_time: str | None = None) -> PushReport:
-    """Send everything waiting, batch after batch, until the server has it all."""
+    """Send everything waiting, batch after batch, until the server has it all: first the
+    chains of the desk ids this file had before a restore (taken over at enrolment), then
+    its own with the accounts and resolutions."""
     report = PushReport()
+    for chain in desk_state.chains(db, desk_id):
+        _push_chain(db, channel, chain, desk_id, desk_time, report)
+    return report
+
+
+def _push_chain(db: sqlite_utils.Database, channel: Channel, chain: str, desk_id: str,
+                desk_time: str | None, report: PushReport) -> None:
+    keys = desk_state.chain_keys(chain, desk_id)
+    own = chain == desk_id
     while True:
-        acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
-        audit_acked = int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0))
-        events = _events(db, desk_id, acked)
-        audit = _audit(db, desk_id, audit_acked)
-        officers = _officers(db)
-        resolutions = _resolutions(db)
+        acked = int(desk_state.get(db, keys[0], 0))
+        audit_acked = int(desk_state.get(db, keys[1], 0))
+        events = _events(db, chain, acked)
+        audit = _audit(db, chain, audit_acked)
+        officers = _officers(db) if own else []
+        resolutions = _resolutions(db) if own else []
         if not (events or audit or officers or resolutions):
-            return report
-        fields = {"desk_id": desk_id, "client_schema": CLIENT_SCHEMA,
+            return
+        fields = {"desk_id": chain, "client_schema": CLIENT_SCHEMA,
                   "desk_time": desk_time or channel.desk_time(),
                   "waiting": waiting(db, desk_id), "audit": audit,
                   "officers": [o for o, _ in officers], "resolutions": resolutions}
         reply = channel.call("POST", "/v1/push", _body(fields, events))
-        _store_reply(db, reply, events, officers, resolutions)
+        _store_reply(db, reply, events, officers, resolutions, keys)
         report.requests += 1
         report.sent += len(events)
         report.audit_sent += len(audit)
         report.officers_sent += len(officers)
         report.resolutions_sent += len(resolutions)
         report.results.update(r.get("status", "") for r in reply.get("results") or [])
-        moved = (int(desk_state.get(db, desk_state.ACKED_THROUGH, 0)) > acked
-                 or int(desk_state.get(db, desk_state.AUDIT_ACKED_THROUGH, 0)) > audit_acked)
+        moved = (int(desk_state.get(db, keys[0], 0)) > acked
+                 or int(desk_state.get(db, keys[1], 0)) > audit_acked)
         if not moved:  # the server took nothing more: never loop on the same batch
-            return report
+            return
