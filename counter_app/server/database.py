@@ -92,6 +92,12 @@ def next_seqs(conn: Connection, n: int) -> int:
     return last - n + 1
 
 
+def instance(conn: Connection) -> str:
+    """This server's identity (made by migration 0002), told to desks at enrolment."""
+    value = conn.execute(text("SELECT value FROM counters WHERE name = 'instance'")).scalar()
+    return f"{value:016x}" if value is not None else ""
+
+
 def alembic_config(url_or_conn: str | Connection):
     from alembic.config import Config
 

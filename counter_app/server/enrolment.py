@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import Connection, insert, select, update
 
 from counter_app.domain.agency import MAX_DESKS
-from counter_app.server import auth, clock, validation
+from counter_app.server import auth, clock, database, validation
 from counter_app.server.schema import communes, devices, enroll_codes
 from counter_app.store.hash_chain import GENESIS
 
@@ -140,7 +140,7 @@ def enroll(conn: Connection, body: dict) -> dict:
             # what the server already holds of this desk's chains: the desk pushes from there
             "last_seq": existing["last_seq"] if existing else 0,
             "last_audit_seq": existing["last_audit_seq"] if existing else 0,
-            "retired": taken}
+            "retired": taken, "server_id": database.instance(conn)}
 
 
 def _take_over(conn: Connection, desk_id: str, retired: list[str], commune_id: int,

@@ -14,6 +14,7 @@ import sqlite_utils
 
 # Keys of sync_state.
 SERVER_URL = "server_url"
+SERVER_ID = "server_id"                  # the server's identity: another one means a new cursor
 DEVICE_TOKEN = "device_token"
 PINNED_CERT = "pinned_cert_pem"          # PEM of a pinned self-signed certificate, or absent
 COMMUNE = "commune"                      # {"code": ..., "name": ...}

@@ -134,10 +134,13 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
     if not token or not commune.get("code") or not isinstance(number, int):
         raise ServerUnreachable("Máy chủ trả lời đăng ký không đầy đủ. Hãy thử lại.")
     with transaction(db):
-        if desk_state.get(db, desk_state.SERVER_URL) not in (None, url):
+        server_id = reply.get("server_id") if isinstance(reply.get("server_id"), str) else ""
+        if (desk_state.get(db, desk_state.SERVER_URL) not in (None, url)
+                or desk_state.get(db, desk_state.SERVER_ID, server_id) != server_id):
             for key in (desk_state.PULL_CURSOR, desk_state.REF_VERSIONS):
                 db.execute("DELETE FROM sync_state WHERE key = ?", [key])
         desk_state.put(db, desk_state.SERVER_URL, url)
+        desk_state.put(db, desk_state.SERVER_ID, server_id)
         desk_state.put(db, desk_state.DEVICE_TOKEN, token)
         desk_state.put(db, desk_state.COMMUNE, {"code": commune["code"],
                                                 "name": commune.get("name", "")})

@@ -226,8 +226,10 @@ def test_a_desk_moved_to_a_new_server_sends_its_whole_history_and_one_re_enrolle
     (tmp_path / "new").mkdir()
     moved = Server(tmp_path / "new")
     try:
+        assert desk_state.get(a.db, desk_state.PULL_CURSOR) > 0
         enrol(a.db, moved.url, moved.code(1), http=moved.http, reenrol=True)
         assert desk_state.get(a.db, desk_state.ACKED_THROUGH) == 0
+        assert desk_state.get(a.db, desk_state.PULL_CURSOR) is None  # same address, new server
         sync_once(a.db, http=moved.http)
         assert moved.count("inbox") == 4 and moved.count("dossiers") == 4
         assert sync_status(a.db).waiting_events == 0
