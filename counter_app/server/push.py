@@ -83,7 +83,8 @@ def push(conn: Connection, token: str | None, body) -> dict:
         add_history(new_conflicts, _history(conn, merger.need_history))
     resolutions = _open_conflicts(conn, commune_id, req["resolutions"])
 
-    count = len(events.new) + len(new_conflicts) + len(resolutions) + bool(req["officers"])
+    changed_officers = _changed_officers(conn, commune_id, req["officers"])
+    count = len(events.new) + len(new_conflicts) + len(resolutions) + bool(changed_officers)
     seq = database.next_seqs(conn, count) if count else 0
     now = clock.iso()
     inbox_rows, log_rows, conflict_rows, results = [], [], [], []
@@ -132,8 +133,8 @@ def push(conn: Connection, token: str | None, body) -> dict:
                                              conflicts.c.resolved_at.is_(None))
                      .values(resolved_at=r["resolved_at"], resolved_by=r["resolved_by"],
                              resolution=r["resolution"]))
-    if req["officers"]:
-        _upsert_officers(conn, commune_id, req["officers"], seq)
+    if changed_officers:
+        _upsert_officers(conn, commune_id, changed_officers, seq)
     database.bulk_insert(conn, audit_inbox, [
         {"desk_id": me, "desk_seq": a["desk_seq"], "id": a["id"], "hash": a["hash"],
          "entry_json": _dumps({k: a[k] for k in chain.AUDIT_FIELDS}), "received_at": now}
@@ -276,9 +277,19 @@ def _update_dossiers_pg(conn, changed: list[dict]) -> None:
     conn.execute(_PG_UPDATE, {"rows": json.dumps(changed, ensure_ascii=False)})
 
 
-def _upsert_officers(conn, commune_id: int, records: list[dict], seq: int) -> None:
-    """Last writer in server arrival order wins (the last record of a username here)."""
+def _changed_officers(conn, commune_id: int, records: list[dict]) -> dict[str, dict]:
+    """The accounts of this push that differ from what the server holds (the last record of
+    a username wins): a replayed batch changes nothing and makes no new version."""
     latest = {r["username"]: r for r in records}
+    if not latest:
+        return {}
+    stored = dict(conn.execute(select(officers.c.username, officers.c.record_json).where(
+        officers.c.commune_id == commune_id, officers.c.username.in_(list(latest)))).all())
+    return {u: r for u, r in latest.items() if stored.get(u) != _dumps(r)}
+
+
+def _upsert_officers(conn, commune_id: int, latest: dict[str, dict], seq: int) -> None:
+    """Last writer in server arrival order wins."""
     rows = [{"commune_id": commune_id, "username": u, "record_json": _dumps(r),
              "updated_seq": seq} for u, r in latest.items()]
     database.upsert(conn, officers, rows, ["commune_id", "username"])

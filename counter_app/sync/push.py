@@ -120,8 +120,11 @@ def _store_reply(db: sqlite_utils.Database, reply: dict, events: list[dict],
         desk_state.put(db, keys[0], max(acked, int(reply.get("acked_through") or 0)))
         desk_state.put(db, keys[1],
                        max(audit_acked, int(reply.get("audit_acked_through") or 0)))
-        db.conn.executemany("INSERT OR REPLACE INTO event_outcomes (event_id, result, server_seq)"
-                            " VALUES (?, ?, ?)", outcomes)
+        # "duplicate" says only that the server had it: it never hides a result already known
+        db.conn.executemany(
+            "INSERT INTO event_outcomes (event_id, result, server_seq) VALUES (?, ?, ?) "
+            "ON CONFLICT(event_id) DO UPDATE SET result = excluded.result, "
+            "server_seq = excluded.server_seq WHERE excluded.result != 'duplicate'", outcomes)
         db.conn.executemany("UPDATE officers SET pushed_rev = ? WHERE username = ? "
                             "AND pushed_rev < ?",
                             [(rev, o["username"], rev) for o, rev in officers])

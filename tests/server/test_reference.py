@@ -56,3 +56,16 @@ def test_officers_last_arrival_wins_per_commune(enrolled):
 def test_bad_versions(enrolled):
     d = enrolled()
     assert d.client.get("/v1/reference?catalogue=abc", headers=d.auth).status_code == 400
+
+
+def test_an_account_sent_again_unchanged_makes_no_new_version(enrolled):
+    """A replayed push (its reply was lost) must not make a stale account win again."""
+    a, b = enrolled("a.db", desk=1), enrolled("b.db", desk=2)
+    assert a.push([], officers=[OFFICER]).status_code == 200
+    version = _get(a)["officers"]["version"]
+    assert a.push([], officers=[OFFICER]).status_code == 200  # the same batch again
+    assert _get(a, officers=version)["officers"] is None
+    changed = {**OFFICER, "title": "Phó Chủ tịch"}
+    assert b.push([], officers=[changed]).status_code == 200
+    assert a.push([], officers=[changed]).status_code == 200
+    assert _get(a)["officers"]["officers"] == [changed]

@@ -480,5 +480,5 @@ def test_only_a_leader_sees_conflicts_and_only_an_administrator_enrols(qtbot, co
     assert texts["Đồng bộ ngay"].isVisible()
     assert window.sync_status.open_conflicts == 1
     assert not window.sync_indicator.conflicts.isVisible()
-    assert re.match(r"Mất kết nối \(chưa đồng bộ lần nào\) · \d+ hồ sơ chờ gửi",
+    assert re.match(r"Mất kết nối \(chưa đồng bộ lần nào\) · \d+ thay đổi chờ gửi",
                     window.sync_indicator.text())

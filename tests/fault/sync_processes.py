@@ -1,0 +1,338 @@
+"""The processes of the sync fault tests (tests/fault/test_sync_faults.py): a real
+`counter-server serve`, desks as `counter-cli` subprocesses, an HTTP-aware TCP proxy
+that loses replies, and the fixtures that make their data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from counter_app.counter import Counter
+from counter_app.domain.reception import ReceptionRequest
+from counter_app.server import admin, database, enrolment
+from counter_app.store.database import open_database
+from counter_app.sync import enrolment as desk_enrolment
+from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
+from tests.sync import invariants
+
+BIN = Path(sys.executable).parent
+SEED = 11_2026
+END = "2026-11-20"  # the generated data's last day
+BATCH = 2000        # the desk's push batch (counter_app/sync/push.py)
+
+
+# -- processes -------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``counter-server --database URL serve`` on loopback; kill() is SIGKILL, start()
+    again brings it back on the same port."""
+
+    def __init__(self, db_url: str, log: Path):
+        self.db_url, self.log_path = db_url, log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> float:
+        """Start and wait until it answers; returns the seconds that took."""
+        began = time.monotonic()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN / "counter-server"), "--database", self.db_url, "serve", "--host",
+                 "127.0.0.1", "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT)
+        while time.monotonic() - began < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"counter-server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/v1/reference", timeout=1).status_code == 401:
+                    return time.monotonic() - began
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("counter-server did not answer")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def desk_sync(path: Path, timeout: float = 120) -> tuple[int, dict | None, str]:
+    """One ``counter-cli --db PATH sync --json`` round: (exit code, report, stderr)."""
+    done = subprocess.run([str(BIN / "counter-cli"), "--db", str(path), "sync", "--json"],
+                          capture_output=True, text=True, timeout=timeout)
+    report = json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+    return done.returncode, report, done.stderr
+
+
+def start_desk_sync(path: Path) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "counter-cli"), "--db", str(path), "sync", "--json"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def quiesce(paths: list[Path], rounds: int = 2) -> list[dict]:
+    """Every desk does a full round, twice; each must succeed."""
+    reports = []
+    for _ in range(rounds):
+        for path in paths:
+            code, report, err = desk_sync(path)
+            assert code == 0, err
+            reports.append(report)
+    return reports
+
+
+# -- desks -------------------------------------------------------------------------------
+def desk_value(path: Path, key: str, table: str = "sync_state"):
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        row = conn.execute(f"SELECT value FROM {table} WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+    finally:
+        conn.close()
+
+
+def desk_count(path: Path, sql: str, params=()) -> int:
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    finally:
+        conn.close()
+
+
+EVENT_COLUMNS = ("id", "dossier_id", "desk_id", "desk_seq", "at", "officer", "kind", "payload",
+                 "prev_hash", "hash")
+
+
+def desk_batch(path: Path, desk_id: str, after: int, limit: int = BATCH) -> list[dict]:
+    """The desk's own events after ``after``, as a push carries them (payload parsed)."""
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        rows = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE desk_id = ? "
+                            "AND desk_seq > ? ORDER BY desk_seq LIMIT ?", [desk_id, after, limit])
+        return [{**dict(zip(EVENT_COLUMNS, r, strict=True)), "payload": json.loads(r[7])}
+                for r in rows]
+    finally:
+        conn.close()
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return dst
+
+
+def enrol_desk(path: Path, url: str, code: str) -> None:
+    db = open_database(path)
+    try:
+        desk_enrolment.enrol(db, url, code)
+    finally:
+        db.conn.close()
+
+
+def new_desk(path: Path, number: int, clock=None) -> Counter:
+    counter = Counter.open(path, clock=clock or (lambda: dt.datetime.now().replace(microsecond=0)))
+    counter.add_officer(**OFFICER, password=PASSWORD)
+    counter.sign_in(OFFICER["username"], PASSWORD)
+    counter.set_up(**AGENCY, desk_number=number)
+    return counter
+
+
+GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Lan", "Minh", "Nga", "Sơn")
+
+
+def receive(counter: Counter, n: int) -> str:
+    return counter.receive(ReceptionRequest(procedure_code="1.001193", applicant={
+        "kind": "citizen", "full_name": f"Nguyễn Văn {GIVEN[n % 10]}", "id_number": f"0012030{n:05d}",
+        "phone": f"09{n:08d}", "address": "Thôn Phú Lộc, xã Quảng Phú", "email": ""})).code
+
+
+def generate(folder: Path, dossiers: int, seed: int) -> Path:
+    path = folder / f"generated-{dossiers}.db"
+    subprocess.run([str(BIN / "counter-cli"), "--db", str(path), "generate", "--dossiers",
+                    str(dossiers), "--years", "1", "--desks", "1", "--seed", str(seed),
+                    "--end", END], check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_desk(tmp_path_factory) -> Path:
+    """About 10,000 events of one desk (2,500 dossiers, a year of work)."""
+    return generate(tmp_path_factory.mktemp("generated"), 2500, SEED)
+
+
+@pytest.fixture(scope="module")
+def small_desk(tmp_path_factory) -> Path:
+    """About 4,000 events: three push batches."""
+    return generate(tmp_path_factory.mktemp("generated"), 1000, SEED + 1)
+
+
+# -- server databases ------------------------------------------------------------------------
+@dataclass
+class Site:
+    """A server database with its communes, the server process on it, and an engine the
+    test reads it with."""
+    url: str
+    server: ServerProcess
+    engine: object
+    desks: list[Path] = field(default_factory=list)
+
+    def code(self, desk: int, commune: str = AGENCY_CODE) -> str:
+        with database.writing(self.engine) as conn:
+            return enrolment.make_code(conn, commune, desk, 7)[0]
+
+    def scalar(self, sql: str, **params):
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def check(self, converged: bool = True) -> dict:
+        return invariants.check(self.engine, self.desks, converged=converged)
+
+
+@pytest.fixture
+def site(request, tmp_path):
+    """site(kind) -> a Site with a running server ('sqlite' or 'postgres')."""
+    made: list[tuple[Site, str | None]] = []
+
+    def _make(kind: str) -> Site:
+        pg_name = None
+        if kind == "sqlite":
+            url = database.as_url(str(tmp_path / "server.db"))
+            engine = database.make_engine(url)
+            database.migrate(engine)
+        else:
+            cluster = request.getfixturevalue("pg_cluster")
+            pg_name = cluster.create(template=cluster.template)
+            url = cluster.url(pg_name)
+            engine = database.make_engine(url)
+        with database.writing(engine) as conn:
+            admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
+        s = Site(url, ServerProcess(url, tmp_path / "server.log"), engine)
+        made.append((s, pg_name))
+        s.server.start()
+        return s
+
+    yield _make
+    for s, pg_name in made:
+        s.server.stop()
+        s.engine.dispose()
+        if pg_name:
+            request.getfixturevalue("pg_cluster").drop(pg_name)
+
+
+
+def _read_message(reader) -> tuple[bytes, bytes, bytes] | None:
+    """(start line, head, body) of one HTTP/1.1 message; None at end of stream."""
+    start = reader.readline()
+    if not start:
+        return None
+    head = b""
+    length = 0
+    while True:
+        line = reader.readline()
+        head += line
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+        if name.strip().lower() == b"transfer-encoding":
+            raise AssertionError("the proxy handles Content-Length bodies only")
+    return start, head, reader.read(length) if length else b""
+
+
+class Proxy:
+    """An HTTP-aware TCP proxy on loopback. ``policy(method, path, n)`` for the n-th request
+    (from 1) of that path says what to do: 'pass', or 'drop' = forward the request, read the
+    server's whole reply (so the server has committed) and reset the desk's connection
+    instead of relaying it, or (upload, download): seconds to hold the request and the
+    reply back (a slow link). Push bodies are kept (``pushes``) for replaying."""
+
+    def __init__(self, upstream_port: int, policy):
+        self.upstream_port, self.policy = upstream_port, policy
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.counts: dict[str, int] = {}
+        self.dropped: list[tuple[str, int]] = []
+        self.pushes: list[bytes] = []
+        self.push_started: list[float] = []  # time.monotonic() of each push request
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        creader, ureader = client.makefile("rb"), upstream.makefile("rb")
+        try:
+            while (request := _read_message(creader)) is not None:
+                method, target = request[0].split()[:2]
+                path = target.decode().split("?")[0]
+                with self.lock:
+                    n = self.counts[path] = self.counts.get(path, 0) + 1
+                    if path == "/v1/push":
+                        self.push_started.append(time.monotonic())
+                        body = request[2]
+                        if b"content-encoding: gzip" in request[1].lower():
+                            body = gzip.decompress(body)
+                        self.pushes.append(body)
+                action = self.policy(method.decode(), path, n)
+                if isinstance(action, tuple):  # a slow link: (upload, download) seconds
+                    time.sleep(action[0])
+                upstream.sendall(b"".join(request))
+                reply = _read_message(ureader)
+                if reply is None:
+                    return
+                if isinstance(action, tuple):
+                    time.sleep(action[1])
+                elif action == "drop":
+                    self.dropped.append((path, n))
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                      struct.pack("ii", 1, 0))  # RST, not a clean close
+                    return
+                client.sendall(b"".join(reply))
+        except OSError:
+            return
+        finally:
+            for closing in (creader, ureader, client, upstream):
+                closing.close()

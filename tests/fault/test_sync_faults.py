@@ -1,0 +1,421 @@
+"""Sync under faults, with real processes over loopback (SYNC.md §2.12): a ``counter-server
+serve`` (uvicorn) subprocess over a real database (PostgreSQL from tests/server/postgres.py;
+the cheaper scenarios also on the embedded SQLite), desks as ``counter-cli --db D sync``
+subprocesses (or a ``python -c`` worker when the desk's clock must be skewed), data made by
+``counter-cli generate`` or received through ``Counter``. Every scenario ends with
+tests/sync/invariants.check(..., converged=True).
+
+(a) the desk SIGKILLed 15 times at random moments of a 10k-event push (one kill in three
+    aimed at the moment the server has committed a batch the desk has not yet heard of);
+(b) the server SIGKILLed and restarted three times during a push, the desk retrying;
+(c) replies lost after the server committed (a small HTTP-aware TCP proxy forwards the
+    request, reads the server's reply, then resets the desk's connection);
+(d) captured push batches replayed in another order (all duplicates), a later batch before
+    an earlier one (409 gap, nothing written), a tampered replay (409 replay_mismatch);
+(e) desk clocks days off: order by arrival, the clock warning shown, offsets recorded;
+(f) two desks editing the same dossiers offline: the first to arrive wins, the other is a
+    conflict on the server and on both desks, both desks converge to the server's rows;
+(g) a desk with 10,000 waiting events syncs in one round, in well under a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from counter_app.store.database import open_database
+from counter_app.store.hash_chain import link_hash
+from counter_app.sync import desk_state
+from tests.fault.sync_processes import (
+    BATCH,
+    BIN,
+    SEED,
+    Proxy,
+    copy_db,
+    desk_batch,
+    desk_count,
+    desk_sync,
+    desk_value,
+    enrol_desk,
+    new_desk,
+    quiesce,
+    receive,
+    start_desk_sync,
+)
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+
+BOTH = pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+POSTGRES = pytest.mark.parametrize("kind", ["postgres"])
+
+
+def _report(capsys, line: str) -> None:
+    with capsys.disabled():
+        print(f"\n{line}")
+
+
+# -- (a) the desk killed mid-push ----------------------------------------------------------------
+@POSTGRES
+def test_a_desk_killed_15_times_during_a_10k_push_loses_and_doubles_nothing(
+        kind, site, big_desk, tmp_path, capsys):
+    s = site(kind)
+    desk = copy_db(big_desk, tmp_path / "desk.db")
+    s.desks.append(desk)
+    desk_id = desk_value(desk, "desk_id", "settings")
+    total = desk_count(desk, "SELECT count(*) FROM events")
+    # The desk reaches the server through a slow link (a push takes 0.8 s to upload, its
+    # reply 0.3 s to come back): a whole 10k push takes some 15 s, long enough for the kills
+    # to land in it, and a kill aimed at the moment the server commits lands before the
+    # desk knows.
+    proxy = Proxy(s.server.port, lambda m, p, n: (0.8, 0.3) if p == "/v1/push" else "pass")
+    enrol_desk(desk, proxy.url, s.code(1))
+    rng = random.Random(SEED)
+    began = time.monotonic()
+    acked = last = aimed = during_push = 0
+    landed = {"before any progress": 0, "server ahead of the desk": 0, "mid-push": 0,
+              "after the push": 0}
+    for kill in range(15):
+        pushes = len(proxy.push_started)
+        proc = start_desk_sync(desk)
+        give_up = time.monotonic() + 20
+        if kill % 3 == 2 and last < total:  # aimed: the moment the server commits a batch
+            aimed += 1
+            while (s.scalar("SELECT last_seq FROM devices WHERE desk_id = :d", d=desk_id)
+                   == last and proc.poll() is None and time.monotonic() < give_up):
+                time.sleep(0.005)
+        else:  # a random moment once this run has started pushing
+            while (len(proxy.push_started) == pushes and proc.poll() is None
+                   and time.monotonic() < give_up):
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 1.8))
+        during_push += last < total
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        proc.stderr.close()
+        time.sleep(0.05)  # let a batch the server is still writing finish (or not)
+        server_last = s.scalar("SELECT last_seq FROM devices WHERE desk_id = :d", d=desk_id)
+        now_acked = int(desk_value(desk, "acked_through") or 0)
+        assert now_acked >= acked and server_last >= last  # only forward
+        assert now_acked <= server_last  # never acknowledged what the server lacks
+        assert s.scalar("SELECT count(*) FROM inbox") == server_last  # each event once
+        landed["before any progress" if server_last == last and now_acked == acked else
+               "server ahead of the desk" if server_last > now_acked else
+               "after the push" if server_last == total else "mid-push"] += 1
+        acked, last = now_acked, server_last
+        if kill % 5 == 4:
+            s.check(converged=False)
+    proxy.close()
+    assert during_push >= 10, landed  # most kills did land in the push
+    assert landed["server ahead of the desk"] >= aimed >= 3, landed  # replies lost
+    db = open_database(desk)  # the clean rounds go straight to the server
+    desk_state.put(db, desk_state.SERVER_URL, s.server.url)
+    db.conn.close()
+    code, report, err = desk_sync(desk)  # the clean round
+    assert code == 0, err
+    assert report["waiting"] == 0
+    quiesce([desk])
+    summary = s.check()
+    assert summary["inbox"] == total and summary["results"] == {"applied": total}
+    assert s.scalar("SELECT count(*) FROM dossiers") == desk_count(
+        desk, "SELECT count(*) FROM dossiers")
+    _report(capsys, f"(a) {total} events, 15 desk kills ({during_push} during the push, "
+                    f"{aimed} aimed) in {time.monotonic() - began:.1f} s; landed: {landed}")
+
+
+# -- (b) the server killed mid-push ----------------------------------------------------------------
+@POSTGRES
+def test_b_the_server_killed_and_restarted_mid_push_the_desk_completes(
+        kind, site, big_desk, tmp_path, capsys):
+    s = site(kind)
+    desk = copy_db(big_desk, tmp_path / "desk.db")
+    s.desks.append(desk)
+    total = desk_count(desk, "SELECT count(*) FROM events")
+    enrol_desk(desk, s.server.url, s.code(1))
+    rng = random.Random(SEED + 2)
+    began = time.monotonic()
+    kills, runs, offline, recoveries = 0, 0, 0, []
+    while True:  # the desk's runs (the GUI's timer would do the same)
+        runs += 1
+        assert runs < 20, "the desk never completed"
+        proc = start_desk_sync(desk)
+        while kills < 3 and proc.poll() is None:
+            time.sleep(rng.uniform(1.0, 2.0))
+            if proc.poll() is None:  # still at work: pull the server's plug
+                s.server.kill()
+                kills += 1
+                time.sleep(rng.uniform(0.2, 1.0))
+                recoveries.append(s.server.start())
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 8), err.decode()  # 8: offline, try again later
+        offline += proc.returncode == 8
+        if proc.returncode == 0 and int(desk_value(desk, "acked_through") or 0) == total:
+            break
+    assert kills == 3
+    quiesce([desk])
+    summary = s.check()
+    assert summary["inbox"] == total and summary["results"] == {"applied": total}
+    _report(capsys, f"(b) {total} events, 3 server kills, {runs} desk runs ({offline} ended "
+                    "offline), "
+                    f"{time.monotonic() - began:.1f} s; restarts took "
+                    f"{', '.join(f'{r:.1f}' for r in recoveries)} s")
+
+
+# -- (c) replies lost after the server committed -------------------------------------------------
+@BOTH
+def test_c_replies_lost_after_commit_come_back_as_duplicates(kind, site, small_desk, tmp_path,
+                                                             capsys):
+    s = site(kind)
+    desk = copy_db(small_desk, tmp_path / "desk.db")
+    s.desks.append(desk)
+    total = desk_count(desk, "SELECT count(*) FROM events")
+    assert total > 2 * BATCH
+    # push 1 lost (the client's retry resends it), 2 passes (duplicates), 3-5 lost (the
+    # second batch, three times: the round fails offline), then everything passes; the
+    # first snapshot reply is lost too.
+    drops = {("/v1/push", 1), ("/v1/push", 3), ("/v1/push", 4), ("/v1/push", 5),
+             ("/v1/snapshot", 1)}
+    proxy = Proxy(s.server.port, lambda m, p, n: "drop" if (p, n) in drops else "pass")
+    try:
+        enrol_desk(desk, proxy.url, s.code(1))
+        code, _, err = desk_sync(desk)
+        assert code == 8, err  # offline: the second batch's replies were all lost
+        assert int(desk_value(desk, "acked_through")) == BATCH
+        assert s.scalar("SELECT last_seq FROM devices") == 2 * BATCH  # the server has it
+        s.check(converged=False)
+        code, report, err = desk_sync(desk)
+        assert code == 0, err
+        assert report["pushed"]["duplicates"] == BATCH  # the lost batch, once more
+        assert report["pushed"]["applied"] == total - 2 * BATCH
+        assert report["waiting"] == 0 and report["pulled"]["snapshot"]
+        quiesce([desk])
+    finally:
+        proxy.close()
+    assert sorted(proxy.dropped) == sorted(drops)
+    summary = s.check()
+    assert summary["inbox"] == total and summary["results"] == {"applied": total}
+    _report(capsys, f"(c/{kind}) {total} events; {len(proxy.dropped)} replies lost; "
+                    f"requests {proxy.counts}")
+
+
+# -- (d) batches replayed and reordered ----------------------------------------------------------
+@BOTH
+def test_d_replayed_batches_are_duplicates_and_a_gap_is_refused(kind, site, small_desk,
+                                                                tmp_path, capsys):
+    s = site(kind)
+    desk = copy_db(small_desk, tmp_path / "desk.db")
+    s.desks.append(desk)
+    total = desk_count(desk, "SELECT count(*) FROM events")
+    proxy = Proxy(s.server.port, lambda m, p, n: "pass")
+    try:
+        enrol_desk(desk, proxy.url, s.code(1))
+        desk_id = desk_value(desk, "desk_id", "settings")
+        token = desk_value(desk, "device_token")
+        later = desk_batch(desk, desk_id, BATCH)  # the second batch
+        api = httpx.Client(base_url=s.server.url, timeout=60,
+                           headers={"Authorization": f"Bearer {token}"})
+
+        def post(events: list[dict]) -> httpx.Response:
+            return api.post("/v1/push", json={
+                "desk_id": desk_id, "client_schema": 1, "desk_time": "2026-11-20T09:00:00+07:00",
+                "waiting": len(events), "events": events, "audit": [], "officers": [],
+                "resolutions": []})
+
+        refused = post(later)  # a later batch before the earlier one
+        assert refused.status_code == 409 and refused.json()["error"] == "gap", refused.text
+        assert refused.json()["expected_seq"] == 1
+        assert s.scalar("SELECT count(*) FROM inbox") == 0  # nothing written
+        code, report, err = desk_sync(desk)  # the normal push completes
+        assert code == 0, err
+        assert report["pushed"]["applied"] == total and report["waiting"] == 0
+        captured = list(proxy.pushes)
+        assert len(captured) == -(-total // BATCH)
+        log_before = s.scalar("SELECT count(*) FROM change_log")
+        original = {e["desk_seq"]: e for e in later}
+        for body in reversed(captured):  # every batch again, last first
+            reply = api.post("/v1/push", content=body,
+                             headers={"Content-Type": "application/json"})
+            assert reply.status_code == 200, reply.text
+            results = reply.json()["results"]
+            assert results and {r["status"] for r in results} == {"duplicate"}
+            assert reply.json()["acked_through"] == total
+        third = desk_batch(desk, desk_id, 2 * BATCH, 300)
+        overlap = post(later[500:] + third)  # straddling two batches already sent
+        assert overlap.status_code == 200
+        assert {r["status"] for r in overlap.json()["results"]} == {"duplicate"}
+        tampered = dict(original[BATCH + 1])
+        tampered["payload"] = {**tampered["payload"], "note": "sửa sau khi gửi"}
+        tampered["hash"] = link_hash(tampered["prev_hash"], [
+            tampered[k] for k in ("id", "dossier_id", "desk_id", "desk_seq", "at", "officer",
+                                  "kind")] + [json.dumps(tampered["payload"], ensure_ascii=False,
+                                                         sort_keys=True)])
+        mismatch = post([tampered])
+        assert mismatch.status_code == 409 and mismatch.json()["error"] == "replay_mismatch"
+        api.close()
+        # no event stored or logged again (the first batch's accounts are upserted again:
+        # the server's counter may move for the officers dataset, see the report)
+        assert s.scalar("SELECT count(*) FROM change_log") == log_before
+        assert s.scalar("SELECT count(*) FROM inbox") == total
+        quiesce([desk])
+    finally:
+        proxy.close()
+    summary = s.check()
+    assert summary["inbox"] == total and summary["results"] == {"applied": total}
+    _report(capsys, f"(d/{kind}) {len(captured)} captured batches replayed: all duplicates; "
+                    "gap and tampered replay refused")
+
+
+# -- (e) desk clocks days off ----------------------------------------------------------------
+SKEWED_SYNC = """
+import datetime as dt, json, sys
+from counter_app.sync.sync_round import sync_once
+skew = dt.timedelta(seconds=float(sys.argv[2]))
+report = sync_once(sys.argv[1], now=lambda: dt.datetime.now().astimezone() + skew)
+print(json.dumps(report.to_dict(), ensure_ascii=False))
+"""
+
+
+def skewed_sync(path: Path, skew: dt.timedelta) -> dict:
+    done = subprocess.run([sys.executable, "-c", SKEWED_SYNC, str(path),
+                           str(skew.total_seconds())], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@BOTH
+def test_e_desk_clocks_days_off_change_no_order_and_show_a_warning(kind, site, tmp_path,
+                                                                  capsys):
+    s = site(kind)
+    ahead, behind = dt.timedelta(days=3, hours=2), -dt.timedelta(days=2)
+    a = new_desk(tmp_path / "a.db", 1, clock=lambda: dt.datetime.now().replace(
+        microsecond=0) + ahead)
+    b = new_desk(tmp_path / "b.db", 2, clock=lambda: dt.datetime.now().replace(
+        microsecond=0) + behind)
+    s.desks += [tmp_path / "a.db", tmp_path / "b.db"]
+    for path, number in ((tmp_path / "a.db", 1), (tmp_path / "b.db", 2)):
+        enrol_desk(path, s.server.url, s.code(number))
+    arrival = []
+    for n in range(3):  # A then B, alternately: B's events are written 5 days "earlier"
+        arrival.append(receive(a, n))
+        skewed_sync(tmp_path / "a.db", ahead)
+        arrival.append(receive(b, 100 + n))
+        skewed_sync(tmp_path / "b.db", behind)
+    b.after_sync()
+    b.step(arrival[0], "handover", {"to_unit": "Công chức Tư pháp - Hộ tịch"})  # A's dossier
+    report_b = skewed_sync(tmp_path / "b.db", behind)
+    report_a = skewed_sync(tmp_path / "a.db", ahead)
+    for _ in range(2):
+        skewed_sync(tmp_path / "a.db", ahead)
+        skewed_sync(tmp_path / "b.db", behind)
+    with s.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT server_seq, event_json FROM inbox ORDER BY server_seq")).all()
+    events = [json.loads(r.event_json) for r in rows]
+    codes = [e["payload"]["code"] for e in events if e["kind"] == "received"]
+    assert codes == arrival  # server order is arrival order, whatever the desks' clocks say
+    assert [e["kind"] for e in events][-1] == "handover"
+    assert events[-1]["at"] < events[0]["at"]  # written "before" the reception it follows
+    with s.engine.connect() as conn:
+        offsets = dict(conn.execute(text("SELECT desk_number, clock_offset_s FROM devices")).all())
+    assert abs(offsets[1] + ahead.total_seconds()) < 120
+    assert abs(offsets[2] + behind.total_seconds()) < 120
+    assert "nhanh khoảng 3 ngày" in report_a["clock_warning"]
+    assert "chậm khoảng 2 ngày" in report_b["clock_warning"]
+    for path, words in ((tmp_path / "a.db", "nhanh khoảng 3 ngày"),
+                        (tmp_path / "b.db", "chậm khoảng 2 ngày")):
+        status = subprocess.run([str(BIN / "counter-cli"), "--db", str(path), "sync-status",
+                                 "--json"], capture_output=True, text=True, check=True)
+        assert words in json.loads(status.stdout)["clock_warning"]
+    a.close()
+    b.close()
+    summary = s.check()
+    assert summary["results"] == {"applied": 7} and summary["dossiers"] == 6
+    _report(capsys, f"(e/{kind}) offsets recorded {offsets}; warnings: "
+                    f"{report_a['clock_warning'][:45]}… / {report_b['clock_warning'][:45]}…")
+
+
+# -- (f) two desks editing the same dossiers ---------------------------------------------------
+@BOTH
+def test_f_two_desks_editing_one_dossier_first_arrival_wins_both_see_the_conflict(
+        kind, site, tmp_path, capsys):
+    s = site(kind)
+    paths = [tmp_path / "a.db", tmp_path / "b.db"]
+    a, b = new_desk(paths[0], 1), new_desk(paths[1], 2)
+    s.desks += paths
+    for path, number in zip(paths, (1, 2), strict=True):
+        enrol_desk(path, s.server.url, s.code(number))
+    both_return, finish_or_refuse, refuse_first = (receive(a, n) for n in range(3))
+    a.step(both_return, "finish", {})
+    for code in (finish_or_refuse, refuse_first):
+        a.step(code, "handover", {"to_unit": "Công chức Tư pháp - Hộ tịch"})
+    quiesce(paths, rounds=1)
+    b.after_sync()
+    # offline from each other: A's edits reach the server first...
+    a.step(both_return, "return", {"rating": "satisfied"})
+    b.step(both_return, "return", {"rating": "very_satisfied"})
+    a.step(finish_or_refuse, "finish", {"result": "Đã cấp"})
+    b.step(finish_or_refuse, "refuse", {"reason": "Hồ sơ không hợp lệ"})
+    assert desk_sync(paths[0])[0] == 0
+    code, report_b, err = desk_sync(paths[1])
+    assert code == 0, err
+    assert report_b["pushed"]["conflicts"] == 2
+    # ...and here B's does
+    b.step(refuse_first, "refuse", {"reason": "Hồ sơ không hợp lệ"})
+    a.step(refuse_first, "finish", {})
+    assert desk_sync(paths[1])[0] == 0
+    code, report_a, err = desk_sync(paths[0])
+    assert code == 0, err
+    assert report_a["pushed"]["conflicts"] == 1
+    quiesce(paths)
+    with s.engine.connect() as conn:
+        status = dict(conn.execute(text("SELECT code, status FROM dossiers")).all())
+        lost = conn.execute(text("SELECT d.code, c.kind, i.desk_id, i.event_json FROM conflicts c "
+                                 "JOIN inbox i ON i.event_id = c.event_id "
+                                 "JOIN dossiers d ON d.id = c.dossier_id ORDER BY d.code")).all()
+    assert status == {both_return: 10, finish_or_refuse: 9, refuse_first: 3}  # returned, finished, refused
+    assert [(r.code, r.kind, r.desk_id, json.loads(r.event_json)["kind"]) for r in lost] == [
+        (both_return, "step_not_allowed", b.desk_id, "return"),
+        (finish_or_refuse, "step_not_allowed", b.desk_id, "refuse"),
+        (refuse_first, "step_not_allowed", a.desk_id, "finish")]
+    for counter in (a, b):
+        assert {c.code for c in counter.conflicts()} == {both_return, finish_or_refuse,
+                                                         refuse_first}
+        assert counter.dossier(refuse_first).status == 3  # refused, on A too: the server's row
+    a.close()
+    b.close()
+    summary = s.check()
+    assert summary["conflicts"] == 3 and summary["results"]["conflict"] == 3
+    _report(capsys, f"(f/{kind}) {summary}")
+
+
+# -- (g) a month offline with 10,000 waiting events -------------------------------------------------
+@POSTGRES
+def test_g_a_desk_with_10000_waiting_events_syncs_in_one_round(kind, site, big_desk, tmp_path,
+                                                              capsys):
+    s = site(kind)
+    desk = copy_db(big_desk, tmp_path / "desk.db")
+    s.desks.append(desk)
+    total = desk_count(desk, "SELECT count(*) FROM events")
+    assert total >= 9_500
+    enrol_desk(desk, s.server.url, s.code(1))
+    began = time.perf_counter()
+    code, report, err = desk_sync(desk)
+    seconds = time.perf_counter() - began
+    assert code == 0, err
+    assert report["pushed"]["applied"] == total and report["waiting"] == 0
+    assert report["pushed"]["requests"] == -(-total // BATCH)
+    assert seconds < 60, seconds
+    quiesce([desk], rounds=1)
+    s.check()
+    _report(capsys, f"(g) {total} waiting events synced in one round in {seconds:.1f} s "
+                    f"({total / seconds:,.0f} events/s, push + snapshot, {kind})")
