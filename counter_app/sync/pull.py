@@ -88,10 +88,15 @@ def _dossier_columns(db: sqlite_utils.Database) -> list[str]:
 
 
 def _pending_dossiers(db: sqlite_utils.Database, desk_id: str) -> set[str]:
-    """Dossiers with events of this desk the server has not acknowledged."""
-    acked = int(desk_state.get(db, desk_state.ACKED_THROUGH, 0))
-    return {r[0] for r in db.execute("SELECT DISTINCT dossier_id FROM events "
-                                     "WHERE desk_id = ? AND desk_seq > ?", [desk_id, acked])}
+    """Dossiers with events of this desk (its chains taken over after a restore included)
+    the server has not acknowledged."""
+    pending: set[str] = set()
+    for chain in desk_state.chains(db, desk_id):
+        acked = int(desk_state.get(db, desk_state.chain_keys(chain, desk_id)[0], 0))
+        pending.update(r[0] for r in db.execute("SELECT DISTINCT dossier_id FROM events "
+                                                "WHERE desk_id = ? AND desk_seq > ?",
+                                                [chain, acked]))
+    return pending
 
 
 def _applicant_ids(db: sqlite_utils.Database, rows: list[dict]) -> dict[str, str]:
