@@ -52,10 +52,16 @@ async def _body(request: Request) -> object:
             raise Refused(413, "too_large", "request body too large once decompressed")
     elif encoding not in ("identity", ""):
         raise bad(f"unsupported Content-Encoding {encoding!r}")
+    if b"\\u0000" in raw:  # PostgreSQL text cannot hold NUL: refuse it here, loudly
+        raise bad("the body holds a NUL character (\\u0000)")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise bad("the body is not valid JSON") from None
+        return json.loads(raw, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise bad("the body is not valid JSON (or nested too deeply)") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _reply(result: dict, status: int = 200) -> JSONResponse:
@@ -94,6 +100,8 @@ def _handler(work, *, body: bool = False):
 
     async def handle(request: Request) -> Response:
         try:
+            if any("\x00" in value for value in request.query_params.values()):
+                raise bad("a query parameter holds a NUL character")
             data = await _body(request) if body else None
             return await run_in_threadpool(run, request.app.state.engine, request, data)
         except Refused as r:

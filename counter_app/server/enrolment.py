@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from counter_app.domain.agency import MAX_DESKS
 from counter_app.server import auth, clock, database, validation
-from counter_app.server.schema import communes, devices, enroll_codes
+from counter_app.server.schema import communes, devices, enroll_codes, officers
 from counter_app.store.hash_chain import GENESIS
 
 #: No 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud and type.
@@ -113,8 +113,7 @@ def enroll(conn: Connection, body: dict) -> dict:
     # history: its chain goes on, so a replay is still checked against what it sent.
     holder = conn.execute(select(devices.c.desk_id).where(
         devices.c.commune_id == commune["id"], devices.c.desk_number == row["desk_number"],
-        devices.c.revoked_at.is_(None),
-        devices.c.desk_id.not_in([desk_id, *retired]))).first()  # those it takes over: no
+        devices.c.revoked_at.is_(None), devices.c.desk_id != desk_id)).first()
     if holder is not None:
         raise validation.Refused(
             400, "bad_request", f"desk number {row['desk_number']} is held by another "
@@ -140,15 +139,20 @@ def enroll(conn: Connection, body: dict) -> dict:
             # what the server already holds of this desk's chains: the desk pushes from there
             "last_seq": existing["last_seq"] if existing else 0,
             "last_audit_seq": existing["last_audit_seq"] if existing else 0,
-            "retired": taken, "server_id": database.instance(conn)}
+            "retired": taken, "server_id": database.instance(conn),
+            # the commune's accounts the server holds: the desk takes these from the server
+            # rather than sending its own copies over them
+            "officer_usernames": sorted(conn.execute(select(officers.c.username).where(
+                officers.c.commune_id == commune["id"])).scalars())}
 
 
 def _take_over(conn: Connection, desk_id: str, retired: list[str], commune_id: int,
                desk_number: int, stamp: str) -> dict:
     """A restored backup names the desk ids it was before: it may push their chains from now
-    on (their own tokens are revoked: one writer per chain). An id of another commune's
-    desk, or one another desk took over, is left alone. Returns how far the server holds
-    each chain taken over."""
+    on. Only a desk the administrator has revoked (``devices revoke``: one writer per
+    chain, and a code alone never silences a working desk), of the same commune and desk
+    number, not taken over by another desk, or an id the server never saw. Returns how far
+    the server holds each chain taken over."""
     taken = {}
     for old in dict.fromkeys(r for r in retired if r != desk_id):
         row = conn.execute(select(devices).where(devices.c.desk_id == old)).mappings().first()
@@ -159,9 +163,10 @@ def _take_over(conn: Connection, desk_id: str, retired: list[str], commune_id: i
                 revoked_at=stamp, last_seq=0, last_hash=GENESIS, last_audit_seq=0,
                 last_audit_hash=GENESIS, successor=desk_id))
             taken[old] = {"last_seq": 0, "last_audit_seq": 0}
-        elif row["commune_id"] == commune_id and (row["successor"] in (None, desk_id)
-                                                  or row["successor"] in retired):
+        elif (row["revoked_at"] is not None and row["commune_id"] == commune_id
+              and row["desk_number"] == desk_number
+              and (row["successor"] in (None, desk_id) or row["successor"] in retired)):
             conn.execute(update(devices).where(devices.c.desk_id == old).values(
-                successor=desk_id, revoked_at=row["revoked_at"] or stamp))
+                successor=desk_id))
             taken[old] = {"last_seq": row["last_seq"], "last_audit_seq": row["last_audit_seq"]}
     return taken

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from counter_app.domain import lifecycle
 from counter_app.errors import StepNotAllowed
+from counter_app.server import payloads
 from counter_app.server.chain import public
 from counter_app.store.ids import new_id
 from counter_app.sync import projection
@@ -54,6 +55,7 @@ class Merger:
         if dossier.commune_id != self.commune_id:
             return Outcome("quarantined", "dossier_of_another_commune")
         try:
+            payloads.check_step(event["payload"])
             row = projection.apply(dossier.row, event)
         except StepNotAllowed as refused:
             return self._conflict("step_not_allowed", event, dossier, str(refused))
@@ -70,6 +72,7 @@ class Merger:
                       else "dossier_exists: this dossier was already received")
             return Outcome("quarantined", reason)
         try:
+            payloads.check_received(event["payload"])
             row = projection.from_received(event)
             code = row["code"]
             if not isinstance(code, str) or not code.strip() or len(code) > 64:

@@ -97,3 +97,15 @@ def test_bad_enrolment_requests(client, server_db, communes):
     reply = client.post("/v1/enroll", content=b"{not json", headers={"Content-Type": "x"})
     assert reply.status_code == 400
     assert count(server_db, "devices") == 0
+
+
+def test_a_code_cannot_take_over_a_working_desk(client, server_db, communes):
+    """Only a desk the administrator revoked can be taken over by a restored one."""
+    working = str(uuid.uuid4())
+    first = client.post("/v1/enroll", json=_body(code_for(server_db, desk=1), working))
+    assert first.status_code == 200
+    intruder = client.post("/v1/enroll", json={**_body(code_for(server_db, desk=2)),
+                                               "retired_desk_ids": [working]})
+    assert intruder.status_code == 200 and intruder.json()["retired"] == {}
+    still = client.get("/v1/pull", headers={"Authorization": f"Bearer {first.json()['device_token']}"})
+    assert still.status_code == 200

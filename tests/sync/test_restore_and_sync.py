@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from counter_app import audit_trail
 from counter_app.backups import make_backup, restore
 from counter_app.counter import Counter
 from counter_app.sync import desk_state
 from counter_app.sync.enrolment import enrol
+from counter_app.sync.errors import SyncRefused
 from counter_app.sync.status import sync_status
 from counter_app.sync.sync_round import sync_once
 from tests.core.conftest import OFFICER, PASSWORD
@@ -39,6 +42,10 @@ def test_events_only_in_the_backup_reach_the_server_under_the_old_desk_id(
     try:
         again.sign_in(OFFICER["username"], PASSWORD)
         assert again.desk_id != old_id
+        # a code alone never silences a working desk: the old one must be revoked first
+        with pytest.raises(SyncRefused):
+            enrol(again.db, server.url, server.code(1), http=server.http)
+        server.revoke(old_id)
         enrol(again.db, server.url, server.code(1), http=server.http)
         assert desk_state.get(again.db, desk_state.TAKEN_OVER) == [old_id]
         assert sync_status(again.db).waiting_events == 2  # the old id's 4 and 5

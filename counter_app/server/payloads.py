@@ -1,0 +1,95 @@
+"""What an event's payload must hold before the server lets it change a dossier.
+
+Every desk of the commune will write the dossier row the server builds from it, into
+columns with types and NOT NULL constraints (the desk schema, counter_app/store/
+migrations.py): a payload that could not be written there is quarantined, never applied,
+so no desk's pull can stall on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+#: Text of at most this many characters (a dossier's free-text fields are short).
+TEXT_MAX = 4000
+MOMENT_MAX = 40
+
+_RECEIVED_TEXT = ("code", "procedure_code", "procedure_name", "applicant_kind",
+                  "applicant_name", "applicant_id_number", "return_method",
+                  "register_book")
+_RECEIVED_OPTIONAL_TEXT = ("applicant_phone", "applicant_address", "applicant_email",
+                           "return_address", "due_change_reason", "officer", "note")
+_RECEIVED_INT = {"status": (1, 10), "channel": (0, 99), "sets": (1, 10_000),
+                 "register_no": (1, 10**9)}
+_RECEIVED_MOMENTS = ("received_at", "computed_due_at", "due_at", "transfer_due_at")
+#: Step payload keys that become dossier columns (lifecycle.evolve).
+_STEP_TEXT = ("to_unit", "to_person", "reason", "rating", "verdict")
+_STEP_MOMENTS = ("at", "step_due_at", "new_due_at", "new_step_due_at", "finished_at")
+
+
+class BadPayload(ValueError):
+    """Why a payload is quarantined (English, for the server's records)."""
+
+
+def _text(payload: dict, key: str, required: bool) -> None:
+    value = payload.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadPayload(f"{key} must be {'non-empty ' if required else ''}text")
+    if len(value) > TEXT_MAX:
+        raise BadPayload(f"{key} is longer than {TEXT_MAX} characters")
+
+
+def _moment(payload: dict, key: str, required: bool) -> None:
+    value = payload.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or len(value) > MOMENT_MAX:
+        raise BadPayload(f"{key} must be an ISO 8601 time of at most {MOMENT_MAX} characters")
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadPayload(f"{key} is not an ISO 8601 time") from None
+
+
+def _integer(payload: dict, key: str, lo: int, hi: int) -> None:
+    value = payload.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise BadPayload(f"{key} must be a whole number from {lo} to {hi}")
+
+
+def check_received(payload: object) -> None:
+    if not isinstance(payload, dict):
+        raise BadPayload("the payload must be an object")
+    for key in _RECEIVED_TEXT:
+        _text(payload, key, True)
+    for key in _RECEIVED_OPTIONAL_TEXT:
+        _text(payload, key, False)
+    for key, (lo, hi) in _RECEIVED_INT.items():
+        _integer(payload, key, lo, hi)
+    for key in _RECEIVED_MOMENTS:
+        _moment(payload, key, True)
+    snapshot = payload.get("procedure_snapshot")
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("name"), str):
+        raise BadPayload("procedure_snapshot must be an object with a name")
+    if not isinstance(payload.get("documents"), list):
+        raise BadPayload("documents must be a list")
+
+
+def check_step(payload: object) -> None:
+    if not isinstance(payload, dict):
+        raise BadPayload("the payload must be an object")
+    _moment(payload, "at", True)
+    for key in _STEP_TEXT:
+        _text(payload, key, False)
+    for key in _STEP_MOMENTS[1:]:
+        _moment(payload, key, False)
+    minutes = payload.get("waited_minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 0 <= minutes <= 10**8):
+        raise BadPayload("waited_minutes must be a whole number of minutes")
+    for value in payload.values():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadPayload("numbers must be finite")
