@@ -140,9 +140,14 @@ class SystemMenu:
         except Exception as exc:  # nothing was replaced: start again on the current data
             show_error(None, exc, "Không khôi phục được")
         else:
-            QMessageBox.information(None, "Đã khôi phục dữ liệu",
-                                    "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi "
-                                    "động lại; hãy đăng nhập lại.")
+            text = "Đã khôi phục dữ liệu từ bản sao lưu. Chương trình khởi động lại; hãy đăng " \
+                   "nhập lại."
+            if self.sync_status is not None and self.sync_status.enrolled:
+                text += ("\n\nMáy này là một quầy mới đối với máy chủ đồng bộ. Hãy đề nghị quản "
+                         "trị máy chủ thu hồi quầy cũ và cấp mã đăng ký mới, rồi kết nối lại "
+                         "(Hệ thống → Kết nối máy chủ) và đồng bộ trước khi tiếp nhận hồ sơ mới: "
+                         "các hồ sơ chỉ có trong bản sao lưu sẽ được gửi lên.")
+            QMessageBox.information(None, "Đã khôi phục dữ liệu", text)
         self.restart()
 
     # -- sync with the server -------------------------------------------------------------
