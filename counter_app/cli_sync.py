@@ -119,7 +119,9 @@ def cmd_sync_status(args: argparse.Namespace) -> None:
             f"server: {status.server_url} ({status.commune_name}, desk {status.desk_number})",
             f"last success: {last}",
             f"last error: {status.last_error}" if status.last_error else "",
-            f"waiting: {status.waiting_events} events, open conflicts: {status.open_conflicts}",
+            f"waiting: {status.waiting_events} events, open conflicts: {status.open_conflicts}"
+            + (f", server dossiers not storable here: {status.unwritable}"
+               if status.unwritable else ""),
             f"warning: {status.clock_warning}" if status.clock_warning else ""]))
     emit(args, status.to_dict(), text)
 

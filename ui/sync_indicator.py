@@ -45,6 +45,8 @@ def status_text(status: SyncStatus | None, running: bool, today: dt.date) -> tup
         last = (f"lần cuối {_local(status.last_success):%d/%m/%Y %H:%M}"
                 if status.last_success else "chưa đồng bộ lần nào")
         return f"Mất kết nối ({last}) · {waiting} thay đổi chờ gửi", "offline"
+    if status.last_error_kind == "error":  # the whole sentence is in the tooltip
+        return f"Lỗi đồng bộ (sẽ tự thử lại) · {waiting} thay đổi chờ gửi", "offline"
     if status.last_error:
         return f"Lỗi đồng bộ: {status.last_error}", "offline"
     if status.last_success is None:
@@ -65,6 +67,9 @@ def status_tooltip(status: SyncStatus | None) -> str:
     if status.last_success:
         lines.append(f"Lần đồng bộ xong gần nhất: {_local(status.last_success):%d/%m/%Y %H:%M}")
     lines.append(f"Thay đổi chờ gửi: {status.waiting_events}")
+    if status.unwritable:
+        lines.append(f"{status.unwritable} hồ sơ của máy chủ không lưu được trên máy này "
+                     "(xem counter-app sync-status)")
     if status.last_error:
         lines.append(f"Lỗi: {status.last_error}")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ REF_VERSIONS = "reference_versions"      # {"catalogue": v, "calendar": v, "offi
 LAST_SUCCESS = "last_success"            # ISO time (desk clock) of the last complete round
 LAST_ATTEMPT = "last_attempt"
 LAST_ERROR = "last_error"                # Vietnamese; "" after a success
-LAST_ERROR_KIND = "last_error_kind"      # "offline" | "refused" | ""
+LAST_ERROR_KIND = "last_error_kind"      # "offline" | "refused" | "error" (a bug) | ""
 CLOCK_OFFSET = "clock_offset_seconds"    # server minus desk, measured at the last round
 #: Desk ids this file had before a restore whose chains the server let it take over at
 #: enrolment; each has its own "acked_through:<id>" and "audit_acked_through:<id>".
@@ -69,10 +69,11 @@ class SyncStatus:
     last_success: dt.datetime | None = None
     last_attempt: dt.datetime | None = None
     last_error: str = ""
-    last_error_kind: str = ""            # "offline" | "refused" | ""
+    last_error_kind: str = ""            # "offline" | "refused" | "error" (not a SyncError) | ""
     waiting_events: int = 0              # this desk's events the server has not acknowledged
     open_conflicts: int = 0
     clock_offset_seconds: float | None = None
+    unwritable: int = 0                  # server rows this desk could not store (pull.UNWRITABLE)
 
     @property
     def clock_warning(self) -> str:

@@ -9,6 +9,10 @@ The desk's token, server, commune and desk number are saved in one transaction. 
 no setup yet takes its commune's code, name and desk number from the server's reply; a desk
 with no dossier of its own takes the server's desk number (two desks must never share one:
 it is part of every dossier code).
+
+A desk new to the server gives way to the commune's accounts: its own accounts of the
+usernames the server already holds (``officer_usernames`` in the reply) are marked as sent,
+so the server's versions replace them at the next round rather than the other way round.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from counter_app.store import settings_store
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state
 from counter_app.sync.errors import AlreadyEnrolled, CertificateMismatch, ServerUnreachable
+from counter_app.sync.pull import SNAPSHOT_AT
 from counter_app.sync.transport import CLIENT_SCHEMA, Channel, Now, desk_now, make_client
 
 
@@ -92,6 +97,25 @@ def _own_dossiers(db: sqlite_utils.Database, desk_id: str) -> bool:
                       [desk_id]).fetchone() is not None
 
 
+def _yield_accounts(db: sqlite_utils.Database, usernames: object) -> None:
+    """A desk that has never taken this server's accounts (a new install, or another server)
+    marks its own accounts of the names the server already holds as sent: the server's
+    versions come down over them at the next reference refresh, instead of the first-run
+    account going up and winning "by arrival" over the commune's. Accounts the server does
+    not have stay unsent and go up (the first desk of a commune brings them). A desk that
+    already took the server's accounts keeps its unsent changes: they are real edits."""
+    if not isinstance(usernames, list):
+        return  # an older server: nothing known
+    names = [n for n in usernames if isinstance(n, str)]
+    versions = desk_state.get(db, desk_state.REF_VERSIONS, {}) or {}
+    if not names or int(versions.get("officers") or 0):
+        return
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        db.execute("UPDATE officers SET pushed_rev = local_rev WHERE local_rev > pushed_rev "
+                   f"AND username IN ({', '.join('?' for _ in chunk)})", chunk)
+
+
 def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | None = None,
           http: httpx.Client | None = None, reenrol: bool = False,
           now: Now = desk_now) -> Enrolment:
@@ -137,8 +161,9 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
         server_id = reply.get("server_id") if isinstance(reply.get("server_id"), str) else ""
         if (desk_state.get(db, desk_state.SERVER_URL) not in (None, url)
                 or desk_state.get(db, desk_state.SERVER_ID, server_id) != server_id):
-            for key in (desk_state.PULL_CURSOR, desk_state.REF_VERSIONS):
+            for key in (desk_state.PULL_CURSOR, desk_state.REF_VERSIONS, SNAPSHOT_AT):
                 db.execute("DELETE FROM sync_state WHERE key = ?", [key])
+        _yield_accounts(db, reply.get("officer_usernames"))
         desk_state.put(db, desk_state.SERVER_URL, url)
         desk_state.put(db, desk_state.SERVER_ID, server_id)
         desk_state.put(db, desk_state.DEVICE_TOKEN, token)

@@ -8,6 +8,7 @@ import sqlite_utils
 
 from counter_app.store import settings_store
 from counter_app.sync import desk_state
+from counter_app.sync.pull import UNWRITABLE
 from counter_app.sync.push import waiting
 
 
@@ -41,4 +42,5 @@ def sync_status(db: sqlite_utils.Database) -> desk_state.SyncStatus:
         waiting_events=waiting(db, desk_id) if desk_id else 0,
         open_conflicts=open_conflicts(db),
         clock_offset_seconds=float(offset) if offset is not None else None,
+        unwritable=len(get(db, UNWRITABLE) or []),
     )

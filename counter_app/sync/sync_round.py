@@ -4,18 +4,21 @@ No officer needs to be signed in: it is the machine that syncs (by the timer of 
 or ``counter-app sync``). The round records when it was tried, when it last succeeded, what
 went wrong (Vietnamese, for the status indicator) and the clock offset it measured; then it
 raises ``NotEnrolled``, ``ServerUnreachable`` (offline: nothing lost, try later) or
-``SyncRefused`` (a person must look) for the caller to show.
+``SyncRefused`` (a person must look) for the caller to show. Any other exception (a bug, a
+full disk) is recorded too, as kind ``error`` with its type only, and raised as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import sqlite_utils
 
+from counter_app.log_privacy import exception_outline
 from counter_app.store import settings_store
 from counter_app.store.database import open_database, transaction
 from counter_app.sync import desk_state
@@ -24,6 +27,8 @@ from counter_app.sync.pull import PullReport, pull
 from counter_app.sync.push import PushReport, push, waiting
 from counter_app.sync.reference import refresh
 from counter_app.sync.transport import Channel, Now, desk_now, make_client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,9 +59,18 @@ class SyncReport:
                  f"nhận {q.events} thao tác, {q.dossiers} hồ sơ"]
         if p["conflicts"] or q.conflicts:
             parts.append(f"{p['conflicts'] + q.conflicts} xung đột cần xem")
+        if q.skipped:
+            parts.append(f"{q.skipped} hồ sơ/thao tác của máy chủ không lưu được trên máy này")
         if self.reference_updated:
             parts.append("cập nhật danh mục/lịch/tài khoản")
         return "Đồng bộ xong: " + ", ".join(parts) + "."
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """The officer's sentence for an error that is not a SyncError: its type, never its
+    text (which may quote a dossier)."""
+    return (f"Đồng bộ gặp lỗi không mong đợi: {type(exc).__name__}. Dữ liệu trên máy không "
+            "bị ghi dở; máy sẽ tự thử lại sau. Nếu lỗi lặp lại, hãy báo bộ phận kỹ thuật.")
 
 
 def _stamp(now: Now) -> str:
@@ -90,13 +104,20 @@ def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
         report.reference_updated = refresh(db, channel)
         report.pushed = push(db, channel, desk_id)
         report.pulled = pull(db, channel, desk_id)
-    except SyncError as exc:
-        values = {desk_state.LAST_ATTEMPT: report.started_at, desk_state.LAST_ERROR: str(exc),
-                  desk_state.LAST_ERROR_KIND: "offline" if isinstance(exc, ServerUnreachable)
-                  else "refused"}
+    except Exception as exc:
+        if isinstance(exc, SyncError):
+            kind = "offline" if isinstance(exc, ServerUnreachable) else "refused"
+            message = str(exc)
+        else:  # a bug, a full disk...: its type only (a message may hold personal data)
+            kind, message = "error", unexpected_message(exc)
+        values = {desk_state.LAST_ATTEMPT: report.started_at, desk_state.LAST_ERROR: message,
+                  desk_state.LAST_ERROR_KIND: kind}
         if channel is not None and channel.clock_offset is not None:
             values[desk_state.CLOCK_OFFSET] = round(channel.clock_offset, 3)
-        _record(db, values)
+        try:
+            _record(db, values)
+        except Exception as record_exc:  # the round's own error is the one to raise
+            log.error("sync error not recorded: %s", exception_outline(record_exc))
         raise
     finally:
         if channel is not None and http is None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from counter_app import audit_trail
-from counter_app.sync import desk_state, pull
+from counter_app.sync import desk_state, pull, pull_page
 from counter_app.sync.conflicts import list_conflicts, resolve
 from tests.sync.conftest import PROCEDURE, dossier_rows, page_of
 
@@ -75,7 +75,7 @@ def test_a_failing_page_saves_nothing_not_even_its_cursor(open_desk, make_reques
     def broken(*args, **kwargs):
         raise RuntimeError("power cut in the middle of the page")
 
-    monkeypatch.setattr(pull, "_write_conflicts", broken)
+    monkeypatch.setattr(pull_page, "_write_conflicts", broken)
     with pytest.raises(RuntimeError):
         pull.apply_page(b.db, page_of(a.db), b.desk_id)
     assert b.db.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 0

@@ -123,7 +123,7 @@ def test_a_desk_not_enrolled_says_so_and_never_syncs(qtbot, counter, monkeypatch
 
 def test_the_indicator_sentences():
     from counter_app.sync.desk_state import SyncStatus
-    from ui.sync_indicator import status_text
+    from ui.sync_indicator import status_text, status_tooltip
 
     today = dt.date(2026, 11, 21)
     at = dt.datetime(2026, 11, 21, 10, 32)
@@ -142,6 +142,13 @@ def test_the_indicator_sentences():
                          last_error_kind="refused")
     assert status_text(refused, False, today) == \
         ("Máy chủ từ chối: Cần phiên bản mới.", "refused")
+    failed = SyncStatus(enrolled=True, waiting_events=3, last_error_kind="error",
+                        last_error="Đồng bộ gặp lỗi không mong đợi: IntegrityError.",
+                        unwritable=1)
+    assert status_text(failed, False, today) == \
+        ("Lỗi đồng bộ (sẽ tự thử lại) · 3 thay đổi chờ gửi", "offline")
+    tip = status_tooltip(failed)
+    assert "IntegrityError" in tip and "1 hồ sơ của máy chủ không lưu được" in tip
 
 
 def test_offline_is_said_in_the_status_bar_never_in_a_dialog(qtbot, counter):
