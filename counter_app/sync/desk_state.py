@@ -73,7 +73,7 @@ class SyncStatus:
     waiting_events: int = 0              # this desk's events the server has not acknowledged
     open_conflicts: int = 0
     clock_offset_seconds: float | None = None
-    unwritable: int = 0                  # server rows this desk could not store (pull.UNWRITABLE)
+    unwritable: int = 0                  # server rows this desk could not store (sync/unwritable.py)
 
     @property
     def clock_warning(self) -> str:

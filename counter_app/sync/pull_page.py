@@ -32,7 +32,6 @@ has begun); otherwise it is dropped whole and this pull stops, the other one goe
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import operator
@@ -46,6 +45,7 @@ from counter_app.store.database import transaction
 from counter_app.store.ids import new_id
 from counter_app.sync import desk_state
 from counter_app.sync.push import EVENT_COLUMNS
+from counter_app.sync.unwritable import UNWRITABLE, note, reason, record, unwritable  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,6 @@ _CHUNK = 900  # host parameters per IN (...) lookup
 _JSON_COLUMNS = ("procedure_snapshot", "documents")
 #: sync_state: dossiers (and events) of the server this desk could not store, newest last:
 #: [{"id", "code", "kind": "dossier" | "event", "reason", "at"}].
-UNWRITABLE = "unwritable_dossiers"
-MAX_UNWRITABLE = 300
 #: sync_state: the cursor of the snapshot being taken (pages of an older one are dropped).
 SNAPSHOT_AT = "snapshot_cursor"
 #: What one bad row of the server's raises while it is written; anything else (a full disk,
@@ -222,21 +220,6 @@ def _write_rows(db: sqlite_utils.Database, sql: str, rows: list) -> tuple[int, l
     return changed, failed
 
 
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _note(row: object, kind: str, reason: str) -> dict:
-    """One entry of UNWRITABLE (ids and the technical reason; no personal data)."""
-    get = row.get if isinstance(row, dict) else (lambda key: None)
-    ident, code = get("id"), get("code") if kind == "dossier" else ""
-    note = {"id": ident if isinstance(ident, str) else "",
-            "code": code if isinstance(code, str) else "", "kind": kind, "reason": reason}
-    if kind == "event" and isinstance(get("dossier_id"), str):
-        note["dossier_id"] = get("dossier_id")
-    return note
-
-
 def _upsert_dossiers(db: sqlite_utils.Database, rows: list[dict], table: list[str],
                      one_by_one: bool) -> None:
     columns = [c for c in table if c != "applicant_id" and c in rows[0]]
@@ -277,14 +260,14 @@ def _write_dossiers(db: sqlite_utils.Database, rows: list, desk_id: str,
                 and isinstance(row.get("code"), str):
             good.append(row)
         else:
-            notes.append(_note(row, "dossier", "not a dossier row (no id or code)"))
+            notes.append(note(row, "dossier", "not a dossier row (no id or code)"))
     pending = _pending_dossiers(db, desk_id)
     skip = pending | _clashing(db, good)
     report.kept_local += sum(1 for r in good if r["id"] in pending)
     rows = [r for r in good if r["id"] not in skip]
     held = _registers_held(db, rows)
     if held:
-        notes.extend(_note(r, "dossier", held[r["id"]]) for r in rows if r["id"] in held)
+        notes.extend(note(r, "dossier", held[r["id"]]) for r in rows if r["id"] in held)
         rows = [r for r in rows if r["id"] not in held]
     if not rows:
         return set()
@@ -302,7 +285,7 @@ def _write_dossiers(db: sqlite_utils.Database, rows: list, desk_id: str,
                 with _savepoint(db, "pull_dossier"):
                     _upsert_dossiers(db, [row], table, one_by_one=True)
             except ROW_ERRORS as row_exc:
-                notes.append(_note(row, "dossier", _reason(row_exc)))
+                notes.append(note(row, "dossier", reason(row_exc)))
             else:
                 written.add(row["id"])
     report.dossiers += len(written)
@@ -331,7 +314,7 @@ def _write_events(db: sqlite_utils.Database, changes: list[dict], written: set[s
         try:
             rows.append(_event_row(e))
         except ROW_ERRORS as exc:
-            notes.append(_note(e, "event", _reason(exc)))
+            notes.append(note(e, "event", reason(exc)))
             continue
         outcomes.append((e["id"], change.get("result") or "applied", change.get("server_seq"),
                          e["id"]))
@@ -339,7 +322,7 @@ def _write_events(db: sqlite_utils.Database, changes: list[dict], written: set[s
                                    f"({', '.join(EVENT_COLUMNS)}) VALUES "
                                    f"({', '.join('?' for _ in EVENT_COLUMNS)})", rows)
     report.events += inserted
-    notes.extend(_note(dict(zip(EVENT_COLUMNS, row, strict=False)), "event", _reason(exc))
+    notes.extend(note(dict(zip(EVENT_COLUMNS, row, strict=False)), "event", reason(exc))
                  for row, exc in failed)
     _, failed = _write_rows(  # only for events that are here (not those left out above)
         db, "INSERT INTO event_outcomes (event_id, result, server_seq) "
@@ -347,7 +330,7 @@ def _write_events(db: sqlite_utils.Database, changes: list[dict], written: set[s
         "ON CONFLICT(event_id) DO UPDATE SET result = excluded.result, "
         "server_seq = excluded.server_seq", outcomes)
     for row, exc in failed:
-        log.warning("the result of event %s left out: %s", row[0], _reason(exc))
+        log.warning("the result of event %s left out: %s", row[0], reason(exc))
 
 
 def _conflict_row(conflict: dict) -> list:
@@ -367,7 +350,7 @@ def _write_conflicts(db: sqlite_utils.Database, changes: list[dict], report: Pul
             try:
                 rows.append(_conflict_row(change["conflict"]))
             except ROW_ERRORS as exc:
-                log.warning("a conflict of the page left out: %s", _reason(exc))
+                log.warning("a conflict of the page left out: %s", reason(exc))
     # A resolution made here and not sent yet stays until the server reports one.
     changed, failed = _write_rows(
         db, f"INSERT INTO sync_conflicts ({', '.join(CONFLICT_COLUMNS)}) "
@@ -382,30 +365,8 @@ def _write_conflicts(db: sqlite_utils.Database, changes: list[dict], report: Pul
         "resolution_sent = CASE WHEN excluded.resolved_at IS NULL "
         "THEN sync_conflicts.resolution_sent ELSE 1 END", rows)
     for row, exc in failed:
-        log.warning("conflict %s left out: %s", row[0], _reason(exc))
+        log.warning("conflict %s left out: %s", row[0], reason(exc))
     report.conflicts += len(rows) - len(failed)
-
-
-def _record_unwritable(db: sqlite_utils.Database, notes: list[dict], written: set[str]) -> None:
-    """Keep the rows left out (newest last, at most MAX_UNWRITABLE); a dossier written
-    since (a later page could store it) is taken off the list."""
-    kept = desk_state.get(db, UNWRITABLE) or []
-    if not kept and not notes:
-        return
-    fresh = {n["id"] for n in notes}
-    kept = [n for n in kept if isinstance(n, dict) and n.get("id") not in written
-            and n.get("id") not in fresh]
-    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    for note in notes:
-        log.warning("pulled %s %s cannot be stored on this desk: %s", note["kind"],
-                    note["id"], note["reason"])
-        kept.append({**note, "at": stamp})
-    desk_state.put(db, UNWRITABLE, kept[-MAX_UNWRITABLE:])
-
-
-def unwritable(db: sqlite_utils.Database) -> list[dict]:
-    """The server's rows this desk could not store (newest last)."""
-    return list(desk_state.get(db, UNWRITABLE) or [])
 
 
 def _claim(db: sqlite_utils.Database, page: dict, since: int | None, save_cursor: bool) -> bool:
@@ -443,7 +404,7 @@ def apply_page(db: sqlite_utils.Database, page: dict, desk_id: str,
         _write_events(db, changes, written, report, notes)
         _write_conflicts(db, changes, report)
         report.skipped = len(notes)
-        _record_unwritable(db, notes, written)
+        record(db, notes, written)
         if save_cursor:
             cursor = int(desk_state.get(db, desk_state.PULL_CURSOR, 0))
             desk_state.put(db, desk_state.PULL_CURSOR, max(cursor, int(page["next_cursor"])))

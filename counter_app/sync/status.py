@@ -8,7 +8,7 @@ import sqlite_utils
 
 from counter_app.store import settings_store
 from counter_app.sync import desk_state
-from counter_app.sync.pull import UNWRITABLE
+from counter_app.sync.unwritable import UNWRITABLE
 from counter_app.sync.push import waiting
 
 
