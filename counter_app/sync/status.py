@@ -8,8 +8,8 @@ import sqlite_utils
 
 from counter_app.store import settings_store
 from counter_app.sync import desk_state
-from counter_app.sync.unwritable import UNWRITABLE
 from counter_app.sync.push import waiting
+from counter_app.sync.unwritable import UNWRITABLE
 
 
 def _time(value: object) -> dt.datetime | None:
