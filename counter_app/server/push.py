@@ -143,7 +143,8 @@ def push(conn: Connection, token: str | None, body) -> dict:
         last_seq=events.last_seq, last_hash=events.last_hash, last_audit_seq=audit.last_seq,
         last_audit_hash=audit.last_hash))
     conn.execute(update(devices).where(devices.c.desk_id == device["desk_id"]).values(
-        last_seen=now, waiting=req["waiting"], clock_offset_s=_offset(req["desk_time"])))
+        last_seen=now, waiting=max(0, req["waiting"] - len(req["events"])),
+        clock_offset_s=_offset(req["desk_time"])))
     return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
             "results": results}
 

@@ -54,3 +54,16 @@ def test_counts_and_communes(enrolled, make_request, viewer_token):
     communes = a.client.get("/v1/district/communes", headers=viewer).json()["communes"]
     assert [c["code"] for c in communes] == sorted([AGENCY_CODE, OTHER_CODE])
     assert all(len(c["desks"]) == 1 for c in communes)
+
+
+def test_the_district_sees_what_each_desk_still_has_to_send(enrolled, make_request,
+                                                             viewer_token):
+    d = enrolled("a.db")
+    for _ in range(3):
+        d.counter.receive(make_request())
+    events = d.events()
+    assert d.push(events[:1], waiting=3).status_code == 200  # 2 left after this batch
+    desks = d.client.get("/v1/district/communes",
+                         headers={"Authorization": f"Bearer {viewer_token}"}).json()
+    [desk] = [x for c in desks["communes"] for x in c["desks"]]
+    assert desk["waiting"] == 2
