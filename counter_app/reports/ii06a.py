@@ -1,0 +1,216 @@
+"""Form II.06a/VPCP/KSTT (TT 01/2020/TT-VPCP, REFERENCE §5.1): the computation only.
+
+Columns: 3 received total = 4 online + 5 in person or by post + 6 carried over;
+7 resolved total = 8 early + 9 on time + 10 late; 11 still open = 12 within the deadline
++ 13 overdue. Every row and the total satisfy col3 = col4+col5+col6 = col7+col11.
+
+The rules below are **the program's reading**. REFERENCE §5.1 gives the column layout
+[Xác nhận] and Tân Dân's SQL definitions (one production system, not the circular); the
+invariant itself is REFERENCE's inference. Where neither settles a point it says so.
+
+Period ``[start, end]`` = whole days, both included. A dossier's *end moment* is
+``finished_at`` (the processing-finished moment, REFERENCE §3.2) for statuses 9/10, and
+``status_at`` (the moment of the closing step) for statuses 3/7/8; the others (2/4/5/6)
+have none.
+
+1. Counted in the period (col3): received on or before ``end`` and without an end moment
+   before ``start``. Status 1 (submitted online, not yet accepted) is never counted.
+   - col4 / col5: received inside the period; col4 if ``channel`` = 2 (Trực tuyến), col5 for
+     1 (Trực tiếp) and 3 (bưu chính) — the form puts post with in person.
+   - col6: received before ``start`` and not ended before ``start`` (Tân Dân's "kỳ trước").
+2. Resolved (col7): the end moment falls inside the period.
+   - Statuses 9/10 by ``dossiers.verdict`` (early/on_time/late, set at finish by comparing
+     dates, REFERENCE §3.2; the date comparison is repeated here if a verdict is missing).
+     A dossier finished inside the period and returned to the citizen after it is resolved
+     in this period (the hand-over does not count, §3.2).
+   - Statuses 7 (withdrawn) and 8 (stopped) and 3 (refused): resolved, in col9 "đúng hạn".
+     Tân Dân counts 7 as resolved and REFERENCE §3.2 notes that its 06a puts withdrawn
+     dossiers under "đúng hạn". Putting 8 and 3 there too is the program's reading: the
+     form has no column for "closed without a result" and these dossiers must leave the
+     open count, or the next period's col6 would disagree with this period's col11.
+     ``Row.closed_without_result`` tells how many of col9 they are (not a form column).
+   - Refused (3): in this program a dossier exists only once received (a refusal at the
+     counter before reception, Mẫu 03, creates no dossier), and the REFUSE step
+     ("Từ chối giải quyết") is taken after reception; so a refused dossier was received
+     for processing and counts as received (col4/5/6) and resolved (col9) — program's
+     reading; it keeps carry-over consistent from one period to the next.
+3. Still open (col11): counted, and no end moment on or before ``end`` (so a dossier
+   finished after the period is open in it, whatever its status today).
+   - col12 within the deadline: the date of ``due_at`` is on or after the period's last day
+     (finishing on the due date is on time, so a dossier due on ``end`` is not late yet);
+     col13 overdue otherwise (Tân Dân: "appointment ≥ / < period end").
+   - ``due_at`` is the dossier's current appointment: the lifecycle moves it at each
+     resume after a supplement (by the waiting time) and at a Mẫu 04 re-appointment. For
+     a past period this is the later appointment, not the one in force at that period's
+     end (the events would be needed for that) — a known approximation.
+   - Waiting for a supplement at the period end (status 5 now, ``paused_at`` ≤ ``end``):
+     the clock stopped at ``paused_at`` and the new appointment is only known at resume,
+     so the dossier is within the deadline unless its appointment had already passed when
+     it was paused (due date < pause date) — program's reading. Tân Dân files such
+     dossiers under a separate "tạm dừng" which the form does not have.
+
+Rows are the fields (lĩnh vực) of the procedure catalogue (``procedures.field`` by
+``dossiers.procedure_code``; for a code no longer in the catalogue, the ``field`` of the
+most recent dossier's ``procedure_snapshot``), sorted in Vietnamese order; with
+``by_procedure`` each field row carries its procedures' rows. Everything is one SQL
+aggregate (one pass over the dossiers, no Python loop over them) grouped by procedure code
+and column, plus one small lookup per procedure code found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, fields
+
+from counter_app.domain.text import sort_key
+from counter_app.reports.periods import Period
+
+#: The 11 number columns of the form (col3..col13), in order.
+COLUMNS = ("received_total", "received_online", "received_direct", "carried_over",
+           "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
+           "open_total", "open_within", "open_overdue")
+COLUMN_NUMBERS = dict(zip(COLUMNS, range(3, 14), strict=True))
+
+
+@dataclass
+class Row:
+    """One line of the form; ``stt`` is "1", "2"… for fields and "1.1"… for procedures."""
+    stt: str
+    label: str
+    field: str
+    procedure_code: str | None = None
+    received_total: int = 0       # col3
+    received_online: int = 0      # col4
+    received_direct: int = 0      # col5 (in person or by post)
+    carried_over: int = 0         # col6
+    resolved_total: int = 0       # col7
+    resolved_early: int = 0       # col8
+    resolved_on_time: int = 0     # col9
+    resolved_late: int = 0        # col10
+    open_total: int = 0           # col11
+    open_within: int = 0          # col12
+    open_overdue: int = 0         # col13
+    closed_without_result: int = 0  # part of col9: refused/withdrawn/stopped (not a column)
+    procedures: list[Row] = field(default_factory=list)
+
+    def columns(self) -> tuple[int, ...]:
+        """col3..col13 in the form's order."""
+        return tuple(getattr(self, name) for name in COLUMNS)
+
+    def add(self, other: Row) -> None:
+        for name in (*COLUMNS, "closed_without_result"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def problems(self) -> list[str]:
+        """The form's invariants that this row breaks (empty when it is consistent)."""
+        out = []
+        if self.received_total != self.received_online + self.received_direct + self.carried_over:
+            out.append("cột 3 ≠ cột 4 + cột 5 + cột 6")
+        if self.resolved_total != self.resolved_early + self.resolved_on_time + self.resolved_late:
+            out.append("cột 7 ≠ cột 8 + cột 9 + cột 10")
+        if self.open_total != self.open_within + self.open_overdue:
+            out.append("cột 11 ≠ cột 12 + cột 13")
+        if self.received_total != self.resolved_total + self.open_total:
+            out.append("cột 3 ≠ cột 7 + cột 11")
+        return out
+
+    def to_dict(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "procedures"}
+        if self.procedures:
+            data["procedures"] = [p.to_dict() for p in self.procedures]
+        return data
+
+
+@dataclass
+class Report:
+    period: Period
+    by_procedure: bool
+    rows: list[Row]
+    total: Row
+
+    def to_dict(self) -> dict:
+        return {"form": "II.06a/VPCP/KSTT", "period": self.period.to_dict(),
+                "by_procedure": self.by_procedure, "columns": COLUMN_NUMBERS,
+                "rows": [r.to_dict() for r in self.rows], "total": self.total.to_dict()}
+
+
+# One pass over the dossiers: every counted dossier of the period, grouped by procedure code,
+# by where it enters the form (column 4/5/6) and where it leaves it (8/9/10, 0 = closed
+# without a result, counted in 9; 12/13 = open). Each dossier's CASE is evaluated once and
+# the few hundred groups are folded into columns in Python.
+# :start = first day, :end = last day, :next = the day after (ISO text compares as time).
+_SQL = """
+SELECT procedure_code,
+       CASE WHEN received_at < :start THEN 6 WHEN channel = 2 THEN 4 ELSE 5 END,
+       CASE WHEN status >= 9 AND finished_at < :next THEN
+                CASE verdict WHEN 'early' THEN 8 WHEN 'on_time' THEN 9 WHEN 'late' THEN 10 ELSE
+                    CASE WHEN substr(finished_at, 1, 10) < substr(due_at, 1, 10) THEN 8
+                         WHEN substr(finished_at, 1, 10) = substr(due_at, 1, 10) THEN 9
+                         ELSE 10 END END
+            WHEN status IN (3, 7, 8) AND status_at < :next THEN 0
+            WHEN substr(due_at, 1, 10) >= CASE WHEN status = 5 AND paused_at < :next
+                                               THEN substr(paused_at, 1, 10) ELSE :end END
+            THEN 12 ELSE 13 END,
+       count(*)
+FROM dossiers
+WHERE received_at < :next AND status <> 1
+  AND NOT (status >= 9 AND finished_at < :start)
+  AND NOT (status IN (3, 7, 8) AND status_at < :start)
+GROUP BY +procedure_code, 2, 3
+"""
+_IN = {4: "received_online", 5: "received_direct", 6: "carried_over"}
+_OUT = {8: ("resolved_total", "resolved_early"), 9: ("resolved_total", "resolved_on_time"),
+        10: ("resolved_total", "resolved_late"),
+        0: ("resolved_total", "resolved_on_time", "closed_without_result"),
+        12: ("open_total", "open_within"), 13: ("open_total", "open_overdue")}
+
+
+def _bounds(period: Period) -> dict:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(),
+            "next": (period.end + dt.timedelta(days=1)).isoformat()}
+
+
+def _names(db, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """code -> (field, name): the catalogue first, else the latest dossier's snapshot."""
+    out: dict[str, tuple[str, str]] = {}
+    for code in codes:
+        row = db.execute("SELECT field, name FROM procedures WHERE code = ?", [code]).fetchone()
+        if row is None:
+            snap = db.execute("SELECT procedure_snapshot, procedure_name FROM dossiers "
+                              "WHERE procedure_code = ? ORDER BY received_at DESC LIMIT 1",
+                              [code]).fetchone()
+            try:
+                field_ = json.loads(snap[0]).get("field") or ""
+            except (TypeError, ValueError, AttributeError):
+                field_ = ""
+            row = (field_ or "Lĩnh vực khác", snap[1] if snap else code)
+        out[code] = (row[0], row[1])
+    return out
+
+
+def compute(db, period: Period, by_procedure: bool = False) -> Report:
+    """Form II.06a for ``period`` over the ``dossiers`` table of ``db`` (a sqlite-utils
+    Database or a sqlite3 connection)."""
+    per_code: dict[str, Row] = {}
+    for code, col_in, col_out, n in db.execute(_SQL, _bounds(period)).fetchall():
+        row = per_code.setdefault(code, Row("", "", "", code))
+        for name in ("received_total", _IN[col_in], *_OUT[col_out]):
+            setattr(row, name, getattr(row, name) + n)
+    names = _names(db, list(per_code))
+    by_field: dict[str, Row] = {}
+    for code, proc in per_code.items():
+        proc.field, proc.label = names[code]
+        row = by_field.setdefault(proc.field, Row("", proc.field, proc.field))
+        row.add(proc)
+        if by_procedure:
+            row.procedures.append(proc)
+    rows = sorted(by_field.values(), key=lambda r: sort_key(r.label))
+    total = Row("", "Tổng cộng", "")
+    for i, row in enumerate(rows, 1):
+        row.stt = str(i)
+        row.procedures.sort(key=lambda p: (sort_key(p.label), p.procedure_code))
+        for j, proc in enumerate(row.procedures, 1):
+            proc.stt = f"{i}.{j}"
+        total.add(row)
+    return Report(period, by_procedure, rows, total)
