@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -28,9 +27,9 @@ if str(ROOT) not in sys.path:  # tests.server.postgres, when run as a script
 import httpx  # noqa: E402
 
 from counter_app.server import admin, database, enrolment  # noqa: E402
-from counter_app.store.database import open_database  # noqa: E402
-from counter_app.sync import enrolment as desk_enrolment  # noqa: E402
 from counter_app.sync.transport import make_client  # noqa: E402
+from tests.loopback import copy_db, free_port  # noqa: E402, F401 - used by the benches
+from tests.loopback import enrol_file as enrol  # noqa: E402, F401
 
 WORK = Path("/tmp/bench-work")
 CACHE = WORK / "cache"
@@ -93,20 +92,6 @@ def generated_desk(dossiers: int, *, seed: int = 1, agency_code: str = AGENCY_CO
                     "--end", END], check=True, capture_output=True)
     tmp.rename(path)
     return path
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    """A consistent copy of an SQLite file (the backup API: the WAL is included)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{dst}{suffix}").unlink(missing_ok=True)
-    source, target = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return dst
 
 
 def events_of(path: Path) -> int:
@@ -267,22 +252,7 @@ def scalar(url: str, sql: str, params: dict | None = None):
         engine.dispose()
 
 
-def enrol(path: Path, server_url: str, code: str) -> None:
-    """The desk's own enrolment (counter_app.sync.enrolment.enrol)."""
-    db = open_database(path)
-    try:
-        desk_enrolment.enrol(db, server_url, code)
-    finally:
-        db.conn.close()
-
-
 # -- the server process --------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``counter-server --database URL serve`` on loopback (uvicorn, one process), its log in
     /tmp/bench-work/server.log. Use as a context manager: the process is always ended."""

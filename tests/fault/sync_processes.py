@@ -25,9 +25,9 @@ from sqlalchemy import text
 from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.server import admin, database, enrolment
-from counter_app.store.database import open_database
-from counter_app.sync import enrolment as desk_enrolment
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
+from tests.loopback import copy_db, free_port  # noqa: F401 - for the tests
+from tests.loopback import enrol_file as enrol_desk  # noqa: F401
 from tests.sync import invariants
 
 BIN = Path(sys.executable).parent
@@ -37,12 +37,6 @@ BATCH = 2000        # the desk's push batch (counter_app/sync/push.py)
 
 
 # -- processes -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ServerProcess:
     """``counter-server --database URL serve`` on loopback; kill() is SIGKILL, start()
     again brings it back on the same port."""
@@ -143,24 +137,6 @@ def desk_batch(path: Path, desk_id: str, after: int, limit: int = BATCH) -> list
         conn.close()
 
 
-def copy_db(src: Path, dst: Path) -> Path:
-    source, target = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return dst
-
-
-def enrol_desk(path: Path, url: str, code: str) -> None:
-    db = open_database(path)
-    try:
-        desk_enrolment.enrol(db, url, code)
-    finally:
-        db.conn.close()
-
-
 def new_desk(path: Path, number: int, clock=None) -> Counter:
     counter = Counter.open(path, clock=clock or (lambda: dt.datetime.now().replace(microsecond=0)))
     counter.add_officer(**OFFICER, password=PASSWORD)
@@ -249,7 +225,6 @@ def site(request, tmp_path):
         s.engine.dispose()
         if pg_name:
             request.getfixturevalue("pg_cluster").drop(pg_name)
-
 
 
 def _read_message(reader) -> tuple[bytes, bytes, bytes] | None:

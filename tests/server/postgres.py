@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,8 @@ import uuid
 from pathlib import Path
 
 import psycopg
+
+from tests.loopback import free_port
 
 
 class Unavailable(Exception):
@@ -30,12 +31,6 @@ def _find(name: str) -> str | None:
         if candidate.exists():
             return str(candidate)
     return shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:
@@ -57,7 +52,7 @@ class Cluster:
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             shutil.chown(self.folder, "postgres", "postgres")
             self._run_as = ["runuser", "-u", "postgres", "--"]
-        port = _free_port()
+        port = free_port()
         self._pg_ctl, self._data = pg_ctl, data
         subprocess.run([*self._run_as, initdb, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                         "--no-sync", "-D", data], check=True, capture_output=True)

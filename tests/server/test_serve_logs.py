@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -10,12 +9,7 @@ import time
 import httpx
 
 from counter_app.server import admin, database
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.loopback import free_port
 
 
 def test_a_district_search_leaves_no_name_or_number_in_the_log(tmp_path):
@@ -25,7 +19,7 @@ def test_a_district_search_leaves_no_name_or_number_in_the_log(tmp_path):
     with database.writing(engine) as conn:
         token = admin.add_viewer(conn, "Phòng Nội vụ")
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -18,6 +17,7 @@ from counter_app.sync.enrolment import enrol
 from counter_app.sync.errors import CertificateMismatch
 from counter_app.sync.status import sync_status
 from counter_app.sync.sync_round import sync_once
+from tests.loopback import free_port
 from tests.sync.conftest import PROCEDURE
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
@@ -34,19 +34,13 @@ def _certificate(folder, name: str) -> tuple[str, str, str]:
     return str(cert), str(key), ":".join(digest[i:i + 2] for i in range(0, 64, 2))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Running:
     """uvicorn serving ``app`` on loopback in a thread (TLS with a certificate and key)."""
 
     def __init__(self, app, cert: str | None = None, key: str | None = None):
         import uvicorn
 
-        self.port = _free_port()
+        self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ssl_certfile=cert,
                                 ssl_keyfile=key, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
