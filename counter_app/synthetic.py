@@ -40,7 +40,7 @@ from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceivedDocument
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import DurationUnit
-from counter_app.store import calendar_store, officer_store, settings_store
+from counter_app.store import calendar_store, hash_chain, officer_store, settings_store
 from counter_app.store.database import open_database, transaction
 from counter_app.store.dossier_store import PROGRESS_COLUMNS
 from counter_app.synthetic_bulk import Ids, Writer
@@ -76,7 +76,7 @@ _RECEIVED_NOT_IN_PAYLOAD = {"id", "search", "updated_at", "desk_id", "applicant_
                             *PROGRESS_COLUMNS}  # as dossier_store.receive
 _SNAPSHOT, _DOCUMENTS = "\x00snapshot", "\x00documents"  # spliced in already encoded
 _SNAPSHOT_JSON, _DOCUMENTS_JSON = json.dumps(_SNAPSHOT), json.dumps(_DOCUMENTS)
-_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # as event_log dumps
+_SORTED = hash_chain.stored_json  # as event_log stores (and hashes) payloads
 
 
 class DatabaseNotEmpty(SyntheticDataRefused):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from counter_app.server.validation import Refused, bad
-from counter_app.store.hash_chain import link_hash
+from counter_app.store.hash_chain import link_hash, stored_json
 
 EVENT_FIELDS = ("id", "dossier_id", "desk_id", "desk_seq", "at", "officer", "kind", "payload",
                 "prev_hash", "hash")
@@ -17,7 +17,7 @@ AUDIT_FIELDS = ("id", "desk_id", "desk_seq", "at", "officer", "action", "subject
 
 def stored_text(value: dict) -> str:
     """A payload or detail as the desk stores (and hashes) it."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return stored_json(value)
 
 
 def event_values(e: dict) -> list:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, or_, select, text, update
 from counter_app.server import clock, database
 from counter_app.server.schema import change_log, conflicts, devices, dossiers, inbox
 from counter_app.server.validation import bad
+from counter_app.store.hash_chain import stored_json
 
 SNAPSHOT_PAGE = 2000      # dossiers in one snapshot page unless the desk asks otherwise
 SNAPSHOT_MAX = 5000
@@ -63,7 +64,7 @@ def _payload_as_text(event_json: str) -> str:
     head, key, payload = event_json.partition(_PAYLOAD_KEY)
     if not key or not payload.endswith("}"):  # not chain.event_json's layout: the slow way
         event = json.loads(event_json)
-        event["payload"] = json.dumps(event["payload"], ensure_ascii=False, sort_keys=True)
+        event["payload"] = stored_json(event["payload"])
         return _dumps(event)
     return f"{head}{key}{_quote(payload[:-1])}}}"
 

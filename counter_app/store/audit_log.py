@@ -98,7 +98,7 @@ def append(db: sqlite_utils.Database, *, desk_id: str, officer: str, action: Aud
     """Append one entry, in the caller's transaction if there is one, else in its own."""
     with transaction(db):
         last_seq, prev_hash = chain_tail(db, "audit_log", desk_id)
-        text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
+        text = hash_chain.stored_json(detail or {})
         values = [new_id(), desk_id, last_seq + 1, at.isoformat(timespec="seconds"), officer,
                   action.value, subject, text]
         digest = hash_chain.link_hash(prev_hash, values)

@@ -53,7 +53,7 @@ def append(db: sqlite_utils.Database, *, dossier_id: str, desk_id: str, kind: st
     if not db.conn.in_transaction:
         raise RuntimeError("events are written in the same transaction as the dossier")
     last_seq, prev_hash = chain_tail(db, "events", desk_id)
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    text = hash_chain.stored_json(payload)
     values = [new_id(), dossier_id, desk_id, last_seq + 1, at.isoformat(timespec="seconds"),
               officer, kind, text]
     digest = hash_chain.link_hash(prev_hash, values)

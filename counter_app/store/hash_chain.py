@@ -15,6 +15,14 @@ from dataclasses import dataclass
 
 GENESIS = "0" * 64
 
+#: How a row's JSON column (an event's payload, an audit entry's detail) is stored, and so
+#: hashed: the desk writes it so, and the server checks a pushed chain against the same text.
+_STORED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def stored_json(value: object) -> str:
+    return _STORED_JSON.encode(value)
+
 
 def link_hash(prev_hash: str, values: Sequence[object]) -> str:
     """``values``: the row's columns in a fixed order, as stored (text and integers)."""

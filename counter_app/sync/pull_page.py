@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from counter_app.store.database import transaction
+from counter_app.store.hash_chain import stored_json
 from counter_app.store.ids import new_id
 from counter_app.sync import desk_state
 from counter_app.sync.push import EVENT_COLUMNS
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 PAGE = 2000
 SNAPSHOT_PAGE = 5000  # dossiers (about 4 events each) in one snapshot page
 BULK = 500  # new dossiers in one page from which the search index is filled in bulk
-_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # as event_log stores it
 _CHUNK = 900  # host parameters per IN (...) lookup
 _JSON_COLUMNS = ("procedure_snapshot", "documents")
 #: sync_state: dossiers (and events) of the server this desk could not store, newest last:
@@ -295,7 +295,7 @@ def _write_dossiers(db: sqlite_utils.Database, rows: list, desk_id: str,
 def _event_row(e: dict) -> list:
     payload = e["payload"]
     if not isinstance(payload, str):
-        payload = _PAYLOAD.encode(payload)
+        payload = stored_json(payload)
     return [*(e[c] for c in EVENT_COLUMNS[:7]), payload, e["prev_hash"], e["hash"]]
 
 
@@ -336,7 +336,7 @@ def _write_events(db: sqlite_utils.Database, changes: list[dict], written: set[s
 def _conflict_row(conflict: dict) -> list:
     detail = conflict.get("detail", conflict.get("detail_json", {}))
     if not isinstance(detail, str):
-        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        detail = stored_json(detail)
     row = {**conflict, "detail": detail}
     for text in ("code", "resolved_by", "resolution"):
         row[text] = row.get(text) or ""
