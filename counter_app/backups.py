@@ -413,8 +413,8 @@ def _become_a_new_desk(db) -> None:
         old = settings_store.get(db, settings_store.DESK_ID_KEY)
         settings_store.put(db, settings_store.DESK_ID_KEY, new_id())
         if old:
-            retired = list(settings_store.get(db, "retired_desk_ids", []))
-            settings_store.put(db, "retired_desk_ids", [*retired, old])
+            retired = list(settings_store.get(db, settings_store.RETIRED_DESK_IDS_KEY, []))
+            settings_store.put(db, settings_store.RETIRED_DESK_IDS_KEY, [*retired, old])
         db.execute("DELETE FROM sync_state WHERE key IN (?, ?, ?, ?, ?) OR key LIKE ? "
                    "OR key LIKE ?",
                    [desk_state.DEVICE_TOKEN, desk_state.ACKED_THROUGH,

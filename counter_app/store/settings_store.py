@@ -14,6 +14,8 @@ from counter_app.store.ids import new_id
 
 AGENCY_KEY = "agency"
 DESK_ID_KEY = "desk_id"
+#: The desk ids this file had before restores (backups.restore), oldest first.
+RETIRED_DESK_IDS_KEY = "retired_desk_ids"
 HOURS_KEY = "office_hours"
 
 

@@ -146,7 +146,8 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
             "desk_number": agency.desk_number if agency and own else None,
             "client_schema": CLIENT_SCHEMA, "app_version": __version__,
             # the desk ids this file had before a restore: their unsent events come too
-            "retired_desk_ids": list(settings_store.get(db, "retired_desk_ids", []))}
+            "retired_desk_ids": list(settings_store.get(
+                db, settings_store.RETIRED_DESK_IDS_KEY, []))}
     channel = Channel(http or make_client(url, pem), None, now)
     try:
         reply = channel.call("POST", "/v1/enroll", body)
