@@ -28,6 +28,7 @@ from counter_app.counter import Counter
 from counter_app.domain.officers import Officer
 from counter_app.domain.roles import Action, grants
 from counter_app.errors import NotFound, NotSignedIn, PermissionDenied
+from counter_app.store.database import database_file
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from ui.backup_schedule import BackupSchedule
@@ -40,7 +41,6 @@ from ui.reception_screen import ReceptionScreen
 from ui.scanner import ScannerFilter
 from ui.search_screen import SearchScreen
 from ui.slip_printing import SlipPreview, SlipPrinter
-from ui.sync_schedule import database_file
 from ui.system_menu import SystemMenu, restart_program
 from ui.tasks import DbWorker
 from ui.today_screen import TodayScreen
@@ -96,7 +96,7 @@ class MainWindow(SystemMenu, QMainWindow):
         self.statusBar().addPermanentWidget(self.officer_label)
         self.statusBar().addPermanentWidget(self.agency_label)
         self._show_agency()
-        self.setup_sync(layout, db_path or self.worker.call(database_file))
+        self.setup_sync(layout, db_path or self.worker.call(lambda c: database_file(c.db)))
         self._dialog: QDialog | None = None          # the dossier dialog being shown
         self._pending: tuple[str, bool] | None = None  # the next one, once it has closed
         self._counts_seq = 0

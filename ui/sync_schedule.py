@@ -294,8 +294,3 @@ class SyncSchedule(QObject):
             log.info("leaving a sync round under way at exit")
         return done
 
-
-def database_file(counter) -> Path | None:
-    """The file the counter's connection has open (on the worker); None in memory."""
-    row = counter.db.execute("PRAGMA database_list").fetchone()
-    return Path(row[2]) if row and row[2] else None
