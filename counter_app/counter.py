@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from counter_app import catalogue_files
+from counter_app.counter_reports import CounterReports
 from counter_app.counter_session import Session
 from counter_app.domain.agency import AgencySettings, validate_agency
 from counter_app.domain.handover_log import Transfer, transfers
@@ -50,7 +51,7 @@ def local_now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-class Counter(Session):
+class Counter(CounterReports, Session):
     """Every method that shows or changes a dossier needs a signed-in officer whose roles
     allow it (``Session``); the checks are here, so no caller can skip them."""
 

@@ -62,6 +62,7 @@ class Action(StrEnum):
     AUDIT = "audit"                # read and verify the audit trail
     ENROL = "enrol"                # connect this desk to the server
     CONFLICTS = "conflicts"        # see and settle what two desks did differently
+    REPORTS = "reports"            # the period's statistics (II.06a, citizen evaluation)
 
     @property
     def label(self) -> str:
@@ -81,13 +82,15 @@ ACTION_LABELS = {
     Action.AUDIT: "xem và kiểm tra nhật ký",
     Action.ENROL: "kết nối máy này với máy chủ",
     Action.CONFLICTS: "xem và xử lý xung đột đồng bộ",
+    Action.REPORTS: "xem và xuất báo cáo thống kê",
 }
 
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.RECEPTION: frozenset({Action.RECEIVE, Action.PRINT, Action.EXPORT, Action.SEE_ALL}),
+    Role.RECEPTION: frozenset({Action.RECEIVE, Action.PRINT, Action.EXPORT, Action.SEE_ALL,
+                               Action.REPORTS}),
     Role.PROCESSING: frozenset(),
     Role.LEADER: frozenset({Action.PRINT, Action.EXPORT, Action.SEE_ALL, Action.AUDIT,
-                            Action.CONFLICTS}),
+                            Action.CONFLICTS, Action.REPORTS}),
     Role.ADMIN: frozenset({Action.MANAGE_OFFICERS, Action.SETUP, Action.CATALOGUE,
                            Action.CALENDAR, Action.BACKUP, Action.AUDIT, Action.ENROL}),
 }

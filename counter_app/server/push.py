@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, select, text, update
 from counter_app.server import auth, chain, clock, database, validation
 from counter_app.server.merge import Known, Merger, add_history
 from counter_app.server.schema import (
+    REPORT_COLUMNS,
     audit_inbox,
     change_log,
     communes,
@@ -239,7 +240,8 @@ def _columns(row: dict) -> dict:
     return {"status": row["status"], "received_at": row["received_at"],
             "due_at": row.get("due_at"), "finished_at": row.get("finished_at"),
             "returned_at": row.get("returned_at"), "verdict": row.get("verdict"),
-            "search": row.get("search", ""), "row_json": _dumps(row)}
+            "search": row.get("search", ""), "row_json": _dumps(row),
+            **{name: row.get(name) for name in REPORT_COLUMNS}}
 
 
 def _write_dossiers(conn, known: dict[str, Known], touched: dict[str, int],
@@ -261,15 +263,16 @@ def _write_dossiers(conn, known: dict[str, Known], touched: dict[str, int],
                      .values(values), changed)
 
 
-_UPDATED = ("status", "due_at", "finished_at", "returned_at", "verdict", "search", "row_json",
-            "updated_seq")
 _PG_UPDATE = text(
     "UPDATE dossiers AS d SET status = v.status, due_at = v.due_at, "
     "finished_at = v.finished_at, returned_at = v.returned_at, verdict = v.verdict, "
-    "search = v.search, row_json = v.row_json, updated_seq = v.updated_seq "
+    "search = v.search, row_json = v.row_json, updated_seq = v.updated_seq, "
+    "procedure_code = v.procedure_code, channel = v.channel, status_at = v.status_at, "
+    "paused_at = v.paused_at, rating = v.rating "
     "FROM json_to_recordset(CAST(:rows AS json)) AS v(b_id text, status int, due_at text, "
     "finished_at text, returned_at text, verdict text, search text, row_json text, "
-    "updated_seq bigint) WHERE d.id = v.b_id")
+    "updated_seq bigint, procedure_code text, channel int, status_at text, paused_at text, "
+    "rating text) WHERE d.id = v.b_id")
 
 
 def _update_dossiers_pg(conn, changed: list[dict]) -> None:

@@ -71,6 +71,26 @@ viewers = Table(
     Column("revoked_at", String(40)),
 )
 
+#: The district leaders who sign in to the web dashboard (read-only; revision 0003).
+leaders = Table(
+    "leaders", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("full_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),   # argon2, as the desks' accounts
+    Column("created_at", String(40), nullable=False),
+    Column("disabled_at", String(40)),
+    Column("failed_sign_ins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String(40)),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's value
+    Column("username", String(64), ForeignKey("leaders.username"), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
 inbox = Table(
     "inbox", metadata,
     Column("desk_id", String(36), nullable=False),
@@ -114,10 +134,19 @@ dossiers = Table(
     Column("search", Text, nullable=False),
     Column("row_json", Text, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
+    # Copies of row_json fields that the reports count by (revision 0003).
+    Column("procedure_code", String(32)),
+    Column("channel", Integer),
+    Column("status_at", String(40)),
+    Column("paused_at", String(40)),
+    Column("rating", String(16)),
     UniqueConstraint("commune_id", "code", name="dossiers_commune_code"),
 )
 Index("dossiers_commune_received", dossiers.c.commune_id, dossiers.c.received_at)
 Index("dossiers_status_due", dossiers.c.status, dossiers.c.due_at)
+Index("dossiers_commune_procedure", dossiers.c.commune_id, dossiers.c.procedure_code)
+#: The columns above that the push fills from the dossier's row, as the row names them.
+REPORT_COLUMNS = ("procedure_code", "channel", "status_at", "paused_at", "rating")
 
 conflicts = Table(
     "conflicts", metadata,

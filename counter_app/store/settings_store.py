@@ -17,6 +17,7 @@ DESK_ID_KEY = "desk_id"
 #: The desk ids this file had before restores (backups.restore), oldest first.
 RETIRED_DESK_IDS_KEY = "retired_desk_ids"
 HOURS_KEY = "office_hours"
+REPORTS_KEY = "reports"  # counter_app.reports.heading.ReportSettings
 
 
 def get(db: sqlite_utils.Database, key: str, default: object = None) -> object:

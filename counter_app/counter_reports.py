@@ -1,0 +1,94 @@
+"""The desk's reports (REFERENCE §5): the part of ``Counter`` the reports screen and the
+``report`` command use. Every reading needs ``Action.REPORTS``; changing the report settings
+is the administrator's (``Action.SETUP``); every export is written to the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from counter_app.domain.roles import Action
+from counter_app.errors import ValidationError
+from counter_app.reports import ii06a
+from counter_app.reports.heading import ReportHeading, ReportSettings, validate_settings
+from counter_app.reports.periods import Period, between, parse_period
+from counter_app.store import settings_store
+from counter_app.store.audit_log import AuditAction
+from counter_app.store.database import transaction
+
+#: The file types a report can be written to, by suffix.
+EXPORT_SUFFIXES = (".xlsx", ".pdf")
+
+
+class CounterReports:
+    """Mixed into ``Counter`` (which provides ``db``, ``clock``, ``require``, ``audit``…)."""
+
+    def report_settings(self) -> ReportSettings:
+        return ReportSettings.from_dict(settings_store.get(self.db, settings_store.REPORTS_KEY))
+
+    def save_report_settings(self, **fields: object) -> ReportSettings:
+        self.require(Action.SETUP)
+        settings = validate_settings(fields)
+        with transaction(self.db):
+            settings_store.put(self.db, settings_store.REPORTS_KEY, settings.to_dict())
+            self.audit(AuditAction.SETUP_CHANGED, "reports", settings.to_dict())
+        return settings
+
+    def report_period(self, text: str) -> Period:
+        """A named period (``2026-10``, ``2026-Q3``, ``2026-H1``, ``2026``) with the commune's
+        cut-off day applied."""
+        return parse_period(text, self.report_settings().cutoff_day)
+
+    @staticmethod
+    def report_range(start: dt.date | str, end: dt.date | str) -> Period:
+        return between(start, end)
+
+    def report_ii06a(self, period: Period, by_procedure: bool = False) -> ii06a.Report:
+        self.require(Action.REPORTS)
+        return ii06a.compute(self.db, period, by_procedure)
+
+    def report_evaluation(self, period: Period):
+        """The citizen evaluation of the dossiers returned in ``period`` (REFERENCE §5.2) and
+        the QĐ 766 inputs the program has (§5.3)."""
+        from counter_app.reports import evaluation
+
+        self.require(Action.REPORTS)
+        return evaluation.summarise(self.db, period)
+
+    def report_trend(self, last_month: dt.date, months: int = 12):
+        """On-time share of the dossiers resolved in each of ``months`` months up to the month
+        of ``last_month``."""
+        from counter_app.reports import trends
+
+        self.require(Action.REPORTS)
+        return trends.on_time_by_month(self.db, last_month, months)
+
+    def report_overdue(self, on: dt.date | None = None):
+        """Open dossiers past their appointment on ``on`` (today), by procedure."""
+        from counter_app.reports import trends
+
+        self.require(Action.REPORTS)
+        return trends.overdue_by_procedure(self.db, on or self.clock().date())
+
+    def report_heading(self) -> ReportHeading:
+        officer = self.require(Action.REPORTS)
+        return ReportHeading.make(self.require_agency(), self.report_settings(),
+                                  self.clock().date(), officer.full_name)
+
+    def report_export(self, report: ii06a.Report, out: str | Path) -> Path:
+        """Form II.06a as .xlsx or .pdf (by the suffix of ``out``), written atomically."""
+        from counter_app.printing import ii06a_pdf, ii06a_xlsx
+
+        path = Path(out)
+        suffix = path.suffix.lower()
+        if suffix not in EXPORT_SUFFIXES:
+            raise ValidationError({"out": "Tệp báo cáo phải có đuôi .xlsx hoặc .pdf."})
+        heading = self.report_heading()
+        if suffix == ".pdf":
+            ii06a_pdf.render(report, heading, path)
+        else:
+            ii06a_xlsx.write(report, heading, path)
+        self.audit(AuditAction.EXPORT, "II.06a", {
+            "period": report.period.to_dict(), "by_procedure": report.by_procedure,
+            "file": path.name})
+        return path

@@ -1,0 +1,75 @@
+"""Form II.06a at the server, per commune and for all communes, on the embedded SQLite and
+on PostgreSQL: the same cells as the desk computes over the same dossiers."""
+
+from __future__ import annotations
+
+import pytest
+
+from counter_app.reports import parse_period
+from counter_app.server import database, reports
+from tests.core.test_report_ii06a import book  # noqa: F401 - the hand-built dossiers
+from tests.server.conftest import AGENCY_CODE, OTHER_CODE
+
+OCTOBER = parse_period("2026-10")
+
+
+@pytest.fixture
+def pushed(enrolled):
+    return enrolled("a.db")
+
+
+@pytest.fixture
+def desk(pushed):
+    """The desk the book fixture fills (this commune's)."""
+    return pushed.counter
+
+
+@pytest.fixture
+def other(enrolled, make_request, clock):
+    """Two dossiers at another commune, received in October, one of them finished."""
+    import datetime as dt
+
+    from counter_app.domain.lifecycle import Step
+
+    b = enrolled("b.db", commune=OTHER_CODE)
+    clock.now = dt.datetime(2026, 10, 12, 9, 0)
+    b.counter.receive(make_request("2.001035", received_at=clock.now))
+    code = b.counter.receive(make_request("2.001035", received_at=clock.now)).code
+    b.counter.step(code, "finish", {"result": "Bản sao"})
+    return b
+
+
+def _push_all(*desks):
+    for d in desks:
+        reply = d.push()
+        assert reply.status_code == 200, reply.text
+
+
+def test_per_commune_equals_the_desk_cell_by_cell(pushed, desk, book, other, server_db):  # noqa: F811
+    # Online dossiers reach a desk only from the national portal; the test marked two as
+    # online in the desk's table alone, which its events (what the server has) do not say.
+    desk.db.execute("UPDATE dossiers SET channel = 1 WHERE channel = 2")
+    _push_all(pushed, other)
+    with database.reading(server_db) as conn:
+        found = reports.per_commune(conn, OCTOBER, by_procedure=True)
+        district = reports.all_communes(conn, OCTOBER)
+        only = reports.per_commune(conn, OCTOBER, commune=OTHER_CODE)
+    assert [c.code for c in found] == sorted([AGENCY_CODE, OTHER_CODE])
+    mine = next(c for c in found if c.code == AGENCY_CODE)
+    assert mine.report.to_dict() == desk.report_ii06a(OCTOBER, by_procedure=True).to_dict()
+    assert mine.report.total.columns() == (15, 0, 11, 4, 8, 2, 4, 2, 7, 4, 3)
+    assert only[0].report.total.columns() == (2, 0, 2, 0, 1, 1, 0, 0, 1, 0, 1)  # early; open one due 14/10
+    assert [r.label for r in only[0].report.rows] == ["Chứng thực"]
+    assert district.total.columns() == tuple(
+        a + b for a, b in zip(mine.report.total.columns(), only[0].report.total.columns(),
+                              strict=True))
+    assert all(r.problems() == [] for r in [*district.rows, district.total])
+
+
+def test_a_commune_without_dossiers_has_a_zero_report(pushed, server_db):
+    with database.reading(server_db) as conn:
+        found = reports.per_commune(conn, OCTOBER)
+        with pytest.raises(LookupError):
+            reports.per_commune(conn, OCTOBER, commune="000.00.00.H00")
+    assert {c.code for c in found} == {AGENCY_CODE, OTHER_CODE}
+    assert all(c.report.rows == [] and c.report.total.columns() == (0,) * 11 for c in found)
