@@ -15,6 +15,7 @@ from counter_app import (
     cli_backups,
     cli_lifecycle,
     cli_officers,
+    cli_reports,
     cli_sync,
 )
 from counter_app.cli_args import (
@@ -280,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_officers.add_commands(sub, json_flag)
     cli_audit.add_commands(sub, json_flag)
     cli_sync.add_commands(sub, json_flag)
+    cli_reports.add_commands(sub, json_flag)
     return parser
 
 

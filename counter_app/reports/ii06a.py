@@ -187,7 +187,7 @@ def _bounds(period: Period) -> dict:
             "next": (period.end + dt.timedelta(days=1)).isoformat()}
 
 
-def _names(db, codes: list[str]) -> dict[str, tuple[str, str]]:
+def procedure_names(db, codes: list[str]) -> dict[str, tuple[str, str]]:
     """code -> (field, name): the catalogue first, else the latest dossier's snapshot."""
     out: dict[str, tuple[str, str]] = {}
     for code in codes:
@@ -241,4 +241,4 @@ def compute(db, period: Period, by_procedure: bool = False) -> Report:
     """Form II.06a for ``period`` over the ``dossiers`` table of ``db`` (a sqlite-utils
     Database or a sqlite3 connection)."""
     groups = db.execute(DESK_SQL, _bounds(period)).fetchall()
-    return fold(period, by_procedure, groups, lambda codes: _names(db, codes))
+    return fold(period, by_procedure, groups, lambda codes: procedure_names(db, codes))

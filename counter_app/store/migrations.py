@@ -258,4 +258,14 @@ def _v5(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """Form II.06a's columns in one index (counter_app.reports.ii06a): the period's count
+    reads this index alone, in received order, never the wide dossier rows; a year over a
+    million dossiers takes a fraction of a second instead of paging gigabytes."""
+    _run(db, """
+    CREATE INDEX dossiers_report ON dossiers (received_at, status, channel, finished_at,
+        status_at, due_at, paused_at, verdict, procedure_code);
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]

@@ -29,7 +29,6 @@ def other(enrolled, make_request, clock):
     """Two dossiers at another commune, received in October, one of them finished."""
     import datetime as dt
 
-    from counter_app.domain.lifecycle import Step
 
     b = enrolled("b.db", commune=OTHER_CODE)
     clock.now = dt.datetime(2026, 10, 12, 9, 0)

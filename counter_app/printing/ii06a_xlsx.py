@@ -1,0 +1,203 @@
+"""Form II.06a/VPCP/KSTT (TT 01/2020/TT-VPCP) as an Excel workbook a commune can send.
+
+REFERENCE §5.1 confirms the form's header strings ("Đơn vị báo cáo", "Đơn vị nhận báo
+cáo", "Kỳ báo cáo: … (Từ ngày … đến ngày …)", "Đơn vị tính: Số hồ sơ TTHC") and the meaning
+of its 13 columns [Xác nhận]. The exact layout — where the blocks sit, the grouping of the
+three-level header, the note line and the signature block — is **reconstructed by the
+program**, not copied from the official template.
+
+Sheet layout: rows 1–3 the three header blocks (left: form number and circular; centre:
+title and period; right: units), rows 5–7 the header with merged cells, row 8 the column
+numbers (1)…(13), row 9 "Tổng cộng", then one row per field (bold) and, in a report by
+procedure, its procedures (indented, STT "1.1"). Numbers are written as integer values, not
+formulas, so what a reader (or openpyxl) reads back is what the report says. A4 landscape,
+one page wide, header rows repeated on every printed page, frozen under the header, Times New
+Roman. Written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from counter_app.printing.form_parts import DOTS, write_atomically
+from counter_app.reports.heading import ReportHeading
+from counter_app.reports.ii06a import Report, Row
+
+FONT = "Times New Roman"
+FORM_NUMBER = "Biểu số II.06a/VPCP/KSTT"
+CIRCULAR = "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
+TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI"
+UNIT = "Đơn vị tính: Số hồ sơ TTHC"
+LABEL = "Lĩnh vực, công việc giải quyết theo cấp"
+#: (first column, last column, heading) of the three groups of the first header row.
+GROUPS = ((3, 6, "Số hồ sơ nhận giải quyết"), (7, 10, "Số hồ sơ đã giải quyết"),
+          (11, 13, "Số hồ sơ đang giải quyết"))
+#: Column -> heading of the second header row (spanning rows 2–3 unless under "Trong đó").
+SUBHEADS = {3: "Tổng số", 7: "Tổng số", 8: "Trước hạn", 9: "Đúng hạn", 10: "Quá hạn",
+            11: "Tổng số", 12: "Trong hạn", 13: "Quá hạn"}
+IN_WHICH = (4, 6, "Trong đó")
+#: Column -> heading of the third header row (under "Trong đó").
+LEAVES = {4: "Trực tuyến", 5: "Trực tiếp, dịch vụ bưu chính", 6: "Từ kỳ trước"}
+LAST = 13
+WIDTHS = (6, 42, 10, 10, 12, 10, 10, 10, 10, 10, 10, 10, 10)
+HEAD_TOP, HEAD_MID, HEAD_LOW, NUMBERS = 5, 6, 7, 8
+TOTAL_ROW = NUMBERS + 1
+NUMBER_FORMAT = "#,##0"
+LABEL_CHARS = 48  # about how many characters of the label fit on one line of column B
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+GREY = PatternFill("solid", fgColor="EEEEEE")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+INDENTED = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=2)
+
+
+def title(heading: ReportHeading) -> str:
+    """The centre title: "… TẠI {REPORTING UNIT}" (dotted when the unit is not set up)."""
+    return f"{TITLE} {(heading.reporting_unit or DOTS).upper()}"
+
+
+def period_line(report: Report) -> str:
+    return f"Kỳ báo cáo: {report.period.label} ({report.period.range_text})"
+
+
+def units(heading: ReportHeading) -> tuple[str, str]:
+    return (f"Đơn vị báo cáo: {heading.reporting_unit or DOTS}",
+            f"Đơn vị nhận báo cáo: {heading.receiving_unit or DOTS}")
+
+
+def date_line(heading: ReportHeading) -> str:
+    day = heading.made_on
+    return (f"{heading.place_name or DOTS}, ngày {day.day:02d} tháng {day.month:02d} "
+            f"năm {day.year}")
+
+
+def note(report: Report) -> str | None:
+    """The line under the table telling how many of col (9) closed without a result."""
+    n = report.total.closed_without_result
+    if n <= 0:
+        return None
+    return f"Ghi chú: cột (9) gồm {n} hồ sơ rút, dừng hoặc từ chối giải quyết."
+
+
+def _put(ws: Worksheet, row: int, col: int, value, *, to_col: int | None = None,
+         to_row: int | None = None, bold: bool = False, italic: bool = False,
+         size: float = 11, align: Alignment = CENTER):
+    if (to_col and to_col != col) or (to_row and to_row != row):
+        ws.merge_cells(start_row=row, start_column=col, end_row=to_row or row,
+                       end_column=to_col or col)
+    cell = ws.cell(row, col, value)
+    cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
+    cell.alignment = align
+    return cell
+
+
+def _top(ws: Worksheet, report: Report, heading: ReportHeading) -> None:
+    _put(ws, 1, 1, FORM_NUMBER, to_col=2, bold=True, align=LEFT)
+    _put(ws, 2, 1, CIRCULAR, to_col=2, to_row=3, italic=True, size=10, align=TOP_LEFT)
+    _put(ws, 1, 3, title(heading), to_col=9, to_row=2, bold=True, size=13)
+    _put(ws, 3, 3, period_line(report), to_col=9, italic=True)
+    reporting, receiving = units(heading)
+    _put(ws, 1, 10, reporting, to_col=LAST, align=LEFT)
+    _put(ws, 2, 10, receiving, to_col=LAST, align=LEFT)
+    _put(ws, 3, 10, UNIT, to_col=LAST, italic=True, align=LEFT)
+    for row, height in ((1, 22), (2, 36), (3, 22)):
+        ws.row_dimensions[row].height = height
+
+
+def _header(ws: Worksheet) -> None:
+    _put(ws, HEAD_TOP, 1, "STT", to_row=HEAD_LOW, bold=True)
+    _put(ws, HEAD_TOP, 2, LABEL, to_row=HEAD_LOW, bold=True)
+    for first, last, heading in GROUPS:
+        _put(ws, HEAD_TOP, first, heading, to_col=last, bold=True)
+    for col, heading in SUBHEADS.items():
+        _put(ws, HEAD_MID, col, heading, to_row=HEAD_LOW, bold=True)
+    first, last, heading = IN_WHICH
+    _put(ws, HEAD_MID, first, heading, to_col=last, bold=True)
+    for col, heading in LEAVES.items():
+        _put(ws, HEAD_LOW, col, heading, bold=True)
+    for col in range(1, LAST + 1):
+        _put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
+        for row in (HEAD_TOP, HEAD_MID, HEAD_LOW, NUMBERS):
+            ws.cell(row, col).border = BOX
+            ws.cell(row, col).fill = GREY
+    ws.row_dimensions[HEAD_TOP].height = 22
+    ws.row_dimensions[HEAD_MID].height = 20
+    ws.row_dimensions[HEAD_LOW].height = 48
+
+
+def _line(ws: Worksheet, row: int, line: Row, *, bold: bool, align: Alignment) -> None:
+    _put(ws, row, 1, line.stt or None, bold=bold)
+    _put(ws, row, 2, line.label, bold=bold, align=align)
+    for col, value in enumerate(line.columns(), 3):
+        _put(ws, row, col, int(value), bold=bold).number_format = NUMBER_FORMAT
+    for col in range(1, LAST + 1):
+        ws.cell(row, col).border = BOX
+    lines = -(-len(line.label) // LABEL_CHARS)  # a long name wraps: make room for its lines
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
+
+
+def _signatures(ws: Worksheet, row: int, heading: ReportHeading) -> None:
+    _put(ws, row, 9, date_line(heading), to_col=LAST, italic=True)
+    _put(ws, row + 1, 1, "NGƯỜI LẬP BIỂU", to_col=4, bold=True)
+    _put(ws, row + 1, 9, heading.head_title, to_col=LAST, bold=True)
+    _put(ws, row + 2, 1, "(Ký, ghi rõ họ tên)", to_col=4, italic=True, size=10)
+    _put(ws, row + 2, 9, "(Ký, đóng dấu, ghi rõ họ tên)", to_col=LAST, italic=True, size=10)
+    ws.row_dimensions[row + 3].height = 60  # room to sign (and stamp)
+    _put(ws, row + 4, 1, heading.maker_name or None, to_col=4, bold=True)
+    _put(ws, row + 4, 9, heading.head_name or None, to_col=LAST, bold=True)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    ws.freeze_panes = f"C{TOTAL_ROW}"
+    ws.print_title_rows = f"{HEAD_TOP}:{NUMBERS}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.right.text = "Trang &P/&N"
+    for col, width in enumerate(WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def workbook(report: Report, heading: ReportHeading) -> Workbook:
+    """The form as an openpyxl Workbook (not saved)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Biểu II.06a"
+    wb.properties.title = f"{FORM_NUMBER} – {report.period.label}"
+    wb.properties.creator = heading.reporting_unit or "Biểu số II.06a"
+    _top(ws, report, heading)
+    _header(ws)
+    _line(ws, TOTAL_ROW, report.total, bold=True, align=CENTER)
+    row = TOTAL_ROW + 1
+    for field_row in report.rows:
+        _line(ws, row, field_row, bold=True, align=LEFT)
+        row += 1
+        for proc in field_row.procedures if report.by_procedure else ():
+            _line(ws, row, proc, bold=False, align=INDENTED)
+            row += 1
+    row += 1
+    if text := note(report):
+        _put(ws, row, 1, text, to_col=LAST, italic=True, size=10, align=LEFT)
+        row += 2
+    _signatures(ws, row, heading)
+    _print_setup(ws)
+    return wb
+
+
+def write(report: Report, heading: ReportHeading, out: str | Path) -> None:
+    """Save the form to ``out`` (.xlsx) atomically: a failure leaves no half file."""
+    wb = workbook(report, heading)
+    write_atomically(out, lambda tmp: wb.save(tmp))

@@ -1,0 +1,75 @@
+"""`counter-server report`: form II.06a over every commune together, one commune, or each
+commune in turn (JSON), with the same period arguments as the desk's `counter-app report`."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import Connection
+
+from counter_app.cli_args import CliError
+from counter_app.cli_reports import add_period_arguments, out_kind, period_from, print_json
+from counter_app.errors import ValidationError
+from counter_app.printing import ii06a_pdf, ii06a_xlsx
+from counter_app.reports.heading import DEFAULT_HEAD_TITLE, ReportHeading
+from counter_app.reports.periods import between, parse_period
+from counter_app.server import clock, reports
+from counter_app.server.enrolment import AdminError
+
+ALL_COMMUNES = "Các xã, phường"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("report", help="form II.06a for a period over the communes")
+    add_period_arguments(p)
+    p.add_argument("--commune", metavar="CODE", help="only this commune (its agency code)")
+    p.add_argument("--per-commune", action="store_true",
+                   help="JSON: one report per commune instead of one for all together")
+    p.add_argument("--cutoff-day", type=int, metavar="DAY",
+                   help="the 15th-to-14th convention: 15 (named periods only)")
+    p.add_argument("--unit", help="'Đơn vị báo cáo' printed on the form "
+                                  "(default: the commune's name, or 'Các xã, phường')")
+    p.add_argument("--receiving-unit", default="", help="'Đơn vị nhận báo cáo'")
+    p.add_argument("--place", default="", help="the place in '…, ngày … tháng … năm …'")
+    p.add_argument("--signer-title", default=DEFAULT_HEAD_TITLE)
+    p.add_argument("--signer-name", default="")
+
+
+def run(conn: Connection, args: argparse.Namespace) -> None:
+    try:
+        kind = out_kind(args.out)
+        if args.per_commune and (kind != "json" or args.commune):
+            raise CliError("--per-commune prints JSON for every commune (--out -, no --commune)")
+        period = period_from(args, lambda text: parse_period(text, args.cutoff_day), between)
+    except ValidationError as exc:
+        raise AdminError("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+    except CliError as exc:
+        raise AdminError(str(exc)) from None
+    by_procedure = args.by == "procedure"
+    if args.per_commune:
+        print_json({"period": period.to_dict(), "communes": [
+            c.to_dict() for c in reports.per_commune(conn, period, by_procedure)]})
+        return
+    if args.commune:
+        try:
+            [found] = reports.per_commune(conn, period, by_procedure, args.commune)
+        except LookupError:
+            raise AdminError(f"unknown commune {args.commune!r}") from None
+        report, unit = found.report, found.name
+    else:
+        report, unit = reports.all_communes(conn, period, by_procedure), ALL_COMMUNES
+    if kind == "json":
+        print_json({"commune": args.commune, **report.to_dict()})
+        return
+    heading = ReportHeading(reporting_unit=args.unit or unit,
+                            receiving_unit=args.receiving_unit, place_name=args.place,
+                            made_on=clock.now().date(),
+                            head_title=args.signer_title, head_name=args.signer_name)
+    if kind == "pdf":
+        ii06a_pdf.render(report, heading, args.out)
+    else:
+        ii06a_xlsx.write(report, heading, args.out)
+    total = report.total
+    print(f"wrote II.06a {period.label} for {args.unit or unit}: received "
+          f"{total.received_total}, resolved {total.resolved_total}, open {total.open_total} "
+          f"-> {args.out}")
