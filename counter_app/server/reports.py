@@ -58,18 +58,18 @@ def _groups(conn: Connection, period: Period, commune_id: int | None) -> list[tu
     return [tuple(r) for r in conn.execute(text(sql), params)]
 
 
-def per_commune(conn: Connection, period: Period, by_procedure: bool = False,
-                commune: str | None = None) -> list[CommuneReport]:
-    """One report per commune (every commune the server knows, with or without dossiers),
-    or only ``commune`` (its agency code; ``LookupError`` if unknown), by commune code."""
+def _communes(conn: Connection, commune: str | None) -> list:
     query = select(communes.c.id, communes.c.code, communes.c.name).order_by(communes.c.code)
     if commune is not None:
         query = query.where(communes.c.code == commune)
     known = conn.execute(query).all()
     if commune is not None and not known:
         raise LookupError(commune)
-    groups = _groups(conn, period, known[0].id if commune is not None else None)
-    names = _names(conn, sorted({g[1] for g in groups}))
+    return known
+
+
+def _fold_each(period: Period, by_procedure: bool, known: list, groups: list[tuple],
+               names: dict) -> list[CommuneReport]:
     by_id: dict[int, list[tuple]] = {}
     for commune_id, *rest in groups:
         by_id.setdefault(commune_id, []).append(tuple(rest))
@@ -78,9 +78,26 @@ def per_commune(conn: Connection, period: Period, by_procedure: bool = False,
             for c in known]
 
 
+def per_commune(conn: Connection, period: Period, by_procedure: bool = False,
+                commune: str | None = None) -> list[CommuneReport]:
+    """One report per commune (every commune the server knows, with or without dossiers),
+    or only ``commune`` (its agency code; ``LookupError`` if unknown), by commune code."""
+    known = _communes(conn, commune)
+    groups = _groups(conn, period, known[0].id if commune is not None else None)
+    names = _names(conn, sorted({g[1] for g in groups}))
+    return _fold_each(period, by_procedure, known, groups, names)
+
+
 def all_communes(conn: Connection, period: Period, by_procedure: bool = False) -> ii06a.Report:
     """Every commune's dossiers counted together (one form for the district)."""
-    groups = [(code, col_in, col_out, n)
-              for _, code, col_in, col_out, n in _groups(conn, period, None)]
-    names = _names(conn, sorted({g[0] for g in groups}))
-    return ii06a.fold(period, by_procedure, groups, lambda codes: names)
+    return district(conn, period, by_procedure)[1]
+
+
+def district(conn: Connection, period: Period,
+             by_procedure: bool = False) -> tuple[list[CommuneReport], ii06a.Report]:
+    """Each commune's report and all of them together, from one pass over the dossiers."""
+    known = _communes(conn, None)
+    groups = _groups(conn, period, None)
+    names = _names(conn, sorted({g[1] for g in groups}))
+    together = ii06a.fold(period, by_procedure, [g[1:] for g in groups], lambda codes: names)
+    return _fold_each(period, by_procedure, known, groups, names), together

@@ -53,6 +53,9 @@ def test_per_commune_equals_the_desk_cell_by_cell(pushed, desk, book, other, ser
         found = reports.per_commune(conn, OCTOBER, by_procedure=True)
         district = reports.all_communes(conn, OCTOBER)
         only = reports.per_commune(conn, OCTOBER, commune=OTHER_CODE)
+        each, together = reports.district(conn, OCTOBER, by_procedure=True)
+    assert [c.to_dict() for c in each] == [c.to_dict() for c in found]
+    assert together.total.to_dict() == district.total.to_dict()
     assert [c.code for c in found] == sorted([AGENCY_CODE, OTHER_CODE])
     mine = next(c for c in found if c.code == AGENCY_CODE)
     assert mine.report.to_dict() == desk.report_ii06a(OCTOBER, by_procedure=True).to_dict()
