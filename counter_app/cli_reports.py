@@ -75,6 +75,20 @@ def cmd_report(args: argparse.Namespace) -> None:
          f"resolved {total.resolved_total}, open {total.open_total} -> {path}")
 
 
+def cmd_report_settings(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    current = counter.report_settings()
+    changes = {k: getattr(args, k) for k in ("receiving_unit", "cutoff_day", "head_title",
+                                             "head_name") if getattr(args, k) is not None}
+    settings = counter.save_report_settings(**{**current.to_dict(), **changes}) if changes \
+        else current
+    cutoff = (f"the {settings.cutoff_day}th to the {settings.cutoff_day - 1}th"
+              if settings.cutoff_day else "calendar months")
+    emit(args, settings.to_dict(),
+         f"receiving unit: {settings.receiving_unit or '-'}\nperiods: {cutoff}\n"
+         f"signed by: {settings.head_title} {settings.head_name}".rstrip())
+
+
 def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[json_flag],
                        help="form II.06a for a period, as .xlsx, .pdf or JSON" + NEEDS_AS)
@@ -82,3 +96,12 @@ def add_commands(sub, json_flag: argparse.ArgumentParser) -> None:
     p.add_argument("--evaluation", action="store_true",
                    help="add the citizen evaluation summary to the JSON")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("report-settings", parents=[json_flag],
+                       help="show or change what reports print and their cut-off day "
+                            "(changing: administrator)" + NEEDS_AS)
+    p.add_argument("--receiving-unit", help="'Đơn vị nhận báo cáo'")
+    p.add_argument("--cutoff-day", help="15 for periods from the 15th to the 14th; 0 for "
+                                        "calendar months")
+    p.add_argument("--head-title", help="who signs, e.g. 'CHỦ TỊCH'")
+    p.add_argument("--head-name", help="the signer's name")
+    p.set_defaults(func=cmd_report_settings)

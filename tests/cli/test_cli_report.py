@@ -87,3 +87,23 @@ def test_needs_an_officer_who_may_see_reports(filled, monkeypatch):
     sign_in(monkeypatch, "xuly")
     result = filled("report", "--period", "2026-10")
     assert result.code == 4 and "not allowed" in result.err
+
+
+def test_report_settings_change_the_period_and_the_form(filled, tmp_path):
+    shown = filled("report-settings", "--json").json()
+    assert shown["cutoff_day"] is None and shown["head_title"] == "CHỦ TỊCH"
+    changed = filled("report-settings", "--cutoff-day", "15", "--receiving-unit",
+                     "Văn phòng UBND tỉnh Quảng Trị", "--head-name", "Nguyễn Văn Bình", "--json")
+    assert changed.code == 0, changed.err
+    assert changed.json()["cutoff_day"] == 15
+    data = filled("report", "--period", "2026-10").json()
+    assert data["period"]["start"] == "2026-09-15" and data["period"]["end"] == "2026-10-14"
+    pdf = tmp_path / "r.pdf"
+    assert filled("report", "--period", "2026-10", "--out", pdf).code == 0
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "Văn phòng UBND tỉnh Quảng Trị" in text and "Nguyễn Văn Bình" in text
+    assert "15/09/2026" in text
+    bad = filled("report-settings", "--cutoff-day", "31")
+    assert bad.code == 2 and "Ngày chốt số liệu" in bad.err
+    assert filled("report-settings", "--cutoff-day", "0", "--json").json()["cutoff_day"] is None
