@@ -15,7 +15,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from counter_app.server import auth, clock, database, district, enrolment, pull, push, reference
+from counter_app.server import (
+    auth,
+    clock,
+    dashboard_routes,
+    database,
+    district,
+    enrolment,
+    pull,
+    push,
+    reference,
+)
 from counter_app.server.validation import Refused, bad, day, obj, query_int
 
 log = logging.getLogger("counter_app.server")
@@ -211,6 +221,7 @@ def create_app(engine: Engine) -> Starlette:
         Route("/v1/district/dossiers", _handler(_district_dossiers), methods=["GET"]),
         Route("/v1/district/counts", _handler(_district_counts), methods=["GET"]),
         Route("/v1/district/communes", _handler(_district_communes), methods=["GET"]),
+        *dashboard_routes.routes(),  # the leaders' web pages (server-rendered)
     ]
     app = Starlette(routes=routes,
                     exception_handlers={404: _not_found, 405: _method, Exception: _internal})

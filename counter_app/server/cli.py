@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import hashlib
 import ssl
 import sys
 
-from counter_app.server import admin, database, enrolment, reference
+from counter_app.server import (
+    admin,
+    cli_report,
+    clock,
+    database,
+    enrolment,
+    leaders,
+    reference,
+)
 from counter_app.server.enrolment import AdminError
 
 
@@ -51,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_parser("clear").add_argument("day")
     off = sub.add_parser("officers").add_subparsers(dest="action", required=True)
     off.add_parser("list").add_argument("commune")
+    lead = sub.add_parser("leaders", help="the district leaders' web dashboard accounts")
+    lead = lead.add_subparsers(dest="action", required=True)
+    lead_add = lead.add_parser("add", help="add an account (the password is asked twice)")
+    lead_add.add_argument("username")
+    lead_add.add_argument("--name", required=True, help="full name, as shown on the pages")
+    lead_pw = lead.add_parser("password", help="set a new password (ends its sessions)")
+    lead_pw.add_argument("username")
+    for p_ in (lead_add, lead_pw):
+        p_.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of stdin (scripts)")
+    lead.add_parser("list")
+    lead.add_parser("disable", help="refuse its sign-in and end its sessions") \
+        .add_argument("username")
+    cli_report.add_parser(sub)
     return p
 
 
@@ -88,8 +111,24 @@ def _serve(url: str, args) -> None:
                 log_config=log_config())
 
 
+def _new_password(args) -> str:
+    """Typed twice without echo, or the first line of stdin; never an argument (`ps`).
+    Read before the database is opened, so no transaction waits on a person typing."""
+    if args.password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise AdminError("no terminal to type the password on: use --password-stdin")
+    else:
+        secret = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass(f"password for {args.username} again: ") != secret:
+            raise AdminError("the two passwords differ; nothing changed")
+    return leaders.check_password(secret)
+
+
 def _run(args) -> int:
     url = database.as_url(args.database) if args.database else database.default_url()
+    if args.command == "leaders" and args.action in ("add", "password"):
+        args.password = _new_password(args)
     if args.command == "serve":
         _serve(url, args)
         return 0
@@ -101,6 +140,10 @@ def _run(args) -> int:
             return 0
         if database.current_revision(engine) is None:
             raise AdminError("the database has no schema yet: run `counter-server init` first")
+        if args.command == "report":
+            with database.reading(engine) as conn:
+                cli_report.run(conn, args)
+            return 0
         with database.writing(engine) as conn:
             return _command(conn, args)
     finally:
@@ -145,12 +188,33 @@ def _command(conn, args) -> int:
         if not reference.clear_day(conn, _day(args.day)):
             raise AdminError(f"{args.day} has no calendar override")
         print(f"{args.day}: cleared")
+    elif cmd == "leaders":
+        _leaders(conn, args)
     elif cmd == "officers":
         commune = enrolment.commune_by_code(conn, args.commune)
         for o in reference.officer_records(conn, commune["id"]):
             print(f"{o['username']}\t{o['full_name']}\t{','.join(o['roles'])}\t"
                   f"{'active' if o['active'] else 'disabled'}")
     return 0
+
+
+def _leaders(conn, args) -> None:
+    if args.action == "add":
+        user = leaders.add_leader(conn, args.username, args.name, args.password)
+        print(f"added leader {user}")
+    elif args.action == "password":
+        leaders.set_password(conn, args.username, args.password)
+        print(f"new password set for {args.username}; its sessions ended")
+    elif args.action == "disable":
+        leaders.disable_leader(conn, args.username)
+        print(f"disabled leader {args.username}; its sessions ended")
+    else:
+        for r in leaders.list_leaders(conn):
+            state = f"disabled {r['disabled_at']}" if r["disabled_at"] else "active"
+            until = r["locked_until"]
+            locked = (f"\tlocked until {until}" if until and
+                      dt.datetime.fromisoformat(until) > clock.now() else "")
+            print(f"{r['username']}\t{r['full_name']}\t{state}{locked}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,3 +75,46 @@ def test_a_commune_without_dossiers_has_a_zero_report(pushed, server_db):
             reports.per_commune(conn, OCTOBER, commune="000.00.00.H00")
     assert {c.code for c in found} == {AGENCY_CODE, OTHER_CODE}
     assert all(c.report.rows == [] and c.report.total.columns() == (0,) * 11 for c in found)
+
+
+def test_counter_server_report(pushed, desk, book, other, server_db, capsys, tmp_path):  # noqa: F811
+    import json
+    import subprocess
+
+    import openpyxl
+
+    from counter_app.server.cli import main
+
+    desk.db.execute("UPDATE dossiers SET channel = 1 WHERE channel = 2")
+    _push_all(pushed, other)
+    url = server_db.url.render_as_string(hide_password=False)
+
+    def run(*argv):
+        code = main(["--database", url, "report", *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("--period", "2026-10")
+    assert code == 0 and json.loads(out)["total"]["received_total"] == 17
+    code, out, _ = run("--from", "01/10/2026", "--to", "31/10/2026", "--commune", OTHER_CODE)
+    assert json.loads(out)["total"]["received_total"] == 2
+    code, out, _ = run("--period", "2026-10", "--per-commune", "--by", "procedure")
+    each = json.loads(out)["communes"]
+    assert [c["commune"] for c in each] == sorted([AGENCY_CODE, OTHER_CODE])
+    assert each[0]["rows"][0]["procedures"]
+    xlsx, pdf = tmp_path / "d.xlsx", tmp_path / "d.pdf"
+    code, out, _ = run("--period", "2026-10", "--out", str(xlsx), "--unit", "UBND huyện Thử")
+    assert code == 0 and "received 17" in out
+    cells = [c for row in openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True)
+             for c in row if c is not None]
+    assert any("UBND HUYỆN THỬ" in str(c) for c in cells)
+    assert run("--period", "2026-10", "--commune", AGENCY_CODE, "--out", str(pdf))[0] == 0
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "UBND XÃ QUẢNG PHÚ" in text.upper() and "Tổng cộng" in text
+    for argv, message in [(("--period", "2026-13"), "Tháng 13"),
+                          (("--period", "2026-10", "--commune", "000.00.00.H00"), "unknown"),
+                          (("--period", "2026-10", "--out", "x.doc"), ".xlsx or .pdf"),
+                          ((), "which period")]:
+        code, out, err = run(*argv)
+        assert code == 2 and message in err and out == "", (argv, err)

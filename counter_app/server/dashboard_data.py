@@ -1,0 +1,216 @@
+"""What the leaders' dashboard reads beyond form II.06a (counter_app/server/reports.py):
+dossiers overdue now, and each commune's desks and when they last synchronised.
+
+"Overdue now" is a dossier whose clock runs (statuses 2, 4, 6: ``lifecycle.OPEN``; one
+waiting for a supplement is the citizen's turn) and whose appointment *date* is before
+today: finishing on the due date is on time (REFERENCE §3.2, ``lifecycle.timeliness``), so
+a dossier due this afternoon is not late yet. Days late are calendar days since that date.
+The thresholds below (3 days without synchronising, 5 minutes of clock offset, the on-time
+rate's colours) are the program's choice, not a rule of any circular.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from counter_app.domain.lifecycle import OPEN
+from counter_app.domain.text import sort_key
+from counter_app.reports.ii06a import Report, Row
+from counter_app.reports.periods import Period
+from counter_app.server import reports
+from counter_app.server.schema import communes, devices, dossiers
+
+STALE_DAYS = 3          # a commune / desk not synchronised for longer is flagged
+OFFSET_WARN_S = 300     # a desk clock further off than this is flagged
+RED_BELOW, AMBER_BELOW = 0.80, 0.95
+PAGE = 50
+_OPEN = sorted(int(s) for s in OPEN)
+
+
+def as_of(period: Period, today: dt.date) -> Period:
+    """A period that has not ended yet, counted up to today: its open dossiers are then
+    overdue or within the deadline as of today, not as of a last day still to come."""
+    if period.start <= today < period.end:
+        return Period(period.start, today, period.label)
+    return period
+
+
+def rate_class(rate: float | None) -> str:
+    if rate is None:
+        return "none"
+    return "red" if rate < RED_BELOW else "amber" if rate < AMBER_BELOW else "green"
+
+
+@dataclass
+class Line:
+    """One commune (or the district) on the overview."""
+    code: str
+    name: str
+    total: Row
+    overdue_now: int = 0
+    last_seen: dt.datetime | None = None
+    desks: int = 0          # active desks
+    stale: bool = False     # it has desks, and none synchronised for more than STALE_DAYS
+
+    @property
+    def on_time(self) -> int:
+        return self.total.resolved_early + self.total.resolved_on_time
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.total.resolved_total if self.total.resolved_total else None
+
+    @property
+    def colour(self) -> str:
+        return rate_class(self.rate)
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    """A stored moment (the server writes its local time with its UTC offset; one without
+    an offset is taken as the server's local time)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def overdue_counts(conn: Connection, today: dt.date) -> dict[str, int]:
+    """Commune code -> dossiers overdue now."""
+    c = dossiers.c
+    rows = conn.execute(
+        select(communes.c.code, func.count()).select_from(
+            dossiers.join(communes, communes.c.id == c.commune_id))
+        .where(c.status.in_(_OPEN), c.due_at < today.isoformat())
+        .group_by(communes.c.code))
+    return {code: n for code, n in rows}
+
+
+def _stale(seen: dt.datetime | None, now: dt.datetime, days: int) -> bool:
+    return seen is None or now - seen > dt.timedelta(days=days)
+
+
+def overview(conn: Connection, period: Period, now: dt.datetime,
+             sort: str = "rate") -> tuple[list[Line], Line]:
+    """A line per commune (sorted: worst on-time rate first, by name, or most overdue
+    first) and the district's line (the sum of the communes', which is what
+    ``reports.all_communes`` counts, without a second pass over the dossiers)."""
+    overdue = overdue_counts(conn, now.date())
+    seen: dict[int, list[dt.datetime | None]] = {}
+    for commune_id, last in conn.execute(select(devices.c.commune_id, devices.c.last_seen)
+                                         .where(devices.c.revoked_at.is_(None))):
+        seen.setdefault(commune_id, []).append(_parse(last))
+    ids = dict(conn.execute(select(communes.c.code, communes.c.id)).all())
+    lines, district = [], Line("", "Toàn huyện", Row("", "Toàn huyện", ""))
+    for c in reports.per_commune(conn, period):
+        times = seen.get(ids[c.code], [])
+        last = max((t for t in times if t), default=None)
+        line = Line(c.code, c.name, c.report.total, overdue.get(c.code, 0), last, len(times),
+                    bool(times) and _stale(last, now, STALE_DAYS))
+        lines.append(line)
+        district.total.add(line.total)
+        district.overdue_now += line.overdue_now
+        district.desks += line.desks
+    if sort == "name":
+        lines.sort(key=lambda x: (sort_key(x.name), x.code))
+    elif sort == "overdue":
+        lines.sort(key=lambda x: (-x.overdue_now, -x.total.open_overdue, sort_key(x.name)))
+    else:
+        lines.sort(key=lambda x: (x.rate is None, x.rate or 0, -x.total.resolved_total,
+                                  sort_key(x.name)))
+    return lines, district
+
+
+@dataclass
+class Overdue:
+    commune: str
+    commune_name: str
+    code: str
+    procedure: str
+    received_at: str
+    due_at: str
+    days_late: int
+    holder: str
+    holder_person: str
+    applicant: str
+
+
+def overdue(conn: Connection, today: dt.date, commune: str | None = None,
+            page: int = 1) -> tuple[list[Overdue], int, int]:
+    """One page of the dossiers overdue now, the longest overdue first; how many there are;
+    and the page shown (a page past the last shows the last)."""
+    c = dossiers.c
+    joined = dossiers.join(communes, communes.c.id == c.commune_id)
+    where = [c.status.in_(_OPEN), c.due_at < today.isoformat()]
+    if commune:
+        where.append(communes.c.code == commune)
+    total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+    page = max(1, min(page, -(-total // PAGE)))
+    rows = conn.execute(
+        select(communes.c.code.label("commune"), communes.c.name, c.code, c.received_at,
+               c.due_at, c.row_json).select_from(joined).where(*where)
+        .order_by(c.due_at, c.received_at, c.id).limit(PAGE).offset((page - 1) * PAGE))
+    found = []
+    for r in rows:
+        row = json.loads(r.row_json)  # 50 at most; only what a leader needs is kept
+        found.append(Overdue(
+            r.commune, r.name, r.code, row.get("procedure_name") or row.get("procedure_code", ""),
+            r.received_at, r.due_at, (today - dt.date.fromisoformat(r.due_at[:10])).days,
+            row.get("holder") or "", row.get("holder_person") or "",
+            row.get("applicant_name") or ""))
+    return found, total, page
+
+
+@dataclass
+class DeskLine:
+    commune: str
+    commune_name: str
+    desk_number: int
+    desk_id: str
+    enrolled_at: dt.datetime | None
+    last_seen: dt.datetime | None
+    waiting: int | None
+    clock_offset_s: float | None
+    app_version: str
+    revoked_at: dt.datetime | None
+    stale: bool = False
+
+    @property
+    def offset_flagged(self) -> bool:
+        return self.clock_offset_s is not None and abs(self.clock_offset_s) > OFFSET_WARN_S
+
+
+def desks(conn: Connection, now: dt.datetime, days: int = STALE_DAYS) -> list[DeskLine]:
+    """Every desk: the active ones not synchronised for more than ``days`` first (never
+    synchronised, then the longest silent), then the others, then the revoked ones."""
+    rows = conn.execute(
+        select(devices, communes.c.code, communes.c.name)
+        .join(communes, communes.c.id == devices.c.commune_id))
+    out = []
+    for r in rows:
+        seen, revoked = _parse(r.last_seen), _parse(r.revoked_at)
+        out.append(DeskLine(r.code, r.name, r.desk_number, r.desk_id, _parse(r.enrolled_at),
+                            seen, r.waiting, r.clock_offset_s, r.app_version or "", revoked,
+                            revoked is None and _stale(seen, now, days)))
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    out.sort(key=lambda d: (d.revoked_at is not None, not d.stale,
+                            (d.last_seen or dt.datetime.min.replace(tzinfo=dt.UTC)) if d.stale
+                            else far, sort_key(d.commune_name), d.commune, d.desk_number))
+    return out
+
+
+def report(conn: Connection, period: Period, by_procedure: bool,
+           commune: str | None) -> tuple[Report, str]:
+    """Form II.06a for one commune (``LookupError`` if unknown) or all; and for whom."""
+    if commune:
+        [one] = reports.per_commune(conn, period, by_procedure, commune)
+        return one.report, one.name
+    return reports.all_communes(conn, period, by_procedure), ""
+
+
+def commune_choices(conn: Connection) -> list[tuple[str, str]]:
+    return [(r.code, r.name) for r in conn.execute(
+        select(communes.c.code, communes.c.name).order_by(communes.c.code))]
