@@ -171,6 +171,7 @@ def bench_district(path: Path, month: str, communes: int, runs: int,
                 f"SELECT count(*) FROM dossiers WHERE {COUNTED}"), bounds).all(), runs)
             district = timed(lambda: reports.district(conn, period), runs)
             by_proc = timed(lambda: reports.district(conn, period, by_procedure=True), runs)
+            pages = _dashboard_pages(engine, month, runs)
         engine.dispose()
         per_commune, total = district["result"]
         print(f"  {period.label}: {len(per_commune)} communes, counted "
@@ -183,9 +184,43 @@ def bench_district(path: Path, month: str, communes: int, runs: int,
         print("  " + line("the same, by procedure", by_proc, baseline))
         verdict = "met" if max(district["median"], by_proc["median"]) < TARGET else "MISSED"
         print(f"  target < {TARGET:.0f} s: {verdict}")
+        print("  The dashboard's pages, signed in, through the whole app in-process "
+              "(HTML size, gzipped as sent):")
+        for path, (t, size, sent) in pages.items():
+            print("    " + line(path, t) + f"  {size / 1024:.1f} KB, {sent / 1024:.1f} KB sent")
     finally:
         backend.drop(name)
         backend.close()
+
+
+def _dashboard_pages(engine, month: str, runs: int) -> dict:
+    """GET each dashboard page as a signed-in leader: time, HTML size, bytes sent."""
+    import gzip
+    import re
+
+    from starlette.testclient import TestClient
+
+    from counter_app.server import database, leaders
+    from counter_app.server.app import create_app
+
+    with database.writing(engine) as conn:
+        leaders.add_leader(conn, "bench", "Lãnh đạo thử", "mat-khau-thu-1")
+    out = {}
+    with TestClient(create_app(engine)) as client:
+        form = client.get("/dashboard/sign-in").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)[1]
+        client.post("/dashboard/sign-in", data={"username": "bench", "csrf": csrf, "next": "",
+                                                "password": "mat-khau-thu-1"})
+        for path in (f"/dashboard?period={month}", "/dashboard/overdue", "/dashboard/desks",
+                     f"/dashboard/report?period={month}&by=procedure"):
+            def get(path=path):
+                reply = client.get(path, headers={"Accept-Encoding": "gzip"})
+                assert reply.status_code == 200, (path, reply.status_code)
+                return reply
+            t = timed(get, runs)
+            html = t["result"].content
+            out[path] = (t, len(html), len(gzip.compress(html, 6)))
+    return out
 
 
 def main() -> None:
