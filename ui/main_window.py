@@ -1,6 +1,7 @@
 """The main window: work lists (F4), reception (F2), today's dossiers (F3), finding any
-dossier (F6, Ctrl+F); the work-list strip above every tab; the scanner opens a dossier from
-anywhere; the system menu; the sync indicator in the status bar (ui/sync_indicator.py).
+dossier (F6, Ctrl+F), the reports (F7, ui/reports_screen.py); the work-list strip above
+every tab; the scanner opens a dossier from anywhere; the system menu; the sync indicator
+in the status bar (ui/sync_indicator.py).
 
 It works for the officer signed in: what their roles do not allow is hidden (the core
 refuses it anyway, and its refusal is shown as a sentence). Ctrl+L, the menu or a few idle
@@ -38,6 +39,7 @@ from ui.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
 from ui.lock_screen import DeskLock
 from ui.messages import describe, show_error
 from ui.reception_screen import ReceptionScreen
+from ui.reports_screen import ReportsScreen
 from ui.scanner import ScannerFilter
 from ui.search_screen import SearchScreen
 from ui.slip_printing import SlipPreview, SlipPrinter
@@ -73,11 +75,14 @@ class MainWindow(SystemMenu, QMainWindow):
         self.search.set_procedures(procedures)
         for screen in (self.worklists, self.today, self.search):
             screen.open_requested.connect(self.open_dossier)
+        self.reports = ReportsScreen(self.worker, counter.clock)
+        self.reports.status_message.connect(lambda t: self.statusBar().showMessage(t, 15_000))
         self.tabs = QTabWidget()
         self.tabs.addTab(self.worklists, "Việc cần làm (F4)")
         self.tabs.addTab(self.reception, "Tiếp nhận hồ sơ (F2)")
         self.tabs.addTab(self.today, "Hồ sơ hôm nay (F3)")
         self.tabs.addTab(self.search, "Tra cứu hồ sơ (F6)")
+        self.tabs.addTab(self.reports, "Báo cáo (F7)")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.strip = WorklistStrip()
         self.strip.list_clicked.connect(self.show_worklists)
@@ -141,6 +146,7 @@ class MainWindow(SystemMenu, QMainWindow):
         action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", (), self.edit_calendar, system,
                Action.CALENDAR)
         action("Cảnh &báo trước hạn…", (), self.edit_warning_days, system, Action.SETUP)
+        action("Cài đặt báo cá&o…", (), self.edit_report_settings, system, Action.SETUP)
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
         system.addSeparator()
         action("Tài &khoản cán bộ…", (), self.manage_officers, system, Action.MANAGE_OFFICERS)
@@ -165,6 +171,7 @@ class MainWindow(SystemMenu, QMainWindow):
         action("&Tiếp nhận hồ sơ", ("F2",), self.show_reception, go, Action.RECEIVE)
         action("&Hồ sơ hôm nay", ("F3",), self.show_today, go, Action.SEE_ALL)
         action("Tra &cứu hồ sơ", ("F6", "Ctrl+F"), lambda: self.show_search(), go)
+        action("&Báo cáo", ("F7",), self.show_reports, go, Action.REPORTS)
 
     def _show_agency(self) -> None:
         self.worker.run(lambda c: c.agency, self._set_agency_label)
@@ -184,7 +191,8 @@ class MainWindow(SystemMenu, QMainWindow):
         for act, needs in self.role_actions:
             act.setVisible(self.may(needs))
             act.setEnabled(self.may(needs))
-        shown = {self.reception: self.may(Action.RECEIVE), self.today: self.may(Action.SEE_ALL)}
+        shown = {self.reception: self.may(Action.RECEIVE), self.today: self.may(Action.SEE_ALL),
+                 self.reports: self.may(Action.REPORTS)}
         if not shown.get(self.tabs.currentWidget(), True):
             self.tabs.setCurrentWidget(self.worklists)  # before hiding: no other tab loads
         for screen, visible in shown.items():
@@ -242,6 +250,10 @@ class MainWindow(SystemMenu, QMainWindow):
         if self.may(Action.SEE_ALL):
             self.tabs.setCurrentWidget(self.today)
 
+    def show_reports(self) -> None:
+        if self.may(Action.REPORTS):
+            self.tabs.setCurrentWidget(self.reports)
+
     def show_search(self, text: str | None = None) -> None:
         self.tabs.setCurrentWidget(self.search)
         if text is not None:
@@ -261,6 +273,8 @@ class MainWindow(SystemMenu, QMainWindow):
         elif widget is self.search:
             self.search.run_search()
             self.search.text.setFocus()
+        elif widget is self.reports:
+            self.reports.activated()
         else:
             self.reception.id_number.setFocus()
 

@@ -1,6 +1,7 @@
-"""The Hệ thống menu of the main window: the commune's setup, calendar, warning days, idle
-lock, accounts, password, catalogue import, backups and restore, the audit trail; and the
-sync with the server (the indicator, the background rounds, enrolment, conflicts).
+"""The Hệ thống menu of the main window: the commune's setup, calendar, warning days, report
+settings, idle lock, accounts, password, catalogue import, backups and restore, the audit
+trail; and the sync with the server (the indicator, the background rounds, enrolment,
+conflicts).
 
 A mixin of ``MainWindow`` (it uses the window's worker, counter, screens and status bar).
 """
@@ -23,6 +24,8 @@ from ui.idle_lock_dialog import IdleLockDialog
 from ui.messages import show_error
 from ui.officers_dialog import OfficersDialog
 from ui.password_dialogs import ChangePasswordDialog
+from ui.report_settings_dialog import ReportSettingsDialog
+from ui.reports_screen import previous_month
 from ui.setup_dialog import SetupDialog
 from ui.sync_indicator import ClockBanner, SyncIndicator
 from ui.sync_schedule import SyncSchedule
@@ -70,6 +73,18 @@ class SystemMenu:
     def _warning_days_saved(self, days: int) -> None:
         self.statusBar().showMessage(f"Đã lưu: cảnh báo trước hạn {days} ngày làm việc.", 15_000)
         self.refresh_lists()
+
+    def edit_report_settings(self) -> None:
+        self.worker.run(lambda c: c.report_settings(), self._ask_report_settings)
+
+    def _ask_report_settings(self, current) -> None:
+        month = previous_month(self.counter.clock().date())  # the hint's example
+        dialog = ReportSettingsDialog(self.worker, current, month, self)
+        saved = dialog.exec()
+        dialog.deleteLater()
+        if saved:
+            self.statusBar().showMessage("Đã lưu cài đặt báo cáo.", 15_000)
+            self.reports.settings_changed()
 
     def edit_idle_lock(self) -> None:
         dialog = IdleLockDialog(int(self.idle.seconds), self)
