@@ -44,8 +44,9 @@ class CounterReports:
         return between(start, end)
 
     def report_ii06a(self, period: Period, by_procedure: bool = False) -> ii06a.Report:
+        """The form for ``period``; one not ended yet is counted up to today."""
         self.require(Action.REPORTS)
-        return ii06a.compute(self.db, period, by_procedure)
+        return ii06a.compute(self.db, period.up_to(self.clock().date()), by_procedure)
 
     def report_evaluation(self, period: Period):
         """The citizen evaluation of the dossiers returned in ``period`` (REFERENCE §5.2) and

@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from counter_app.printing.form_parts import DOTS, write_atomically
+from counter_app.printing.form_parts import DOTS, never_a_formula, write_atomically
 from counter_app.reports.heading import ReportHeading
 from counter_app.reports.ii06a import Report, Row
 
@@ -92,7 +92,7 @@ def _put(ws: Worksheet, row: int, col: int, value, *, to_col: int | None = None,
     if (to_col and to_col != col) or (to_row and to_row != row):
         ws.merge_cells(start_row=row, start_column=col, end_row=to_row or row,
                        end_column=to_col or col)
-    cell = ws.cell(row, col, value)
+    cell = never_a_formula(ws.cell(row, col, value))
     cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
     cell.alignment = align
     return cell

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from counter_app.domain.agency import AgencySettings
-from counter_app.printing.form_parts import write_atomically
+from counter_app.printing.form_parts import never_a_formula, write_atomically
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.register_rows import COLUMNS, TITLE, Handover, RegisterLine, lines, period
 
@@ -47,7 +47,7 @@ def _put(ws: Worksheet, row: int, col: int, value, *, to_col: int | None = None,
     if (to_col and to_col != col) or (to_row and to_row != row):
         ws.merge_cells(start_row=row, start_column=col, end_row=to_row or row,
                        end_column=to_col or col)
-    cell = ws.cell(row, col, value)
+    cell = never_a_formula(ws.cell(row, col, value))
     cell.font = Font(name=FONT, size=size, bold=bold, italic=italic,
                      underline="single" if underline else None)
     cell.alignment = align

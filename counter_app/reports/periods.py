@@ -45,6 +45,14 @@ class Period:
         """The form's "(Từ ngày … đến ngày …)"."""
         return f"Từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y}"
 
+    def up_to(self, today: dt.date) -> Period:
+        """A period that has not ended yet is counted up to today: its open dossiers are
+        then overdue or within the deadline as of today, not as of a last day still to
+        come (a dossier due on the 25th is not overdue on the 20th)."""
+        if self.start <= today < self.end:
+            return Period(self.start, today, self.label)
+        return self
+
     def to_dict(self) -> dict:
         return {"label": self.label, "start": self.start.isoformat(),
                 "end": self.end.isoformat()}

@@ -225,12 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a clear message, never a traceback
-        from counter_app.errors import ImportRejected
+        from counter_app.errors import CounterError, ImportRejected
 
         if isinstance(exc, ImportRejected):
             print(f"error: the catalogue file was rejected: {exc}", file=sys.stderr)
             return 2
-        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        if isinstance(exc, (OSError, CounterError, UnicodeError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         from sqlalchemy.exc import SQLAlchemyError

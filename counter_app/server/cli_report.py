@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from counter_app.cli_args import CliError
 from counter_app.cli_reports import add_period_arguments, out_kind, period_from, print_json
+from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 from counter_app.printing import ii06a_pdf, ii06a_xlsx
 from counter_app.reports.heading import DEFAULT_HEAD_TITLE, ReportHeading
@@ -17,6 +18,7 @@ from counter_app.server import clock, reports
 from counter_app.server.enrolment import AdminError
 
 ALL_COMMUNES = "Các xã, phường"
+_TEXT_MAX = 200  # as the desk's report settings
 
 
 def add_parser(sub) -> None:
@@ -41,10 +43,14 @@ def run(conn: Connection, args: argparse.Namespace) -> None:
         if args.per_commune and (kind != "json" or args.commune):
             raise CliError("--per-commune prints JSON for every commune (--out -, no --commune)")
         period = period_from(args, lambda text: parse_period(text, args.cutoff_day), between)
+        period = period.up_to(clock.now().date())  # not ended yet: counted up to today
     except ValidationError as exc:
         raise AdminError("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
     except CliError as exc:
         raise AdminError(str(exc)) from None
+    for name in ("unit", "receiving_unit", "place", "signer_title", "signer_name"):
+        if len(getattr(args, name) or "") > _TEXT_MAX:
+            raise AdminError(f"--{name.replace('_', '-')} is longer than {_TEXT_MAX} characters")
     by_procedure = args.by == "procedure"
     if args.per_commune:
         print_json({"period": period.to_dict(), "communes": [
@@ -61,10 +67,11 @@ def run(conn: Connection, args: argparse.Namespace) -> None:
     if kind == "json":
         print_json({"commune": args.commune, **report.to_dict()})
         return
-    heading = ReportHeading(reporting_unit=args.unit or unit,
-                            receiving_unit=args.receiving_unit, place_name=args.place,
-                            made_on=clock.now().date(),
-                            head_title=args.signer_title, head_name=args.signer_name)
+    heading = ReportHeading(reporting_unit=clean(args.unit) or unit,
+                            receiving_unit=clean(args.receiving_unit),
+                            place_name=clean(args.place), made_on=clock.now().date(),
+                            head_title=clean(args.signer_title) or DEFAULT_HEAD_TITLE,
+                            head_name=clean(args.signer_name))
     if kind == "pdf":
         ii06a_pdf.render(report, heading, args.out)
     else:

