@@ -244,11 +244,3 @@ def build_pdf(story_for: Callable[[float], list], *, title: str, agency: AgencyS
         write_atomically(out, lambda tmp: tmp.write_bytes(data))
     return data
 
-
-
-def never_a_formula(cell):
-    """An openpyxl cell whose text begins with "=" is written as a formula; names and fields
-    typed that way (or sent by another desk) must stay text, as typed."""
-    if isinstance(cell.value, str) and cell.data_type == "f":
-        cell.data_type = "s"
-    return cell

@@ -20,15 +20,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from counter_app.printing.form_parts import DOTS, never_a_formula, write_atomically
+from counter_app.printing.form_parts import DOTS, write_atomically
+from counter_app.printing.sheet_layout import CENTER, landscape_a4, put
 from counter_app.reports.heading import ReportHeading
 from counter_app.reports.ii06a import Report, Row
 
-FONT = "Times New Roman"
 FORM_NUMBER = "Biểu số II.06a/VPCP/KSTT"
 CIRCULAR = "Ban hành theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI"
@@ -52,7 +51,6 @@ LABEL_CHARS = 48  # about how many characters of the label fit on one line of co
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 GREY = PatternFill("solid", fgColor="EEEEEE")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 INDENTED = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=2)
@@ -86,44 +84,32 @@ def note(report: Report) -> str | None:
     return f"Ghi chú: cột (9) gồm {n} hồ sơ rút, dừng hoặc từ chối giải quyết."
 
 
-def _put(ws: Worksheet, row: int, col: int, value, *, to_col: int | None = None,
-         to_row: int | None = None, bold: bool = False, italic: bool = False,
-         size: float = 11, align: Alignment = CENTER):
-    if (to_col and to_col != col) or (to_row and to_row != row):
-        ws.merge_cells(start_row=row, start_column=col, end_row=to_row or row,
-                       end_column=to_col or col)
-    cell = never_a_formula(ws.cell(row, col, value))
-    cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
-    cell.alignment = align
-    return cell
-
-
 def _top(ws: Worksheet, report: Report, heading: ReportHeading) -> None:
-    _put(ws, 1, 1, FORM_NUMBER, to_col=2, bold=True, align=LEFT)
-    _put(ws, 2, 1, CIRCULAR, to_col=2, to_row=3, italic=True, size=10, align=TOP_LEFT)
-    _put(ws, 1, 3, title(heading), to_col=9, to_row=2, bold=True, size=13)
-    _put(ws, 3, 3, period_line(report), to_col=9, italic=True)
+    put(ws, 1, 1, FORM_NUMBER, to_col=2, bold=True, align=LEFT)
+    put(ws, 2, 1, CIRCULAR, to_col=2, to_row=3, italic=True, size=10, align=TOP_LEFT)
+    put(ws, 1, 3, title(heading), to_col=9, to_row=2, bold=True, size=13)
+    put(ws, 3, 3, period_line(report), to_col=9, italic=True)
     reporting, receiving = units(heading)
-    _put(ws, 1, 10, reporting, to_col=LAST, align=LEFT)
-    _put(ws, 2, 10, receiving, to_col=LAST, align=LEFT)
-    _put(ws, 3, 10, UNIT, to_col=LAST, italic=True, align=LEFT)
+    put(ws, 1, 10, reporting, to_col=LAST, align=LEFT)
+    put(ws, 2, 10, receiving, to_col=LAST, align=LEFT)
+    put(ws, 3, 10, UNIT, to_col=LAST, italic=True, align=LEFT)
     for row, height in ((1, 22), (2, 36), (3, 22)):
         ws.row_dimensions[row].height = height
 
 
 def _header(ws: Worksheet) -> None:
-    _put(ws, HEAD_TOP, 1, "STT", to_row=HEAD_LOW, bold=True)
-    _put(ws, HEAD_TOP, 2, LABEL, to_row=HEAD_LOW, bold=True)
+    put(ws, HEAD_TOP, 1, "STT", to_row=HEAD_LOW, bold=True)
+    put(ws, HEAD_TOP, 2, LABEL, to_row=HEAD_LOW, bold=True)
     for first, last, heading in GROUPS:
-        _put(ws, HEAD_TOP, first, heading, to_col=last, bold=True)
+        put(ws, HEAD_TOP, first, heading, to_col=last, bold=True)
     for col, heading in SUBHEADS.items():
-        _put(ws, HEAD_MID, col, heading, to_row=HEAD_LOW, bold=True)
+        put(ws, HEAD_MID, col, heading, to_row=HEAD_LOW, bold=True)
     first, last, heading = IN_WHICH
-    _put(ws, HEAD_MID, first, heading, to_col=last, bold=True)
+    put(ws, HEAD_MID, first, heading, to_col=last, bold=True)
     for col, heading in LEAVES.items():
-        _put(ws, HEAD_LOW, col, heading, bold=True)
+        put(ws, HEAD_LOW, col, heading, bold=True)
     for col in range(1, LAST + 1):
-        _put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
+        put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
         for row in (HEAD_TOP, HEAD_MID, HEAD_LOW, NUMBERS):
             ws.cell(row, col).border = BOX
             ws.cell(row, col).fill = GREY
@@ -133,10 +119,10 @@ def _header(ws: Worksheet) -> None:
 
 
 def _line(ws: Worksheet, row: int, line: Row, *, bold: bool, align: Alignment) -> None:
-    _put(ws, row, 1, line.stt or None, bold=bold)
-    _put(ws, row, 2, line.label, bold=bold, align=align)
+    put(ws, row, 1, line.stt or None, bold=bold)
+    put(ws, row, 2, line.label, bold=bold, align=align)
     for col, value in enumerate(line.columns(), 3):
-        _put(ws, row, col, int(value), bold=bold).number_format = NUMBER_FORMAT
+        put(ws, row, col, int(value), bold=bold).number_format = NUMBER_FORMAT
     for col in range(1, LAST + 1):
         ws.cell(row, col).border = BOX
     lines = -(-len(line.label) // LABEL_CHARS)  # a long name wraps: make room for its lines
@@ -145,30 +131,14 @@ def _line(ws: Worksheet, row: int, line: Row, *, bold: bool, align: Alignment) -
 
 
 def _signatures(ws: Worksheet, row: int, heading: ReportHeading) -> None:
-    _put(ws, row, 9, date_line(heading), to_col=LAST, italic=True)
-    _put(ws, row + 1, 1, "NGƯỜI LẬP BIỂU", to_col=4, bold=True)
-    _put(ws, row + 1, 9, heading.head_title, to_col=LAST, bold=True)
-    _put(ws, row + 2, 1, "(Ký, ghi rõ họ tên)", to_col=4, italic=True, size=10)
-    _put(ws, row + 2, 9, "(Ký, đóng dấu, ghi rõ họ tên)", to_col=LAST, italic=True, size=10)
+    put(ws, row, 9, date_line(heading), to_col=LAST, italic=True)
+    put(ws, row + 1, 1, "NGƯỜI LẬP BIỂU", to_col=4, bold=True)
+    put(ws, row + 1, 9, heading.head_title, to_col=LAST, bold=True)
+    put(ws, row + 2, 1, "(Ký, ghi rõ họ tên)", to_col=4, italic=True, size=10)
+    put(ws, row + 2, 9, "(Ký, đóng dấu, ghi rõ họ tên)", to_col=LAST, italic=True, size=10)
     ws.row_dimensions[row + 3].height = 60  # room to sign (and stamp)
-    _put(ws, row + 4, 1, heading.maker_name or None, to_col=4, bold=True)
-    _put(ws, row + 4, 9, heading.head_name or None, to_col=LAST, bold=True)
-
-
-def _print_setup(ws: Worksheet) -> None:
-    ws.freeze_panes = f"C{TOTAL_ROW}"
-    ws.print_title_rows = f"{HEAD_TOP}:{NUMBERS}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.right.text = "Trang &P/&N"
-    for col, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+    put(ws, row + 4, 1, heading.maker_name or None, to_col=4, bold=True)
+    put(ws, row + 4, 9, heading.head_name or None, to_col=LAST, bold=True)
 
 
 def workbook(report: Report, heading: ReportHeading) -> Workbook:
@@ -190,10 +160,10 @@ def workbook(report: Report, heading: ReportHeading) -> Workbook:
             row += 1
     row += 1
     if text := note(report):
-        _put(ws, row, 1, text, to_col=LAST, italic=True, size=10, align=LEFT)
+        put(ws, row, 1, text, to_col=LAST, italic=True, size=10, align=LEFT)
         row += 2
     _signatures(ws, row, heading)
-    _print_setup(ws)
+    landscape_a4(ws, freeze=f"C{TOTAL_ROW}", title_rows=f"{HEAD_TOP}:{NUMBERS}", widths=WIDTHS)
     return wb
 
 

@@ -16,16 +16,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from counter_app.domain.agency import AgencySettings
-from counter_app.printing.form_parts import never_a_formula, write_atomically
+from counter_app.printing.form_parts import write_atomically
+from counter_app.printing.sheet_layout import landscape_a4, put
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.register_rows import COLUMNS, TITLE, Handover, RegisterLine, lines, period
 
-FONT = "Times New Roman"
 WIDTHS = (5, 27, 28, 9, 22, 26, 20, 17, 17, 17, 17, 17, 10, 28)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 HEAD_TOP, HEAD_SUB, NUMBERS = 5, 6, 7
@@ -36,44 +35,30 @@ LAST_DATE = 1 + max(i for i, (_, group) in enumerate(COLUMNS) if group)
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 GREY = PatternFill("solid", fgColor="EEEEEE")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
 
 
-def _put(ws: Worksheet, row: int, col: int, value, *, to_col: int | None = None,
-         to_row: int | None = None, bold: bool = False, italic: bool = False,
-         underline: bool = False, size: float = 11, align: Alignment = CENTER):
-    if (to_col and to_col != col) or (to_row and to_row != row):
-        ws.merge_cells(start_row=row, start_column=col, end_row=to_row or row,
-                       end_column=to_col or col)
-    cell = never_a_formula(ws.cell(row, col, value))
-    cell.font = Font(name=FONT, size=size, bold=bold, italic=italic,
-                     underline="single" if underline else None)
-    cell.alignment = align
-    return cell
-
-
 def _title(ws: Worksheet, agency: AgencySettings, start: dt.date, end: dt.date) -> None:
     half = FIRST_DATE - 2
-    _put(ws, 1, 1, agency.parent_body.upper(), to_col=half)
-    _put(ws, 2, 1, agency.agency_name.upper(), to_col=half, bold=True)
-    _put(ws, 1, half + 2, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", to_col=LAST, bold=True)
-    _put(ws, 2, half + 2, "Độc lập - Tự do - Hạnh phúc", to_col=LAST, bold=True,
+    put(ws, 1, 1, agency.parent_body.upper(), to_col=half)
+    put(ws, 2, 1, agency.agency_name.upper(), to_col=half, bold=True)
+    put(ws, 1, half + 2, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", to_col=LAST, bold=True)
+    put(ws, 2, half + 2, "Độc lập - Tự do - Hạnh phúc", to_col=LAST, bold=True,
          underline=True)
-    _put(ws, 3, 1, TITLE, to_col=LAST, bold=True, size=14)
-    _put(ws, 4, 1, period(start, end), to_col=LAST, italic=True)
+    put(ws, 3, 1, TITLE, to_col=LAST, bold=True, size=14)
+    put(ws, 4, 1, period(start, end), to_col=LAST, italic=True)
     ws.row_dimensions[3].height = 24
 
 
 def _header(ws: Worksheet) -> None:
     for col, (heading, group) in enumerate(COLUMNS, 1):
         if group:
-            _put(ws, HEAD_SUB, col, heading, bold=True)
+            put(ws, HEAD_SUB, col, heading, bold=True)
         else:
-            _put(ws, HEAD_TOP, col, heading, to_row=HEAD_SUB, bold=True)
-        _put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
-    _put(ws, HEAD_TOP, FIRST_DATE, COLUMNS[FIRST_DATE - 1][1], to_col=LAST_DATE, bold=True)
+            put(ws, HEAD_TOP, col, heading, to_row=HEAD_SUB, bold=True)
+        put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
+    put(ws, HEAD_TOP, FIRST_DATE, COLUMNS[FIRST_DATE - 1][1], to_col=LAST_DATE, bold=True)
     for row in (HEAD_TOP, HEAD_SUB, NUMBERS):
         for col in range(1, LAST + 1):
             ws.cell(row, col).border = BOX
@@ -86,7 +71,7 @@ def _line(ws: Worksheet, row: int, line: RegisterLine) -> None:
     values = [line.number, line.code, line.procedure, line.sets, line.applicant, line.contact,
               line.lead_unit, *line.dates, None, line.note]
     for col, value in enumerate(values, 1):
-        cell = _put(ws, row, col, value, align=TOP_LEFT)
+        cell = put(ws, row, col, value, align=TOP_LEFT)
         cell.border = BOX
         if isinstance(value, dt.datetime):
             cell.number_format = DATE_FORMAT
@@ -96,25 +81,9 @@ def _line(ws: Worksheet, row: int, line: RegisterLine) -> None:
 
 
 def _book(ws: Worksheet, row: int, book: str) -> None:
-    _put(ws, row, 1, f"Quyển số: {book}", to_col=LAST, bold=True, align=TOP_LEFT).fill = GREY
+    put(ws, row, 1, f"Quyển số: {book}", to_col=LAST, bold=True, align=TOP_LEFT).fill = GREY
     for col in range(1, LAST + 1):
         ws.cell(row, col).border = BOX
-
-
-def _print_setup(ws: Worksheet) -> None:
-    ws.freeze_panes = f"C{FIRST_DATA}"
-    ws.print_title_rows = f"{HEAD_TOP}:{NUMBERS}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.right.text = "Trang &P/&N"
-    for col, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def workbook(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date, end: dt.date,
@@ -137,11 +106,11 @@ def workbook(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date,
         _line(ws, row, line)
         row += 1
     if not register:
-        _put(ws, row, 1, "Không có hồ sơ nào được tiếp nhận trong thời gian này.", to_col=LAST,
+        put(ws, row, 1, "Không có hồ sơ nào được tiếp nhận trong thời gian này.", to_col=LAST,
              italic=True)
         row += 1
-    _put(ws, row + 1, 1, f"Tổng số: {len(register)} hồ sơ.", to_col=6, align=TOP_LEFT)
-    _print_setup(ws)
+    put(ws, row + 1, 1, f"Tổng số: {len(register)} hồ sơ.", to_col=6, align=TOP_LEFT)
+    landscape_a4(ws, freeze=f"C{FIRST_DATA}", title_rows=f"{HEAD_TOP}:{NUMBERS}", widths=WIDTHS)
     return wb
 
 
