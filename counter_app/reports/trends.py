@@ -82,16 +82,11 @@ def _months(last_month: dt.date, months: int) -> list[tuple[dt.date, dt.date]]:
 # condition is II.06a's "received on or before the period's end" for that month (always
 # true for data the desk wrote). "+status": one pass in table order is faster here than the
 # (status, due_at) index, which nearly every ended dossier matches.
-_MONTHLY = """
+_MONTHLY = f"""
 SELECT month, col, count(*) FROM (
   SELECT CASE WHEN status >= 9 THEN substr(finished_at, 1, 7)
               ELSE substr(status_at, 1, 7) END AS month,
-         CASE WHEN status < 9 THEN 0
-              WHEN verdict = 'early' THEN 8 WHEN verdict = 'on_time' THEN 9
-              WHEN verdict = 'late' THEN 10
-              WHEN substr(finished_at, 1, 10) < substr(due_at, 1, 10) THEN 8
-              WHEN substr(finished_at, 1, 10) = substr(due_at, 1, 10) THEN 9
-              ELSE 10 END AS col,
+         CASE WHEN status < 9 THEN 0 ELSE {ii06a.TIMELINESS_COLUMN} END AS col,
          substr(received_at, 1, 7) AS received_month
   FROM dossiers
   WHERE (+status >= 9 AND finished_at >= :start AND finished_at < :next)
