@@ -7,6 +7,7 @@ import datetime as dt
 
 from counter_app.domain.lifecycle import EVENT_LABELS, Verdict
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
+from counter_app.domain.vn_numbers import thousands
 
 #: Short names for buttons and lists (the full title is in the tooltip and the preview).
 FORM_SHORT = {"01": "Giấy tiếp nhận, hẹn trả", "02": "Phiếu yêu cầu bổ sung",
@@ -24,7 +25,7 @@ def moment(value: dt.datetime | str | None) -> str:
 
 
 def money(amount: int | None) -> str:
-    return f"{int(amount or 0):,}".replace(",", ".") + " đồng"
+    return thousands(int(amount or 0)) + " đồng"
 
 
 def working_time(minutes: int) -> str:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.vn_numbers import decimal, thousands
 from counter_app.printing.ii06a_xlsx import GROUPS, LABEL
 from counter_app.reports.evaluation import QD766_GROUPS, Evaluation, RatingCounts
 from counter_app.reports.ii06a import Report, Row
@@ -67,14 +68,14 @@ KIND = Qt.ItemDataRole.UserRole  # on column 0: "total", "field" or "procedure"
 
 def count_text(n: int) -> str:
     """1234 -> "1.234" (Vietnamese thousands separator)."""
-    return f"{n:,}".replace(",", ".")
+    return thousands(n)
 
 
 def percent(share: float | None, missing: str = "Chưa có dữ liệu") -> str:
     """0.85 -> "85,0 %" (decimal comma); ``missing`` when there is nothing to divide."""
     if share is None:
         return missing
-    return f"{share * 100:.1f}".replace(".", ",") + " %"
+    return decimal(share * 100) + " %"
 
 
 def _item(text: str, *, bold: bool = False, align=None, color: str | None = None,

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from counter_app.domain.vn_numbers import decimal, thousands
 from counter_app.server import clock
 
 HERE = Path(__file__).parent
@@ -28,14 +29,14 @@ CSS_URL = f"/dashboard/static/dashboard.css?v={hashlib.sha256(CSS).hexdigest()[:
 
 def num(value: int | None) -> str:
     """1234567 -> "1.234.567" (Vietnamese thousands separator)."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return "—" if value is None else thousands(value)
 
 
 def pct(rate: float | None) -> str:
     """0.875 -> "87,5%"; 1.0 -> "100%"; None -> "—"."""
     if rate is None:
         return "—"
-    text = f"{rate * 100:.1f}".replace(".", ",")
+    text = decimal(rate * 100)
     return (text[:-2] if text.endswith(",0") else text) + "%"
 
 
