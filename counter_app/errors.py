@@ -40,6 +40,11 @@ class DatabaseNewer(CounterError):
     """The database was written by a newer version of the program."""
 
 
+class DatabaseOutdated(CounterError):
+    """The database holds data of an older schema and was opened without a way to back it
+    up before migrating (the desk always opens it through ``counter_app.backups.opening``)."""
+
+
 class DatabaseUnreadable(CounterError):
     """The file given as the database is not a readable SQLite database."""
 

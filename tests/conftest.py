@@ -17,7 +17,7 @@ def _cheap_password_hashing():
     tests/core/test_officers.py checks the real parameters separately."""
     from argon2 import PasswordHasher
 
-    from counter_app import passwords
+    from counter_app.accounts import passwords
 
     real = passwords.HASHER
     passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -10,9 +10,9 @@ import sys
 import time
 
 from counter_app import log_privacy
-from counter_app.counter import Counter
 from counter_app.errors import CounterError
 from counter_app.paths import default_db_path, user_data_dir
+from counter_app.service.counter import Counter
 
 DEMO_SUFFIX = " – DỮ LIỆU THỬ"
 
@@ -41,8 +41,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QLocale, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from ui.first_screens import sign_in_at_start
     from ui.main_window import MainWindow
+    from ui.system.first_screens import sign_in_at_start
 
     QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -51,12 +51,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     try:
         if args.demo or args.self_check:
-            from counter_app.demo import create_demo, demo_path
+            from counter_app.synthetic.demo import create_demo, demo_path
 
             db_path = demo_path()
             counter = create_demo(db_path)
         else:
-            from ui.damaged_database_dialog import check_before_opening
+            from ui.system.damaged_database_dialog import check_before_opening
 
             db_path = default_db_path(args.db)
             if not check_before_opening(db_path):  # damaged, and no backup restored
@@ -68,11 +68,11 @@ def run_gui(args: argparse.Namespace) -> int:
 
     hint = ""
     if args.demo or args.self_check:
-        from counter_app.demo import sign_in_hint
+        from counter_app.synthetic.demo import sign_in_hint
 
         hint = sign_in_hint()
     if args.self_check:
-        from counter_app.demo import DEMO_PASSWORD, DEMO_RECEPTION
+        from counter_app.synthetic.demo import DEMO_PASSWORD, DEMO_RECEPTION
 
         counter.sign_in(DEMO_RECEPTION, DEMO_PASSWORD)
     else:
@@ -97,7 +97,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def _self_check(window, started: float) -> int:
     """Prove that the bundle works: window, catalogue, PDF slip, PDF viewer."""
-    from ui.slip_printing import load_pdf
+    from ui.common.slip_printing import load_pdf
 
     dossier = window.worker.call(lambda c: c.received_today()[0])
     procedures = window.worker.call(lambda c: c.procedures())

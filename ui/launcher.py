@@ -1,4 +1,4 @@
-"""`counter-app`: a subcommand runs headless (counter_app.cli); otherwise the window opens.
+"""`counter-app`: a subcommand runs headless (counter_app.cli.main); otherwise the window opens.
 
 This module imports no Qt until the window is asked for, so the CLI starts fast.
 """
@@ -9,11 +9,11 @@ import argparse
 import multiprocessing
 import sys
 
-from counter_app import cli
+from counter_app.cli import main as cli_main
 
 
 def build_parser():
-    parser = cli.build_parser()
+    parser = cli_main.build_parser()
     parser.add_argument("--demo", action="store_true",
                         help="open the program on a demo commune in a throwaway database")
     parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     if args.command:
-        return cli.run(args)
+        return cli_main.run(args)
     from ui.app import run_gui
 
     return run_gui(args)

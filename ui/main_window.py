@@ -1,7 +1,7 @@
 """The main window: work lists (F4), reception (F2), today's dossiers (F3), finding any
-dossier (F6, Ctrl+F), the reports (F7, ui/reports_screen.py); the work-list strip above
+dossier (F6, Ctrl+F), the reports (F7, ui/reports/screen.py); the work-list strip above
 every tab; the scanner opens a dossier from anywhere; the system menu; the sync indicator
-in the status bar (ui/sync_indicator.py).
+in the status bar (ui/sync/indicator.py).
 
 It works for the officer signed in: what their roles do not allow is hidden (the core
 refuses it anyway, and its refusal is shown as a sentence). Ctrl+L, the menu or a few idle
@@ -25,29 +25,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.counter import Counter
 from counter_app.domain.officers import Officer
 from counter_app.domain.roles import Action, grants
 from counter_app.errors import NotFound, NotSignedIn, PermissionDenied
+from counter_app.service.counter import Counter
 from counter_app.store.database import database_file
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
-from ui.backup_schedule import BackupSchedule
-from ui.desk_settings import idle_lock_seconds
-from ui.dossier_dialog import DossierDialog
-from ui.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
-from ui.lock_screen import DeskLock
-from ui.messages import describe, show_error
-from ui.reception_screen import ReceptionScreen
-from ui.reports_screen import ReportsScreen
-from ui.scanner import ScannerFilter
-from ui.search_screen import SearchScreen
-from ui.slip_printing import SlipPreview, SlipPrinter
-from ui.system_menu import SystemMenu, restart_program
-from ui.tasks import DbWorker
-from ui.today_screen import TodayScreen
-from ui.worklist_screen import WorklistScreen
-from ui.worklist_strip import WorklistStrip
+from ui.accounts.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
+from ui.accounts.lock_screen import DeskLock
+from ui.common.desk_settings import idle_lock_seconds
+from ui.common.messages import describe, show_error
+from ui.common.scanner import ScannerFilter
+from ui.common.slip_printing import SlipPreview, SlipPrinter
+from ui.common.tasks import DbWorker
+from ui.dossier.dialog import DossierDialog
+from ui.lists.search_screen import SearchScreen
+from ui.lists.today_screen import TodayScreen
+from ui.lists.worklist_screen import WorklistScreen
+from ui.lists.worklist_strip import WorklistStrip
+from ui.reception.screen import ReceptionScreen
+from ui.reports.screen import ReportsScreen
+from ui.system.backup_schedule import BackupSchedule
+from ui.system.menu import SystemMenu, restart_program
 
 COUNTS_EVERY_MS = 60_000
 

@@ -1,6 +1,6 @@
 """Officer accounts: who they are, what they may do, and the checks on what is typed in.
 
-Passwords never appear here in clear beyond validation; ``counter_app.passwords`` hashes
+Passwords never appear here in clear beyond validation; ``counter_app.accounts.passwords`` hashes
 them (argon2id) and only the hash is stored.
 """
 

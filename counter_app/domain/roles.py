@@ -18,15 +18,13 @@ also processes).
 
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from counter_app.domain.lifecycle import COUNTER_UNIT, Progress, Step
 from counter_app.domain.text import clean
 from counter_app.errors import PermissionDenied
-
-if TYPE_CHECKING:
-    from counter_app.domain.officers import Officer
 
 
 class Role(StrEnum):
@@ -104,6 +102,20 @@ PROCESSING_STEPS = frozenset({Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.RESUM
                               Step.STOP, Step.FINISH})
 #: Only the leader: an apology is signed by the head of the agency (Mẫu 04).
 LEADER_ONLY_STEPS = frozenset({Step.APOLOGIZE})
+
+
+class Officer(Protocol):
+    """Whoever asks, as the rules see them: an account (``domain.officers.Officer``) or
+    anything else with these three fields. The rules need nothing more of it."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def full_name(self) -> str: ...
+
+    @property
+    def roles(self) -> Set[Role]: ...
 
 
 def grants(officer: Officer, action: Action) -> bool:

@@ -177,7 +177,7 @@ def _command(conn, args) -> int:
         print(f"viewer token for {args.name} (shown once):")
         print(token)
     elif cmd == "catalogue":
-        from counter_app.catalogue_files import read_file
+        from counter_app.store.catalogue_files import read_file
 
         n = reference.import_catalogue(conn, read_file(args.file))
         print(f"imported {n} procedures")

@@ -7,8 +7,8 @@ import argparse
 
 from sqlalchemy import Connection
 
-from counter_app.cli_args import CliError
-from counter_app.cli_reports import add_period_arguments, out_kind, period_from, print_json
+from counter_app.cli.args import CliError
+from counter_app.cli.period_args import add_period_arguments, out_kind, period_from, print_json
 from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 from counter_app.printing import ii06a_pdf, ii06a_xlsx

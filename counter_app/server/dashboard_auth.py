@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from counter_app import passwords
+from counter_app.accounts import passwords
 from counter_app.domain.officers import MAX_PASSWORD, normalise_username
 from counter_app.server import clock, database
 from counter_app.server.auth import token_hash

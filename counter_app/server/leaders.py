@@ -1,6 +1,6 @@
 """The district leaders' web accounts (the dashboard, read-only): add, list, disable, set a
 password. Passwords are hashed with argon2id as the desks' accounts are
-(counter_app/passwords.py); only the hash is stored. Disabling an account or setting its
+(counter_app/accounts/passwords.py); only the hash is stored. Disabling an account or setting its
 password ends its open sessions at once, and a new password also lifts a sign-in lock."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import unicodedata
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from counter_app import passwords
+from counter_app.accounts import passwords
 from counter_app.domain.officers import (
     MAX_PASSWORD,
     MAX_TEXT,

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
 
-from counter_app.errors import DatabaseDamaged, DatabaseNewer, DatabaseUnreadable
+from counter_app.errors import DatabaseNewer, DatabaseOutdated, DatabaseUnreadable
 from counter_app.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+#: Makes a sound copy of the database file at the path before it is migrated to the given
+#: version, or raises (and then nothing is migrated). The desk passes the backups' one
+#: (``counter_app.backups.opening``); the store itself knows nothing of backups.
+BeforeMigration = Callable[[Path, int], None]
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
+
+def open_database(path: str | Path, *,
+                  before_migration: BeforeMigration | None = None) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at ``path``.
 
     WAL with synchronous=FULL: a committed dossier survives a power cut.
     The connection is in autocommit mode; writes go through ``transaction()``.
+    A file that holds data of an older schema is migrated only after ``before_migration``
+    has copied it; without one it is refused (DatabaseOutdated) and left as it is.
     """
     path = Path(path)
     if str(path) != ":memory:":
@@ -34,7 +42,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        migrate(db)
+        migrate(db, before_migration)
     except sqlite3.DatabaseError as exc:  # not a SQLite file, or damaged
         conn.close()
         message = f"Tệp {path} không phải là dữ liệu của chương trình hoặc đã bị hỏng ({exc})."
@@ -49,11 +57,11 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: sqlite_utils.Database, before_migration: BeforeMigration | None = None) -> int:
     """Bring the schema up to SCHEMA_VERSION, one migration per transaction.
 
-    A database that already has data (version 1 or more) is backed up first
-    ("before-migration-v<N>", in its backup folder); no backup, no migration.
+    A database file that already has data (version 1 or more) is copied first by
+    ``before_migration``; no copy, no migration.
     """
     current = schema_version(db)
     if current > SCHEMA_VERSION:
@@ -61,7 +69,13 @@ def migrate(db: sqlite_utils.Database) -> int:
             f"Cơ sở dữ liệu có phiên bản {current}, mới hơn chương trình ({SCHEMA_VERSION}). "
             "Hãy cập nhật chương trình.")
     if 1 <= current < SCHEMA_VERSION:
-        _back_up_before_migration(db)
+        path = database_file(db)
+        if path is not None:
+            if before_migration is None:
+                raise DatabaseOutdated(
+                    f"Tệp dữ liệu {path.name} có phiên bản {current}, cũ hơn chương trình "
+                    f"({SCHEMA_VERSION}); chưa nâng cấp vì chưa sao lưu được.")
+            before_migration(path, SCHEMA_VERSION)
     for version in range(current + 1, SCHEMA_VERSION + 1):
         with transaction(db):
             MIGRATIONS[version - 1](db)
@@ -75,18 +89,6 @@ def database_file(db: sqlite_utils.Database) -> Path | None:
         if name == "main":
             return Path(file) if file else None
     return None
-
-
-def _back_up_before_migration(db: sqlite_utils.Database) -> None:
-    path = database_file(db)
-    if path is None:
-        return
-    from counter_app import backups  # imported here: backups opens databases through us
-
-    info = backups.make_backup(path, f"before-migration-v{SCHEMA_VERSION}")
-    if not info.intact:
-        raise DatabaseDamaged(f"Không nâng cấp dữ liệu: bản sao lưu trước khi nâng cấp bị "
-                              f"hỏng, nghĩa là dữ liệu đang bị hỏng. {info.problem}")
 
 
 @contextlib.contextmanager

@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import sqlite_utils
 
 from counter_app.log_privacy import exception_outline
 from counter_app.store import settings_store
-from counter_app.store.database import open_database, transaction
+from counter_app.store.database import transaction
 from counter_app.sync import desk_state
 from counter_app.sync.errors import NotEnrolled, ServerUnreachable, SyncError
 from counter_app.sync.pull import PullReport, pull
@@ -136,17 +135,10 @@ def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
     return report
 
 
-def sync_once(db: sqlite_utils.Database | str | Path, http: httpx.Client | None = None,
+def sync_once(db: sqlite_utils.Database, http: httpx.Client | None = None,
               now: Now = desk_now) -> SyncReport:
-    """One round on an open database, or on the database file at a path (opened and closed
-    here: the window's sync thread keeps its own connection)."""
-    if isinstance(db, sqlite_utils.Database):
-        return run_round(db, http, now)
-    opened = open_database(db)
-    try:
-        return run_round(opened, http, now)
-    finally:
-        opened.conn.close()
+    """One round on an open database (the window's sync thread opens its own connection)."""
+    return run_round(db, http, now)
 
 
 def last_success(db: sqlite_utils.Database) -> dt.datetime | None:

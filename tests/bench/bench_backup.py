@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from counter_app import backups
-from counter_app.audit_trail import verify
-from counter_app.counter import Counter
-from counter_app.synthetic_officers import DEMO_PASSWORD
+from counter_app.accounts.audit_trail import verify
+from counter_app.service.counter import Counter
+from counter_app.synthetic.officers import DEMO_PASSWORD
 
 
 def median_time(fn, runs: int) -> float:
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if not args.db.exists():
-        subprocess.run([sys.executable, "-m", "counter_app.cli", "--db", str(args.db),
+        subprocess.run([sys.executable, "-m", "counter_app.cli.main", "--db", str(args.db),
                         "generate", "--dossiers", "100000", "--years", "10"], check=True)
     folder = Path(tempfile.mkdtemp(prefix="bench-backup-"))
     try:

@@ -5,7 +5,7 @@ SQLite baseline measured in the same run on the same file.
                                                     [--end YYYY-MM-DD] [--runs N]
 
 The database (default /tmp/counter-bench-1m.db: 1,000,000 dossiers over 10 years, made by
-counter_app.synthetic) is generated if it is missing and reused otherwise. The desk's clock
+counter_app.synthetic.generator) is generated if it is missing and reused otherwise. The desk's clock
 is set to 10:00 on the last day of the data, so the work lists are those of a real morning.
 Prints the median and p95 of each measurement, the same for its baseline (the raw indexed
 SQLite query for the same lookup, through a plain sqlite3 connection) and their ratios.
@@ -30,13 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from counter_app.counter import Counter
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import WorkingCalendar
+from counter_app.service.counter import Counter
 from counter_app.store import dossier_queries
 from counter_app.store.dossier_queries import Worklist, fts_query
-from counter_app.synthetic import generate
-from counter_app.synthetic_officers import DEMO_PASSWORD, LEADER_USERNAME
+from counter_app.synthetic.generator import generate
+from counter_app.synthetic.officers import DEMO_PASSWORD, LEADER_USERNAME
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOKUP, LIST, OPEN, MEMORY_MB = 0.050, 0.200, 0.050, 300
@@ -54,7 +54,7 @@ MEMORY_PROBE = """
 import datetime as dt, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtWidgets import QApplication
-from counter_app.counter import Counter
+from counter_app.service.counter import Counter
 from counter_app.store.dossier_queries import Worklist
 from ui.main_window import MainWindow
 

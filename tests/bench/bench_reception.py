@@ -27,8 +27,8 @@ from pathlib import Path
 
 from reportlab.pdfgen import canvas
 
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.service.counter import Counter
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICER, PASSWORD = "tiepnhan", "mat-khau-thu"

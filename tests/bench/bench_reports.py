@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from counter_app.backups import open_desk_database  # noqa: E402
 from counter_app.reports import ii06a, parse_period  # noqa: E402
-from counter_app.store.database import open_database  # noqa: E402
 
 TARGET = 2.0
 #: The rows the form counts (ii06a's WHERE), for the second baseline: counting them alone.
@@ -72,14 +72,14 @@ def line(name: str, t: dict, baseline: dict | None = None) -> str:
 def ensure_database(path: Path) -> None:
     if path.exists():
         return
-    from counter_app.synthetic import generate
+    from counter_app.synthetic.generator import generate
 
     print(f"generating {path} (1,000,000 dossiers; several minutes)…", flush=True)
     generate(path, 1_000_000, years=10)
 
 
 def bench_desk(path: Path, year: str, runs: int) -> None:
-    db = open_database(path)  # migrates, as the program does
+    db = open_desk_database(path)  # migrates, as the program does
     period = parse_period(year)
     bounds = ii06a.bounds(period)
     count = db.execute("SELECT count(*) FROM dossiers").fetchone()[0]

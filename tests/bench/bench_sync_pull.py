@@ -196,7 +196,7 @@ def main() -> int:
                 desk2 = WORK / "pull" / f"desk2-{repeat}.db"
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{desk2}{suffix}").unlink(missing_ok=True)
-                from counter_app.counter import Counter
+                from counter_app.service.counter import Counter
 
                 Counter.open(desk2).close()
                 enrol(desk2, server.url, code2)

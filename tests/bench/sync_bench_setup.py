@@ -80,8 +80,8 @@ def generated_desk(dossiers: int, *, seed: int = 1, agency_code: str = AGENCY_CO
     for leftover in CACHE.glob(f"tmp-{name}*"):
         leftover.unlink()
     if agency_code != AGENCY_CODE or desk_number != 1:
-        from counter_app.counter import Counter
-        from counter_app.synthetic import AGENCY
+        from counter_app.service.counter import Counter
+        from counter_app.synthetic.generator import AGENCY
 
         counter = Counter.open(tmp)
         counter.set_up(**{**AGENCY, "agency_code": agency_code, "desk_number": desk_number,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from counter_app.cli import main
+from counter_app.cli.main import main
 
 
 @dataclass

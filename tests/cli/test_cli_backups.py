@@ -12,8 +12,8 @@ import sqlite3
 import pytest
 
 from counter_app.backups import list_backups, make_backup
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.service.counter import Counter
 
 ADMIN, ADMIN_PASSWORD = "huong", "mat-khau-1"
 CLERK, CLERK_PASSWORD = "lan", "mat-khau-2"

@@ -50,10 +50,44 @@ def test_several_bad_fields_on_one_line(ready):
 def test_unknown_procedure(ready, tmp_db_path):
     result = ready("receive", "--procedure", "9.999999", *CITIZEN,
                    "--received-at", "2026-03-09T09:00")
-    assert_one_error_line(result, "procedure:", "Không tìm thấy thủ tục '9.999999'")
+    assert_one_error_line(result, "procedure:", "Không tìm thấy thủ tục '9.999999'",
+                          "counter-app procedures --search")
     assert dossier_count(tmp_db_path) == 0
     due = ready("due-date", "--received-at", "2026-03-09T09:00", "--procedure", "9.999999")
-    assert_one_error_line(due, "Không tìm thấy thủ tục có mã '9.999999'")
+    assert_one_error_line(due, "Không tìm thấy thủ tục có mã '9.999999'",
+                          "counter-app procedures --search")
+
+
+@pytest.mark.parametrize("argv", [
+    ["procedures"],
+    ["calendar", "list"],
+    ["due-date", "--received-at", "2026-03-09T09:00", "--procedure", "1.001193"],
+    ["find", "--as", USERNAME],
+    ["sync-status"],
+])
+def test_an_empty_database_file_is_refused_and_left_empty(cli, tmp_path, argv):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert_one_error_line(cli(*argv, db=empty), "empty file (0 bytes)")
+    assert empty.stat().st_size == 0
+
+
+@pytest.mark.parametrize("option", ["--out", "--slip"])
+def test_writing_into_a_missing_folder_is_one_line(ready, tmp_path, tmp_db_path, option):
+    target = tmp_path / "không-có" / "giay-hen.pdf"
+    argv = (["slip", "000.17.22.H56-260309-1001", "--out", target] if option == "--out" else
+            ["receive", "--procedure", "1.001193", *CITIZEN, "--slip", target])
+    line = assert_one_error_line(ready(*argv), "does not exist", "thư mục không tồn tại",
+                                 str(target.parent))
+    assert "Errno" not in line
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_a_file_the_system_refuses_is_one_line_without_errno(ready, tmp_path):
+    target = tmp_path / "report.xlsx"
+    target.mkdir()  # a folder where the file should go
+    line = assert_one_error_line(ready("report", "--period", "2026-02", "--out", target))
+    assert "Errno" not in line
 
 
 def test_unknown_dossier(ready, tmp_path):
@@ -75,15 +109,45 @@ def test_missing_database(cli, tmp_db_path, argv):
     assert not tmp_db_path.exists()
 
 
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["due-date", "--received-at", "yesterday", "--same-day"], "is not a date-time"),
+    (["calendar", "off", "ngày mai"], "is not a date"),
+    (["calendar", "off", "2026-03-09T09:00"], "is not a date"),
+])
+def test_bad_date(ready, argv, fragment):
+    assert_one_error_line(ready(*argv), fragment)
+
+
 @pytest.mark.parametrize("argv", [
     ["due-date", "--received-at", "31/02/2026", "--working-days", "1"],
-    ["due-date", "--received-at", "yesterday", "--same-day"],
+    ["due-date", "--received-at", "2026-02-30T09:00", "--working-days", "1"],
+    ["due-date", "--received-at", "2026-03-09T24:00", "--working-days", "1"],
     ["receive", "--procedure", "1.001193", *CITIZEN, "--received-at", "2026-13-01T09:00"],
     ["calendar", "off", "2026-02-30"],
     ["calendar", "work", "30/02/2026"],
 ])
-def test_bad_date(ready, argv):
-    assert_one_error_line(ready(*argv), "is not a date")
+def test_a_well_written_date_that_does_not_exist_is_told_so(ready, tmp_db_path, argv):
+    """Valid ISO 8601 (or dd/mm/yyyy) is never called badly written: the day is not there."""
+    line = assert_one_error_line(ready(*argv), "does not exist", "không có thật")
+    assert "ISO 8601" not in line and "is not a date" not in line
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_a_bad_date_and_an_empty_name_are_told_together(ready, tmp_db_path):
+    result = ready("receive", "--procedure", "1.001193", "--name", "", "--id-number",
+                   "001303012345", "--received-at", "2026-02-30T09:00", "--due-at", "hôm nay")
+    line = assert_one_error_line(result, "full_name:", "Chưa nhập họ và tên",
+                                 "received_at: '2026-02-30T09:00' does not exist",
+                                 "due_at: 'hôm nay' is not a date-time")
+    assert line.count("received_at") == 1
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_a_bad_date_alone_saves_nothing(ready, tmp_db_path):
+    result = ready("receive", "--procedure", "1.001193", *CITIZEN,
+                   "--received-at", "2026-02-29T09:00")  # 2026 is not a leap year
+    assert_one_error_line(result, "received_at:", "does not exist")
+    assert dossier_count(tmp_db_path) == 0
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [

@@ -164,7 +164,7 @@ def test_open_to_anyone(desk, monkeypatch, argv):
 def test_the_help_says_which_commands_need_a_sign_in(cli):
     import argparse
 
-    from counter_app.cli import build_parser
+    from counter_app.cli.main import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     helps = {a.dest: a.help for a in sub._choices_actions}

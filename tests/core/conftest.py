@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.service.counter import Counter
 from tests.settable_clock import Clock
 
 AGENCY_CODE = "000.17.22.H56"

@@ -10,9 +10,9 @@ import sqlite3
 
 import pytest
 
-from counter_app.cli import main
-from counter_app.counter import Counter
+from counter_app.cli.main import main
 from counter_app.domain.lifecycle import Step
+from counter_app.service.counter import Counter
 from counter_app.store import hash_chain
 from counter_app.store.event_log import CHAINED
 from counter_app.store.migrations import MIGRATIONS

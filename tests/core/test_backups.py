@@ -13,17 +13,18 @@ import pytest
 import sqlite_utils
 
 from counter_app import backups
-from counter_app.backup_files import settings_file
 from counter_app.backups import BackupFailed, BackupPolicy, make_backup, restore
-from counter_app.counter import Counter
+from counter_app.backups.files import settings_file
 from counter_app.errors import (
     DatabaseDamaged,
+    DatabaseOutdated,
     DatabaseUnreadable,
     NotFound,
     PermissionDenied,
     SignInFailed,
     ValidationError,
 )
+from counter_app.service.counter import Counter
 from counter_app.store import audit_log, event_log, hash_chain, settings_store
 from counter_app.store.database import SCHEMA_VERSION, open_database, transaction
 from counter_app.store.integrity import Health, check_database, read_only_uri
@@ -541,8 +542,18 @@ def test_no_backup_no_migration(tmp_db_path):
     build_v3(tmp_db_path)
     (tmp_db_path.parent / "backups").write_text("a file where the folder should be")
     with pytest.raises(BackupFailed):
+        backups.open_desk_database(tmp_db_path)
+    assert check_database(tmp_db_path).schema_version == 3
+
+
+def test_the_store_alone_never_migrates_an_older_file(tmp_db_path):
+    """Opened without the backups' hook (the store knows nothing of backups), an older file
+    is refused and left as it was."""
+    build_v3(tmp_db_path)
+    with pytest.raises(DatabaseOutdated, match="phiên bản 3"):
         open_database(tmp_db_path)
     assert check_database(tmp_db_path).schema_version == 3
+    assert not (tmp_db_path.parent / "backups").exists()
 
 
 def test_a_restored_desk_must_enrol_again_under_a_new_desk_id(desk, make_request, tmp_db_path):

@@ -8,10 +8,10 @@ import re
 import pytest
 from openpyxl import Workbook
 
-from counter_app import catalogue_files
 from counter_app.domain.procedures import DocForm
 from counter_app.domain.working_calendar import DurationUnit
 from counter_app.errors import ImportRejected
+from counter_app.store import catalogue_files
 
 HEADER_VI = ["Mã thủ tục", "Lĩnh vực", "Tên thủ tục", "Đơn vị", "Thời hạn", "Lệ phí",
              "Giấy tờ", "Căn cứ"]

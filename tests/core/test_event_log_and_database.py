@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from counter_app.counter import Counter
 from counter_app.errors import DatabaseNewer, ValidationError
+from counter_app.service.counter import Counter
 from counter_app.store import event_log
 from counter_app.store.database import SCHEMA_VERSION, open_database, schema_version
 

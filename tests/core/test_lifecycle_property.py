@@ -9,12 +9,12 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter_app.counter import Counter
 from counter_app.domain import lifecycle
 from counter_app.domain.lifecycle import ALLOWED_FROM, Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
 from counter_app.errors import StepNotAllowed, ValidationError
+from counter_app.service.counter import Counter
 from tests.core.conftest import AGENCY, CITIZEN_ID, OFFICER, PASSWORD
 from tests.settable_clock import Clock
 

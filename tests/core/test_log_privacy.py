@@ -91,7 +91,7 @@ def test_an_exception_traceback_is_written_without_personal_data(log_file):
     try:
         fail()
     except ValueError as exc:
-        logger.error("background task failed", exc_info=exc)  # as ui/tasks.py logs
+        logger.error("background task failed", exc_info=exc)  # as ui/common/tasks.py logs
     logger.warning("where we were, %s", PHONES[2], stack_info=True)
     text = path.read_text(encoding="utf-8")
     _assert_nothing_personal(text)

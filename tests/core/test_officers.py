@@ -10,9 +10,9 @@ import unicodedata
 import pytest
 from argon2 import PasswordHasher
 
-from counter_app import passwords
-from counter_app.counter import Counter
+from counter_app.accounts import passwords
 from counter_app.errors import NotSignedIn, SignInFailed, ValidationError
+from counter_app.service.counter import Counter
 from tests.core.conftest import OFFICER, PASSWORD
 
 SECRET = "Bí-mật-rất-riêng-7391"  # Vietnamese letters: NFC and NFD differ
@@ -56,7 +56,7 @@ def test_a_password_is_never_stored_in_clear(open_desk, tmp_path):
 
 def test_real_argon2_parameters_by_default(open_desk, monkeypatch):
     # the module's own default, in a fresh interpreter (tests swap in a cheap hasher)
-    made = subprocess.run([sys.executable, "-c", "from counter_app import passwords; "
+    made = subprocess.run([sys.executable, "-c", "from counter_app.accounts import passwords; "
                            "print(passwords.hash_password('thu-nghiem-1'))"],
                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -10,7 +10,6 @@ import random
 
 import pytest
 
-from counter_app.counter import Counter
 from counter_app.domain import lifecycle
 from counter_app.domain.dossier_code import make_code, parse_code
 from counter_app.domain.lifecycle import Step
@@ -20,13 +19,14 @@ from counter_app.domain.roles import Role, why_not_step
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import CalendarOverride, OverrideKind, WorkingCalendar
+from counter_app.service.counter import Counter
 from counter_app.store import event_log, hash_chain, officer_store
 from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
-from counter_app.synthetic import DatabaseNotEmpty, generate
-from counter_app.synthetic_bulk import Writer
-from counter_app.synthetic_days import CachedCalendar
-from counter_app.synthetic_officers import ADMIN, DEMO_PASSWORD, LEADER_USERNAME
+from counter_app.synthetic.bulk import Writer
+from counter_app.synthetic.days import CachedCalendar
+from counter_app.synthetic.generator import DatabaseNotEmpty, generate
+from counter_app.synthetic.officers import ADMIN, DEMO_PASSWORD, LEADER_USERNAME
 
 END = dt.date(2026, 11, 20)  # a Friday
 STEP_FIELDS = {  # the officer's fields each step's payload was made from

@@ -22,9 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.server import admin, database, enrolment
+from counter_app.service.counter import Counter
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
 from tests.loopback import copy_db, free_port  # noqa: F401 - for the tests
 from tests.loopback import enrol_file as enrol_desk  # noqa: F401

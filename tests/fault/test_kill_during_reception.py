@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.service.counter import Counter
 from counter_app.store import audit_log, event_log, hash_chain
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")

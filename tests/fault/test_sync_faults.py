@@ -149,7 +149,9 @@ def test_b_the_server_killed_and_restarted_mid_push_the_desk_completes(
         assert runs < 20, "the desk never completed"
         proc = start_desk_sync(desk)
         while kills < 3 and proc.poll() is None:
-            time.sleep(rng.uniform(1.0, 2.0))
+            # Soon enough that three kills land before a fast machine finishes the push
+            # (10,000 events take about 3 s); 1-2 s apart, the third one sometimes came late.
+            time.sleep(rng.uniform(0.5, 1.2))
             if proc.poll() is None:  # still at work: pull the server's plug
                 s.server.kill()
                 kills += 1
@@ -277,9 +279,11 @@ def test_d_replayed_batches_are_duplicates_and_a_gap_is_refused(kind, site, smal
 # -- (e) desk clocks days off ----------------------------------------------------------------
 SKEWED_SYNC = """
 import datetime as dt, json, sys
+from counter_app.backups import desk_database
 from counter_app.sync.sync_round import sync_once
 skew = dt.timedelta(seconds=float(sys.argv[2]))
-report = sync_once(sys.argv[1], now=lambda: dt.datetime.now().astimezone() + skew)
+with desk_database(sys.argv[1]) as db:
+    report = sync_once(db, now=lambda: dt.datetime.now().astimezone() + skew)
 print(json.dumps(report.to_dict(), ensure_ascii=False))
 """
 

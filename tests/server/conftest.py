@@ -128,7 +128,7 @@ class Desk:
 @pytest.fixture
 def open_desk(tmp_path, clock):  # noqa: F811
     """A desk (Counter) set up for a commune: open_desk('a.db', desk=2)."""
-    from counter_app.counter import Counter
+    from counter_app.service.counter import Counter
 
     opened = []
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from counter_app import catalogue_files
 from counter_app.server import database, reference
+from counter_app.store import catalogue_files
 
 OFFICER = {"username": "lan", "full_name": "Trần Thị Lan", "title": "Công chức Tư pháp",
            "roles": ["processing"], "password_hash": "$argon2id$v=19$x", "active": True,

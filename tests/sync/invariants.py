@@ -34,7 +34,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlalchemy import Engine, select, text
 
-from counter_app import audit_trail
+from counter_app.accounts import audit_trail
 from counter_app.server import database
 from counter_app.server.schema import (
     change_log,

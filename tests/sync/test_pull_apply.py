@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from counter_app import audit_trail
+from counter_app.accounts import audit_trail
 from counter_app.sync import desk_state, pull, pull_page
 from counter_app.sync.conflicts import list_conflicts, resolve
 from tests.sync.conftest import PROCEDURE, dossier_rows, page_of

@@ -11,9 +11,9 @@ import sqlite3
 
 import pytest
 
-from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Step
 from counter_app.errors import CounterError
+from counter_app.service.counter import Counter
 from counter_app.sync import desk_state, pull, pull_page
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.status import sync_status

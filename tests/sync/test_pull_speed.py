@@ -26,7 +26,7 @@ SECONDS_PER_100K = 10.0
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory) -> tuple[bytes, int]:
-    from counter_app.synthetic import generate
+    from counter_app.synthetic.generator import generate
 
     path = tmp_path_factory.mktemp("commune") / "generated.db"
     generate(path, DOSSIERS, 1, seed=7)

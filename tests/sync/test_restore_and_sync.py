@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from counter_app import audit_trail
+from counter_app.accounts import audit_trail
 from counter_app.backups import make_backup, restore
-from counter_app.counter import Counter
+from counter_app.service.counter import Counter
 from counter_app.sync import desk_state
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.errors import SyncRefused

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter_app import audit_trail
+from counter_app.accounts import audit_trail
 from counter_app.sync import desk_state, pull
 from counter_app.sync.errors import ServerUnreachable
 from counter_app.sync.sync_round import sync_once

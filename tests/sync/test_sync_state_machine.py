@@ -37,11 +37,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import event
 
-from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Progress, Step, allowed_steps
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.server import admin, database, enrolment
 from counter_app.server.app import create_app
+from counter_app.service.counter import Counter
 from counter_app.sync import desk_state
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.errors import ServerUnreachable

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from counter_app import audit_trail
+from counter_app.accounts import audit_trail
 from counter_app.sync import desk_state, push
 from counter_app.sync.conflicts import list_conflicts, resolve
 from counter_app.sync.errors import (
@@ -181,9 +181,9 @@ def test_the_cursor_and_waiting_count_after_a_round(enrolled, server, make_reque
 
 
 def test_catalogue_and_calendar_come_from_the_server(enrolled, server):
-    from counter_app import catalogue_files
     from counter_app.server import database
     from counter_app.server import reference as server_reference
+    from counter_app.store import catalogue_files
 
     a = enrolled("a.db", 1)
     bundled = catalogue_files.bundled()

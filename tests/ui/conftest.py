@@ -5,8 +5,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from counter_app.counter import Counter  # noqa: E402
 from counter_app.domain.reception import ReceptionRequest  # noqa: E402
+from counter_app.service.counter import Counter  # noqa: E402
 from tests.settable_clock import Clock
 
 # Friday 20/11/2026 09:15: a working day, before the 15:00 cut-off.
@@ -35,7 +35,7 @@ def desk_settings_folder(tmp_path_factory):
     user's; the idle lock off unless a test sets it."""
     from PySide6.QtCore import QSettings
 
-    from ui.desk_settings import set_idle_lock_seconds
+    from ui.common.desk_settings import set_idle_lock_seconds
 
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))

@@ -11,14 +11,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from counter_app import backups
-from counter_app.counter import Counter
 from counter_app.domain.reception import ReceptionRequest
+from counter_app.service.counter import Counter
 from counter_app.store.integrity import check_database
 from tests.ui.conftest import NOW, signed_in
-from ui.backup_dialog import BackupDialog
-from ui.backup_schedule import BackupSchedule
-from ui.damaged_database_dialog import DamagedDatabaseDialog, check_before_opening
-from ui.tasks import DbWorker
+from ui.common.tasks import DbWorker
+from ui.system.backup_dialog import BackupDialog
+from ui.system.backup_schedule import BackupSchedule
+from ui.system.damaged_database_dialog import DamagedDatabaseDialog, check_before_opening
 
 
 def receive(counter: Counter, name: str) -> str:
@@ -185,7 +185,7 @@ def test_a_sound_or_brand_new_database_opens_without_asking(tmp_path, counter):
 
 def test_the_audit_screen_lists_who_did_what_and_points_at_a_tampered_event(qtbot, counter,
                                                                              worker, tmp_path):
-    from ui.audit_dialog import AuditDialog
+    from ui.accounts.audit_dialog import AuditDialog
 
     code = receive(counter, "Phạm Văn Lộc")
     dialog = AuditDialog(worker, NOW.date())

@@ -13,7 +13,7 @@ from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_queries import Worklist
 from tests.ui.driving import run, type_text
-from ui.dossier_dialog import DossierDialog
+from ui.dossier.dialog import DossierDialog
 
 NO = Qt.KeyboardModifier.NoModifier
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from counter_app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo
 from counter_app.domain.statuses import Status
+from counter_app.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,7 @@ def test_self_check_opens_the_window_on_the_demo(tmp_path):
 def test_first_screen_is_ready_fast_on_a_new_database(tmp_path):
     """`--quit-when-ready` leaves once the first screen (here: create the administrator)
     is up; the benchmark times this."""
-    from counter_app.counter import Counter
+    from counter_app.service.counter import Counter
 
     db = tmp_path / "desk.db"
     Counter.open(db).set_up(agency_code="000.17.22.H56", agency_name="UBND xã Thử")

@@ -7,15 +7,15 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
+from counter_app.service.counter import Counter
 from tests.settable_clock import Clock
 from tests.ui.conftest import AGENCY, NOW, signed_in
-from ui.dossier_dialog import DossierDialog
-from ui.slip_printing import SlipPrinter
-from ui.tasks import DbWorker
+from ui.common.slip_printing import SlipPrinter
+from ui.common.tasks import DbWorker
+from ui.dossier.dialog import DossierDialog
 
 
 @pytest.fixture

@@ -19,16 +19,16 @@ from PySide6.QtGui import QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Step
 from counter_app.reports.periods import parse_period
+from counter_app.service.counter import Counter
 from tests.core.conftest import make_request  # noqa: F401  (a fixture ``book`` needs)
 from tests.core.test_report_ii06a import OCTOBER, book  # noqa: F401  (the fixture)
 from tests.settable_clock import Clock
 from tests.ui.conftest import AGENCY, NOW, _shown_window, signed_in
 from tests.ui.driving import finished, run, start
-from ui.report_settings_dialog import ReportSettingsDialog
-from ui.reports_screen import ReportsScreen
+from ui.reports.screen import ReportsScreen
+from ui.reports.settings_dialog import ReportSettingsDialog
 
 OCTOBER_TOTAL = (15, 2, 9, 4, 8, 2, 4, 2, 7, 4, 3)
 RECEPTION = ("lan", "Trần Thị Lan", "Công chức Văn phòng", ["reception"], "mat-khau-lan")

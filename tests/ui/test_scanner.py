@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit, QVBoxLayout
 
-from ui.dossier_dialog import DossierDialog
-from ui.scanner import ScannerFilter
+from ui.common.scanner import ScannerFilter
+from ui.dossier.dialog import DossierDialog
 
 SYMBOLS = {".": Qt.Key.Key_Period, "-": Qt.Key.Key_Minus, " ": Qt.Key.Key_Space}
 NO = Qt.KeyboardModifier.NoModifier
@@ -280,7 +280,7 @@ def test_scan_in_the_procedure_field_keeps_the_chosen_procedure_and_ticks(qtbot,
 
 def test_a_scan_in_a_form_preview_opens_the_dossier_and_prints_nothing(qtbot, lone_filter,
                                                                        counter):
-    from ui.slip_printing import SlipPreview, SlipPrinter
+    from ui.common.slip_printing import SlipPreview, SlipPrinter
 
     codes, printed = [], []
     lone_filter.code_scanned.connect(codes.append)

@@ -4,8 +4,8 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
 
-from ui.calendar_dialog import CalendarDialog
-from ui.setup_dialog import SetupDialog
+from ui.system.calendar_dialog import CalendarDialog
+from ui.system.setup_dialog import SetupDialog
 
 
 def test_setup_dialog_explains_bad_fields_then_accepts(qtbot):

@@ -11,22 +11,22 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from counter_app.counter import Counter
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.roles import Role
+from counter_app.service.counter import Counter
 from counter_app.store import audit_log
 from tests.ui.conftest import AGENCY, NOW, OFFICER, PASSWORD, _shown_window
 from tests.ui.driving import finished, run, start, type_text
-from ui.desk_settings import last_username, set_idle_lock_seconds
-from ui.dossier_dialog import DossierDialog
-from ui.first_admin_dialog import FirstAdminDialog
-from ui.first_screens import Direct, sign_in_at_start
-from ui.officer_form import OfficerForm
-from ui.officers_dialog import OfficersDialog
-from ui.sign_in_dialog import SignInDialog
-from ui.slip_printing import SlipPrinter
-from ui.tasks import DbWorker
+from ui.accounts.first_admin_dialog import FirstAdminDialog
+from ui.accounts.officer_form import OfficerForm
+from ui.accounts.officers_dialog import OfficersDialog
+from ui.accounts.sign_in_dialog import SignInDialog
+from ui.common.desk_settings import last_username, set_idle_lock_seconds
+from ui.common.slip_printing import SlipPrinter
+from ui.common.tasks import DbWorker
+from ui.dossier.dialog import DossierDialog
+from ui.system.first_screens import Direct, sign_in_at_start
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -169,7 +169,7 @@ def test_escape_on_the_sign_in_dialog_leaves(qtbot, counter):
 
 
 def test_demo_hint_only_when_asked(qtbot, counter):
-    from counter_app.demo import sign_in_hint
+    from counter_app.synthetic.demo import sign_in_hint
 
     plain = SignInDialog(Direct(counter))
     demo = SignInDialog(Direct(counter), sign_in_hint())
@@ -257,7 +257,7 @@ def test_idle_lock_after_the_configured_time(qtbot, counter):
 
 
 def test_administrator_sets_the_idle_time(qtbot, window):
-    from ui.idle_lock_dialog import IdleLockDialog
+    from ui.accounts.idle_lock_dialog import IdleLockDialog
 
     def type_minutes():
         d = active(IdleLockDialog)
@@ -267,7 +267,7 @@ def test_administrator_sets_the_idle_time(qtbot, window):
     run(qtbot, [("open", lambda: True, window.edit_idle_lock),
                 ("dialog", lambda: active(IdleLockDialog) is not None, type_minutes)])
     assert window.idle.seconds == 120 and window.idle.timer.isActive()
-    from ui.desk_settings import idle_lock_seconds
+    from ui.common.desk_settings import idle_lock_seconds
 
     assert idle_lock_seconds() == 120
 
@@ -459,7 +459,7 @@ def test_handover_offers_the_processing_officers_by_name(qtbot, counter):
 
 
 def test_account_refusals_are_explained_and_passwords_change(qtbot, window):
-    from ui.password_dialogs import ChangePasswordDialog
+    from ui.accounts.password_dialogs import ChangePasswordDialog
 
     w = window
 
@@ -513,7 +513,7 @@ def test_account_refusals_are_explained_and_passwords_change(qtbot, window):
 
 
 def test_administrator_edits_disables_and_resets_an_account(qtbot, counter):
-    from ui.password_dialogs import ResetPasswordDialog
+    from ui.accounts.password_dialogs import ResetPasswordDialog
 
     add_account(counter, TU)
     worker = DbWorker(counter)

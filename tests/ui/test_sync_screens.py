@@ -22,9 +22,9 @@ from counter_app.store.database import transaction
 from counter_app.sync import desk_state, transport
 from tests.ui import driving
 from tests.ui.conftest import AGENCY, NOW
-from ui.conflicts_dialog import NOTE_REQUIRED, ConflictsDialog
-from ui.enrol_dialog import EnrolDialog, check_enrolment
 from ui.main_window import MainWindow
+from ui.sync.conflicts_dialog import NOTE_REQUIRED, ConflictsDialog
+from ui.sync.enrol_dialog import EnrolDialog, check_enrolment
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +107,7 @@ def refusing_server():
 # -- the indicator ------------------------------------------------------------------------
 def test_a_desk_not_enrolled_says_so_and_never_syncs(qtbot, counter, monkeypatch):
     rounds = []
-    monkeypatch.setattr("ui.sync_schedule.run_round", rounds.append)
+    monkeypatch.setattr("ui.sync.schedule.run_round", rounds.append)
     window = open_window(qtbot, counter)
     qtbot.waitUntil(lambda: settled(window))
     assert window.sync_indicator.text() == "Chưa kết nối máy chủ"
@@ -123,7 +123,7 @@ def test_a_desk_not_enrolled_says_so_and_never_syncs(qtbot, counter, monkeypatch
 
 def test_the_indicator_sentences():
     from counter_app.sync.desk_state import SyncStatus
-    from ui.sync_indicator import status_text, status_tooltip
+    from ui.sync.indicator import status_text, status_tooltip
 
     today = dt.date(2026, 11, 21)
     at = dt.datetime(2026, 11, 21, 10, 32)
@@ -222,7 +222,7 @@ def test_one_round_at_a_time_and_closing_never_waits_for_a_hung_network(qtbot, c
         release.wait(30)
         raise transport.ServerUnreachable("Không kết nối được máy chủ đồng bộ.")
 
-    monkeypatch.setattr("ui.sync_schedule.run_round", hung)
+    monkeypatch.setattr("ui.sync.schedule.run_round", hung)
     pretend_enrolled(counter, closed_port_url())
     window = open_window(qtbot, counter)
     qtbot.waitUntil(lambda: window.sync.running)

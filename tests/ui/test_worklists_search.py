@@ -11,9 +11,9 @@ from counter_app.domain.statuses import Status
 from counter_app.domain.text import sort_key
 from counter_app.store.dossier_queries import DossierQuery, Worklist
 from tests.ui.test_scanner import scan
-from ui.dossier_table import OVERDUE_COLOR, WARNING_COLOR
-from ui.warning_days_dialog import WarningDaysDialog
-from ui.worklist_strip import ORDER
+from ui.lists.dossier_table import OVERDUE_COLOR, WARNING_COLOR
+from ui.lists.worklist_strip import ORDER
+from ui.system.warning_days_dialog import WarningDaysDialog
 
 
 def on_worker(window, fn):

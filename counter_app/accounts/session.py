@@ -1,0 +1,262 @@
+"""The signed-in officer of a desk: sign-in, lock, accounts, and the role checks every
+``Counter`` method goes through. Recorded in the hash-chained audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
+
+from counter_app.accounts import passwords
+from counter_app.domain.officers import (
+    Officer,
+    check_password,
+    normalise_username,
+    validate_officer,
+)
+from counter_app.domain.roles import Action, Role, check, grants, why_not_step
+from counter_app.errors import (
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    SignInFailed,
+    ValidationError,
+)
+from counter_app.store import audit_log, officer_store
+from counter_app.store.audit_log import AuditAction
+from counter_app.store.database import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from counter_app.accounts.audit_trail import AuditReport, TrailEntry
+    from counter_app.domain.lifecycle import Step
+    from counter_app.store.dossier_store import DossierRow
+
+SYSTEM = "(hệ thống)"  # who an audit entry is by when nobody is signed in
+UNKNOWN = "(không rõ)"  # a failed sign-in with a name that is no account
+
+
+class Session:
+    db: sqlite_utils.Database
+    desk_id: str
+    clock: Callable[[], dt.datetime]
+
+    def __init__(self) -> None:
+        self.officer: Officer | None = None
+        self.locked = False
+
+    # -- who is here --------------------------------------------------------------------
+    def has_officers(self) -> bool:
+        return officer_store.count(self.db) > 0
+
+    def require_officer(self) -> Officer:
+        if self.officer is None:
+            raise NotSignedIn("Chưa đăng nhập: hãy đăng nhập bằng tài khoản cán bộ.", "sign_in")
+        if self.locked:
+            raise NotSignedIn("Màn hình đang khóa: nhập mật khẩu để mở khóa.", "unlock")
+        return self.officer
+
+    def require(self, action: Action) -> Officer:
+        officer = self.require_officer()
+        try:
+            check(officer, action)
+        except PermissionDenied:
+            self.audit(AuditAction.PERMISSION_DENIED, detail={"action": action.value})
+            raise
+        return officer
+
+    def may(self, action: Action) -> bool:
+        return self.officer is not None and grants(self.officer, action)
+
+    def why_not_step(self, step: Step, row: DossierRow) -> str | None:
+        if self.officer is None:
+            return "Chưa đăng nhập."
+        return why_not_step(self.officer, step, row.progress)
+
+    def deny(self, message: str, action: str) -> NoReturn:
+        self.audit(AuditAction.PERMISSION_DENIED, detail={"action": action})
+        raise PermissionDenied(message, action)
+
+    def visible_holders(self) -> tuple[str, ...] | None:
+        """None: every dossier; else only those handed to one of these names (a processing
+        officer's own); an empty tuple: none at all."""
+        officer = self.require_officer()
+        if grants(officer, Action.SEE_ALL):
+            return None
+        if Role.PROCESSING in officer.roles:
+            return (officer.username, officer.full_name)
+        return ()
+
+    def audit(self, action: AuditAction, subject: str = "", detail: dict | None = None,
+              officer: str | None = None) -> None:
+        who = officer or (self.officer.username if self.officer else SYSTEM)
+        audit_log.append(self.db, desk_id=self.desk_id, officer=who, action=action,
+                         at=self.clock().astimezone(), subject=subject, detail=detail)
+
+    def audit_verify(self) -> AuditReport:
+        """Both hash chains (events and audit log) checked from their first row."""
+        from counter_app.accounts import audit_trail
+
+        self.require(Action.AUDIT)
+        return audit_trail.verify(self.db)
+
+    def audit_trail(self, officer: str | None = None, since: dt.date | None = None,
+                    until: dt.date | None = None, limit: int = 1000) -> list[TrailEntry]:
+        """Who did what and when, newest first: dossier steps and audit entries merged."""
+        from counter_app.accounts import audit_trail
+
+        self.require(Action.AUDIT)
+        return audit_trail.trail(self.db, officer, since, until, limit)
+
+    # -- signing in ---------------------------------------------------------------------
+    def sign_in(self, username: str, password: str) -> Officer:
+        """Check the password against the stored argon2 hash (offline). Every attempt is in
+        the audit log; the error never says whether the name or the password was wrong."""
+        user = normalise_username(username)
+        officer = officer_store.get(self.db, user)
+        stored = officer_store.password_hash(self.db, user)
+        if officer is None or stored is None:
+            # What was typed is not an account: it may be a password typed in the wrong
+            # box, so it is not kept, only that an unknown name was tried.
+            self.audit(AuditAction.SIGN_IN_FAILED, detail={"unknown_user": True},
+                       officer=UNKNOWN)
+            raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
+        if not passwords.verify_password(stored, password):
+            self.audit(AuditAction.SIGN_IN_FAILED, user, officer=user)
+            raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
+        if not officer.active:
+            self.audit(AuditAction.SIGN_IN_FAILED, user, {"reason": "disabled"}, officer=user)
+            raise SignInFailed("Tài khoản này đã bị khóa. Hãy liên hệ người quản trị.")
+        if passwords.needs_rehash(stored):  # parameters raised since it was set
+            officer_store.set_password_hash(self.db, user, passwords.hash_password(password),
+                                            self.clock())
+        if self.officer is not None and not self.locked:
+            self.audit(AuditAction.SIGN_OUT, detail={"switched_to": user})
+        self.officer, self.locked = officer, False
+        self.audit(AuditAction.SIGN_IN)
+        return officer
+
+    def sign_out(self) -> None:
+        if self.officer is not None:
+            self.audit(AuditAction.SIGN_OUT)
+        self.officer, self.locked = None, False
+
+    def lock(self) -> None:
+        """Hide the work until the same officer types the password (or another signs in)."""
+        if self.officer is not None and not self.locked:
+            self.locked = True
+            self.audit(AuditAction.LOCK)
+
+    def unlock(self, password: str) -> Officer:
+        if self.officer is None:
+            raise NotSignedIn("Chưa đăng nhập.", "unlock")
+        current = officer_store.get(self.db, self.officer.username)
+        stored = officer_store.password_hash(self.db, self.officer.username)
+        if current is None or not current.active or stored is None \
+                or not passwords.verify_password(stored, password):
+            self.audit(AuditAction.SIGN_IN_FAILED, self.officer.username, {"unlock": True})
+            raise SignInFailed("Sai mật khẩu.")
+        self.officer, self.locked = current, False
+        self.audit(AuditAction.UNLOCK)
+        return current
+
+    # -- accounts -----------------------------------------------------------------------
+    def officer_directory(self) -> list[Officer]:
+        """Active accounts (names, titles, roles; no hashes): whom to hand a dossier to."""
+        self.require_officer()
+        return [o for o in officer_store.all_officers(self.db) if o.active]
+
+    def officers(self) -> list[Officer]:
+        self.require(Action.MANAGE_OFFICERS)
+        return officer_store.all_officers(self.db)
+
+    def printed_names(self) -> dict[str, str]:
+        """Username → 'Full name' for the forms (older events already hold full names)."""
+        return {u: o.full_name for u, o in officer_store.display_names(self.db).items()}
+
+    def add_officer(self, username: str, full_name: str, title: str, roles: object,
+                    password: str) -> Officer:
+        """The administrator adds an account. The very first account (first run) needs no
+        sign-in but must be an administrator."""
+        first = not self.has_officers()
+        if not first:
+            self.require(Action.MANAGE_OFFICERS)
+        officer = validate_officer(username, full_name, title, roles)
+        secret = check_password(password)
+        if first and Role.ADMIN not in officer.roles:
+            raise ValidationError({"roles": "Tài khoản đầu tiên phải là người quản trị."})
+        with transaction(self.db):
+            if officer_store.get(self.db, officer.username) is not None:
+                raise ValidationError({"username": f"Tên đăng nhập '{officer.username}' "
+                                                   "đã có."})
+            officer_store.put(self.db, officer, passwords.hash_password(secret), self.clock())
+            self.audit(AuditAction.OFFICER_ADDED, officer.username,
+                       {"roles": officer.to_dict()["roles"]},
+                       officer=None if not first else officer.username)
+        return officer
+
+    def update_officer(self, username: str, *, full_name: str | None = None,
+                       title: str | None = None, roles: object = None) -> Officer:
+        self.require(Action.MANAGE_OFFICERS)
+        current = self._account(username)
+        officer = validate_officer(current.username,
+                                   current.full_name if full_name is None else full_name,
+                                   current.title if title is None else title,
+                                   current.roles if roles is None else roles)
+        officer = Officer(officer.username, officer.full_name, officer.title, officer.roles,
+                          current.active)
+        with transaction(self.db):
+            if Role.ADMIN in current.roles and Role.ADMIN not in officer.roles:
+                self._keep_an_admin(current.username)
+            officer_store.put(self.db, officer, officer_store.password_hash(
+                self.db, current.username), self.clock())
+            self.audit(AuditAction.OFFICER_CHANGED, officer.username,
+                       {"roles": officer.to_dict()["roles"]})
+        if self.officer and self.officer.username == officer.username:
+            self.officer = officer
+        return officer
+
+    def set_officer_active(self, username: str, active: bool) -> Officer:
+        self.require(Action.MANAGE_OFFICERS)
+        current = self._account(username)
+        with transaction(self.db):
+            if not active and Role.ADMIN in current.roles:
+                self._keep_an_admin(current.username)
+            officer_store.set_active(self.db, current.username, active, self.clock())
+            self.audit(AuditAction.OFFICER_ENABLED if active else AuditAction.OFFICER_DISABLED,
+                       current.username)
+        return officer_store.get(self.db, current.username)
+
+    def reset_password(self, username: str, new_password: str) -> None:
+        self.require(Action.MANAGE_OFFICERS)
+        current = self._account(username)
+        secret = check_password(new_password)
+        with transaction(self.db):
+            officer_store.set_password_hash(self.db, current.username,
+                                            passwords.hash_password(secret), self.clock())
+            self.audit(AuditAction.PASSWORD_RESET, current.username)
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        officer = self.require_officer()
+        stored = officer_store.password_hash(self.db, officer.username)
+        if stored is None or not passwords.verify_password(stored, old_password):
+            self.audit(AuditAction.SIGN_IN_FAILED, officer.username, {"change_password": True})
+            raise SignInFailed("Mật khẩu hiện tại không đúng.")
+        secret = check_password(new_password, "new_password")
+        with transaction(self.db):
+            officer_store.set_password_hash(self.db, officer.username,
+                                            passwords.hash_password(secret), self.clock())
+            self.audit(AuditAction.PASSWORD_CHANGED, officer.username)
+
+    def _account(self, username: str) -> Officer:
+        officer = officer_store.get(self.db, normalise_username(username))
+        if officer is None:
+            raise NotFound(f"Không có tài khoản '{username}'.")
+        return officer
+
+    def _keep_an_admin(self, leaving: str) -> None:
+        others = [o for o in officer_store.all_officers(self.db)
+                  if o.active and Role.ADMIN in o.roles and o.username != leaving]
+        if not others:
+            raise ValidationError({"roles": "Phải còn ít nhất một người quản trị đang hoạt động."})

@@ -1,0 +1,1 @@
+"""`counter-app` subcommands: the desk's operations without a window."""

@@ -1,0 +1,233 @@
+"""`counter-app` commands for a dossier's life after reception: the steps, finding dossiers,
+the work lists, printing the forms, the register, and synthetic data for trying at scale."""
+
+from __future__ import annotations
+
+import argparse
+
+from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file
+from counter_app.cli.dossier_json import dossier_dict
+from counter_app.cli.session import open_counter
+from counter_app.domain.legal_forms import FORMS
+from counter_app.domain.lifecycle import Step
+from counter_app.domain.statuses import Status
+from counter_app.paths import default_db_path
+from counter_app.store.dossier_queries import DossierQuery, Worklist
+from counter_app.store.dossier_store import DossierRow
+
+RATINGS = ["very_satisfied", "satisfied", "not_satisfied"]
+
+
+def _line(d: DossierRow) -> str:
+    return (f"{d.code}  [{int(d.status)}] {d.status.label:<22}  due {d.due_at:%d/%m/%Y %H:%M}"
+            f"  {d['applicant_name']}  {d['procedure_name'][:50]}")
+
+
+def _step_command(step: Step, fields_of):
+    def run(args: argparse.Namespace) -> None:
+        counter = open_counter(args)
+        dossier = counter.step(args.code, step, fields_of(args))
+        emit(args, dossier_dict(dossier), _line(dossier))
+    return run
+
+
+def _return_fields(a: argparse.Namespace) -> dict:
+    fields = {"fee_vnd": a.fee, "fee_receipt_no": a.receipt, "rating": a.rating or "",
+              "comment": a.comment}
+    if a.authorised:
+        fields.update(recipient_kind="authorised", recipient_name=a.authorised,
+                      recipient_id_number=a.recipient_id, authorisation=a.authorisation)
+    if a.by_post is not None:
+        fields.update(method="post", postal_ref=a.by_post)
+    elif a.at_counter:
+        fields["method"] = "counter"
+    return fields
+
+
+STEPS = {
+    # command: (step, help, fields from args)
+    "handover": (Step.HANDOVER, "hand the dossier over to the unit or person that processes it",
+                 lambda a: {"to_unit": a.to, "to_person": a.to_person,
+                            "step_due_at": a.step_due, "note": a.note}),
+    "request-supplement": (Step.REQUEST_SUPPLEMENT, "ask for missing documents (Mẫu 02); "
+                           "the deadline clock stops",
+                           lambda a: {"items": a.item, "reason": a.reason, "contact": a.contact,
+                                      "contact_phone": a.contact_phone}),
+    "resume": (Step.RESUME, "the documents arrived: restart the clock, move the appointment",
+               lambda a: {"note": a.note}),
+    "request-payment": (Step.REQUEST_PAYMENT, "wait for fees or taxes to be paid",
+                        lambda a: {"amount_vnd": a.amount, "note": a.note}),
+    "payment-received": (Step.PAYMENT_RECEIVED, "the fees or taxes were paid",
+                         lambda a: {"receipt_no": a.receipt}),
+    "refuse": (Step.REFUSE, "refuse the dossier with its reason (Mẫu 03)",
+               lambda a: {"reason": a.reason}),
+    "withdraw": (Step.WITHDRAW, "the citizen withdraws the dossier",
+                 lambda a: {"reason": a.reason}),
+    "stop": (Step.STOP, "stop processing, with the reason", lambda a: {"reason": a.reason}),
+    "apologize": (Step.APOLOGIZE, "apologise and set a new appointment, once (Mẫu 04)",
+                  lambda a: {"reason": a.reason, "new_due_at": a.new_due}),
+    "finish": (Step.FINISH, "the result is ready (status 9); decides early/on time/late",
+               lambda a: {"result": a.result, "finished_at": a.at}),
+    "return": (Step.RETURN, "hand the result to the citizen (status 10)", _return_fields),
+}
+
+
+def _add_step_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("code", help="dossier code (as on the slip's barcode)")
+    if name == "handover":
+        p.add_argument("--to", required=True, help="receiving unit, e.g. 'Công chức Tư pháp'")
+        p.add_argument("--to-person", default="", help="receiving person")
+        p.add_argument("--step-due", help="deadline of this step (default: the appointment)")
+        p.add_argument("--note", default="", help="a note for the hand-over log (Mẫu 05)")
+    elif name == "request-supplement":
+        p.add_argument("--item", action="append", required=True,
+                       help="a missing or incomplete document (repeat for each)")
+        p.add_argument("--reason", required=True, help="why the dossier is incomplete")
+        p.add_argument("--contact", help="whom to contact (default: the officer)")
+        p.add_argument("--contact-phone", help="(default: the commune's hotline)")
+    elif name in ("resume",):
+        p.add_argument("--note", default="", help="what the citizen brought")
+    elif name == "request-payment":
+        p.add_argument("--amount", required=True, help="amount in đồng")
+        p.add_argument("--note", required=True, help="what is to be paid")
+    elif name == "payment-received":
+        p.add_argument("--receipt", required=True, help="receipt number")
+    elif name in ("refuse", "stop"):
+        p.add_argument("--reason", required=True, help="the reason, printed on the notice")
+    elif name == "withdraw":
+        p.add_argument("--reason", default="", help="the citizen's reason, if given")
+    elif name == "apologize":
+        p.add_argument("--new-due", required=True,
+                       help="new appointment, ISO (2026-12-10 or 2026-12-10T16:00)")
+        p.add_argument("--reason", required=True, help="why the result is late")
+    elif name == "finish":
+        p.add_argument("--result", default="", help="what the result is")
+        p.add_argument("--at", help="when processing finished (default: now)")
+    elif name == "return":
+        p.add_argument("--authorised", metavar="NAME", help="given to an authorised person")
+        p.add_argument("--recipient-id", default="", help="the authorised person's ID number")
+        p.add_argument("--authorisation", default="", help="the authorisation document")
+        how = p.add_mutually_exclusive_group()
+        how.add_argument("--by-post", metavar="POSTAL_REF", help="sent by post, with reference")
+        how.add_argument("--at-counter", action="store_true", help="handed over at the counter")
+        p.add_argument("--fee", default="0", help="fee collected in đồng")
+        p.add_argument("--receipt", default="", help="fee receipt number")
+        p.add_argument("--rating", choices=RATINGS, help="the citizen's rating")
+        p.add_argument("--comment", default="", help="the citizen's comment, if any")
+
+
+# -- finding, lists, printing ------------------------------------------------------------
+def cmd_find(args: argparse.Namespace) -> None:
+    query = DossierQuery(text=" ".join(args.text), procedure_code=args.procedure or "",
+                         status=args.status, received_from=args.date_from,
+                         received_to=args.date_to, limit=args.limit)
+    found = open_counter(args).find(query)
+    note = f"\n(showing the newest {args.limit}; narrow the search)" if found.truncated else ""
+    emit(args, {"truncated": found.truncated, "dossiers": [dossier_dict(d) for d in found.rows]},
+         ("\n".join(_line(d) for d in found.rows) or "no dossier matches") + note)
+
+
+def cmd_worklist(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    if args.name == "counts":
+        counts = counter.worklist_counts()
+        emit(args, {k.value: v for k, v in counts.items()},
+             "\n".join(f"{k.value:<20} {v:>6}  {k.label}" for k, v in counts.items()))
+        return
+    rows = counter.worklist(args.name, args.days)
+    emit(args, [dossier_dict(d) for d in rows],
+         "\n".join(_line(d) for d in rows) or f"{Worklist(args.name).label}: none")
+
+
+def cmd_print(args: argparse.Namespace) -> None:
+    form = args.form.zfill(2)
+    open_counter(args).form_pdf(args.code, form, args.out)
+    emit(args, {"code": args.code.strip().upper(), "form": form, "out": str(args.out)},
+         f"wrote Mẫu {form} to {args.out}")
+
+
+def cmd_register(args: argparse.Namespace) -> None:
+    if args.out.suffix.lower() not in (".pdf", ".xlsx"):
+        raise CliError("--out must end in .pdf or .xlsx")
+    count = open_counter(args).register_export(args.date_from, args.date_to, args.out)
+    emit(args, {"rows": count, "out": str(args.out)}, f"wrote {count} register rows to {args.out}")
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from counter_app.synthetic.generator import generate
+
+    stats = generate(default_db_path(args.db), args.dossiers, args.years, seed=args.seed, end=args.end,
+                     desks=args.desks)
+    emit(args, stats, f"generated {stats['dossiers']:,} dossiers, {stats['events']:,} events, "
+                      f"{stats['applicants']:,} applicants in {stats['seconds']} s into "
+                      f"{stats['path']}")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def add_commands(sub, common: argparse.ArgumentParser) -> None:
+    for name, (step, help_text, fields_of) in STEPS.items():
+        p = sub.add_parser(name, parents=[common], help=help_text + NEEDS_AS)
+        _add_step_arguments(name, p)
+        p.set_defaults(func=_step_command(step, fields_of))
+
+    p = sub.add_parser("find", parents=[common],
+                       help="find dossiers by code, name, ID number, phone, procedure, status"
+                            + NEEDS_AS)
+    p.add_argument("text", nargs="*", help="words, with or without diacritics, any order")
+    p.add_argument("--procedure", help="procedure code")
+    p.add_argument("--status", type=int, choices=[int(s) for s in Status],
+                   help="national status 1-10")
+    p.add_argument("--from", dest="date_from", type=date_arg, help="received on or after")
+    p.add_argument("--to", dest="date_to", type=date_arg, help="received on or before")
+    p.add_argument("--limit", type=_count, default=500,
+                   help="at most this many, newest first (default 500)")
+    p.set_defaults(func=cmd_find)
+
+    p = sub.add_parser("worklist", parents=[common],
+                       help="what is due, late, waiting" + NEEDS_AS)
+    p.add_argument("name", choices=[w.value for w in Worklist] + ["counts"],
+                   help="which list, or counts for the number in each")
+    p.add_argument("--days", type=int, help="for due_soon: working days ahead "
+                                            "(default: the warning setting)")
+    p.set_defaults(func=cmd_worklist)
+
+    p = sub.add_parser("print", parents=[common],
+                       help="write a dossier's form as PDF" + NEEDS_AS)
+    p.add_argument("code", help="the dossier's code")
+    p.add_argument("--form", required=True, choices=[*FORMS, *(f[1] for f in FORMS)],
+                   help="which form, by number or name")
+    p.add_argument("--out", type=out_file, required=True, metavar="FILE.pdf",
+                   help="the PDF to write")
+    p.set_defaults(func=cmd_print)
+
+    p = sub.add_parser("register", parents=[common],
+                       help="the register (Mẫu 06) for a date range, as .pdf or .xlsx"
+                            + NEEDS_AS)
+    p.add_argument("--from", dest="date_from", type=date_arg, required=True,
+                   help="first day received (YYYY-MM-DD or dd/mm/yyyy)")
+    p.add_argument("--to", dest="date_to", type=date_arg, required=True,
+                   help="last day received")
+    p.add_argument("--out", type=out_file, required=True, metavar="FILE",
+                   help="FILE.pdf or FILE.xlsx to write")
+    p.set_defaults(func=cmd_register)
+
+    p = sub.add_parser("generate", parents=[common],
+                       help="fill an empty database with realistic synthetic dossiers "
+                            "(for trials; no --as needed)")
+    p.add_argument("--dossiers", type=_count, required=True,
+                   help="how many dossiers (1,000,000 takes a few minutes)")
+    p.add_argument("--years", type=_count, default=1, help="spread over this many years")
+    p.add_argument("--seed", type=int, default=1,
+                   help="the same seed gives the same data (default 1)")
+    p.add_argument("--end", type=date_arg, help="last day of the data (default: today)")
+    p.add_argument("--desks", type=_count, default=2, help="receiving desks (1-9, default 2)")
+    p.set_defaults(func=cmd_generate)

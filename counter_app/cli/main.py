@@ -1,0 +1,385 @@
+"""`counter-app` subcommands: the desk's operations without a window.
+
+Errors go to stderr as one line with a non-zero exit; never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from counter_app import __version__
+from counter_app.cli import audit, backups, lifecycle, officers, reports, sync
+from counter_app.cli.args import (
+    EXIT_BAD_INPUT,
+    EXIT_DAMAGED,
+    EXIT_PERMISSION,
+    EXIT_SIGN_IN,
+    EXIT_STEP_FORBIDDEN,
+    NEEDS_AS,
+    SIGN_IN_HELP,
+    CliError,
+    Parser,
+    common_options,
+    date_arg,
+    datetime_arg,
+    emit,
+    out_file,
+    positive_arg,
+)
+from counter_app.cli.dossier_json import dossier_dict
+from counter_app.cli.session import existing_database, open_counter
+from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
+from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
+from counter_app.domain.text import clean
+from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
+from counter_app.errors import (
+    CounterError,
+    DatabaseDamaged,
+    ImportRejected,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    SignInFailed,
+    StepNotAllowed,
+    ValidationError,
+)
+from counter_app.paths import default_db_path
+from counter_app.service.counter import Counter
+
+
+def _procedure_dict(p: Procedure) -> dict:
+    return {**p.to_dict(), "duration": p.duration_text,
+            "confidence_label": CONFIDENCE_LABELS[p.confidence]}
+
+
+# -- commands -----------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> None:
+    counter = open_counter(args, create=True, first_run=True)
+    fields = {"agency_code": args.agency_code, "agency_name": args.agency_name,
+              "desk_number": args.desk}
+    for key in ("parent_body", "place_name", "address", "hotline"):
+        if getattr(args, key) is not None:
+            fields[key] = getattr(args, key)
+    settings = counter.set_up(**fields)
+    path, count = default_db_path(args.db), len(counter.procedures())
+    accounts = counter.has_officers()
+    hint = "" if accounts else (
+        "\nno officer account yet: add the first administrator with "
+        "'counter-app user add USERNAME --name \"Full Name\" --role admin,reception'")
+    emit(args, {"db": str(path), "agency": settings.to_dict(), "procedures": count,
+                "accounts": accounts},
+          f"ready: {settings.agency_name} ({settings.agency_code}), desk {settings.desk_number}, "
+          f"{count} procedures, database {path}{hint}")
+
+
+def cmd_procedures(args: argparse.Namespace) -> None:
+    found = open_counter(args, sign_in=False).procedures(args.search or "")
+    lines = [f"{p.code:<10} {p.duration_text[:28]:<28} {p.field} – {p.name}" for p in found]
+    emit(args, [_procedure_dict(p) for p in found], "\n".join(lines) or "no procedure matches")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    count = open_counter(args).import_procedures(args.file)
+    emit(args, {"imported": count}, f"imported {count} procedures from {args.file}")
+
+
+#: Added to an unknown procedure's error.
+PROCEDURE_HINT = "find its code with: counter-app procedures --search WORDS"
+
+
+def _moments(args: argparse.Namespace) -> tuple[dict, dict]:
+    """--received-at and --due-at read here, not by argparse, so that a wrong date is told
+    together with every other problem of the dossier."""
+    values, errors = {}, {}
+    for name in ("received_at", "due_at"):
+        text = getattr(args, name)
+        if text is None:
+            values[name] = None
+            continue
+        try:
+            values[name] = datetime_arg(text)
+        except argparse.ArgumentTypeError as exc:
+            values[name], errors[name] = None, str(exc)
+    return values, errors
+
+
+def cmd_receive(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    moments, date_errors = _moments(args)
+    applicant = {"kind": ApplicantKind.ORGANISATION if args.organisation else ApplicantKind.CITIZEN,
+                 "full_name": args.name, "id_number": args.id_number, "phone": args.phone or "",
+                 "address": args.address or "", "email": args.email or ""}
+    request = ReceptionRequest(
+        procedure_code=args.procedure, applicant=applicant, sets=args.sets,
+        channel=Channel.POST if args.by_post else Channel.IN_PERSON,
+        return_method=ReturnMethod.POST if args.return_address else ReturnMethod.COUNTER,
+        return_address=args.return_address or "", received_at=moments["received_at"],
+        due_at=moments["due_at"], due_change_reason=args.due_reason or "")
+    try:
+        if date_errors:  # the rest is checked too, and nothing is saved
+            counter.check_reception(request)
+            raise ValidationError(date_errors)
+        dossier = counter.receive(request)
+    except ValidationError as exc:
+        errors = {**exc.errors, **date_errors}
+        if "procedure" in errors and clean(args.procedure):
+            errors["procedure"] += f" ({PROCEDURE_HINT})"
+        raise ValidationError(errors) from None
+    if args.slip:
+        counter.slip_pdf(dossier.code, args.slip)
+    emit(args, dossier_dict(dossier),
+          f"{dossier.code}  due {dossier.due_at:%d/%m/%Y %H:%M}  {dossier['applicant_name']}")
+
+
+def cmd_slip(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    counter.slip_pdf(args.code, args.out)
+    emit(args, {"code": args.code.strip().upper(), "out": str(args.out)}, f"wrote {args.out}")
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    dossier = counter.dossier(args.code)
+    data = dossier_dict(dossier, counter.events(dossier))
+    names = counter.printed_names()  # username -> full name
+
+    def who(officer: str) -> str:
+        return f"{names[officer]} ({officer})" if officer in names else officer
+
+    text = "\n".join([
+        f"{data['code']}  [{data['status']}] {data['status_label']}",
+        f"procedure: {data['procedure']['code']} {data['procedure']['name']}",
+        f"applicant: {data['applicant']['name']} ({data['applicant']['id_number']})",
+        f"received:  {dossier.received_at:%d/%m/%Y %H:%M}   due: {dossier.due_at:%d/%m/%Y %H:%M}",
+        *(f"event {e['desk_seq']}: {e['at']} {e['kind']} by {who(e['officer'])}"
+          for e in data["events"]),
+    ])
+    emit(args, data, text)
+
+
+def cmd_due_date(args: argparse.Namespace) -> None:
+    path = default_db_path(args.db)
+    counter = Counter.open(existing_database(path)) if path.exists() else None
+    calendar = counter.calendar if counter else WorkingCalendar()
+    if args.procedure:
+        if counter is None:
+            raise CliError(f"database {path} does not exist, so --procedure cannot be looked up")
+        try:
+            procedure = counter.procedure(args.procedure)
+        except NotFound as exc:
+            raise CliError(f"{exc} ({PROCEDURE_HINT})") from None
+        unit, value = procedure.unit, procedure.value
+    elif args.same_day:
+        unit, value = DurationUnit.SAME_DAY, 0
+    elif args.calendar_days:
+        unit, value = DurationUnit.CALENDAR_DAYS, args.calendar_days
+    else:
+        unit, value = DurationUnit.WORKING_DAYS, args.working_days
+    due = calendar.due_at(args.received_at, unit, value)
+    emit(args, {"received_at": args.received_at.isoformat(timespec="minutes"),
+                 "unit": unit.value, "value": value, "due_at": due.isoformat(timespec="minutes")},
+          due.isoformat(timespec="minutes"))
+
+
+def cmd_calendar(args: argparse.Namespace) -> None:
+    counter = open_counter(args, sign_in=args.action != "list")
+    if args.action == "list":
+        year = args.year or counter.clock().year
+        days = counter.calendar.exceptions(year)
+        rows = [{"date": d.day.isoformat(), "working": d.working, "reason": d.reason,
+                 "source": d.source} for d in days]
+        lines = [f"{d.day:%d/%m/%Y} {d.day:%a} {'làm việc' if d.working else 'nghỉ':<8} "
+                 f"{d.reason} [{d.source}]" for d in days]
+        emit(args, rows, "\n".join(lines))
+        return
+    if args.date is None:
+        raise CliError(f"calendar {args.action} needs a DATE")
+    if args.action == "clear":
+        removed = counter.clear_calendar_day(args.date)
+        emit(args, {"date": args.date.isoformat(), "removed": removed},
+              "removed" if removed else "no local override on that day")
+        return
+    kind = OverrideKind.OFF if args.action == "off" else OverrideKind.WORK
+    counter.set_calendar_day(args.date, kind, args.reason or "")
+    info = counter.calendar.day_info(args.date)
+    emit(args, {"date": args.date.isoformat(), "working": info.working, "reason": info.reason},
+          f"{args.date:%d/%m/%Y}: {'working day' if info.working else 'day off'} ({info.reason})")
+
+
+def cmd_today(args: argparse.Namespace) -> None:
+    rows = open_counter(args).received_today(args.search or "")
+    emit(args, [dossier_dict(r) for r in rows],
+          "\n".join(f"{r.code}  {r.received_at:%H:%M}  {r['applicant_name']}  "
+                    f"{r['procedure_name']}" for r in rows) or "nothing received today")
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="counter-app", epilog=SIGN_IN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Bộ phận một cửa cấp xã. With no command, opens the program.")
+    parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
+    for action in common_options(db=None, as_user=None, json=False)._actions:
+        if action.option_strings and action.dest != "help":
+            parser._add_action(action)
+    common = common_options()  # the same options after the command
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common],
+                       help="create or upgrade the database, set the commune's details "
+                            "[--as an administrator once accounts exist]",
+                       description="Create or upgrade the database and set the commune's "
+                                   "details. Free on a new database; once accounts exist, "
+                                   "an administrator (--as). The receiving officer printed "
+                                   "on the forms is the signed-in account of each step.")
+    p.add_argument("--agency-code", required=True, help="mã định danh, e.g. 000.17.22.H56")
+    p.add_argument("--agency-name", required=True,
+                   help="the agency's name as printed on the forms, e.g. 'UBND xã Tân Phú'")
+    p.add_argument("--desk", type=int, default=1, help="desk number 1-9 (default 1)")
+    p.add_argument("--parent-body", dest="parent_body",
+                   help="the body above it, printed on the forms' first header line")
+    p.add_argument("--place", dest="place_name", help="place name in the slip's date line")
+    p.add_argument("--address", help="the agency's address, printed on the slip")
+    p.add_argument("--hotline", help="the phone number printed on the slip")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("procedures", parents=[common], help="list or search procedures")
+    p.add_argument("--search", metavar="WORDS",
+                   help="words of the name (with or without diacritics, any order) or a code")
+    p.set_defaults(func=cmd_procedures)
+
+    p = sub.add_parser("import-procedures", parents=[common],
+                       help="import a province's catalogue (.csv or .xlsx); all or nothing"
+                            + NEEDS_AS)
+    p.add_argument("file", type=Path, help="the province's list, .csv or .xlsx")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("receive", parents=[common], help="receive a dossier" + NEEDS_AS,
+                       description="Receive a dossier and save it (every problem with the "
+                                   "input is reported at once; nothing is saved then). Find a "
+                                   "procedure's code with: counter-app procedures --search "
+                                   "WORDS (e.g. --search 'khai sinh').")
+    p.add_argument("--procedure", required=True, metavar="CODE",
+                   help="national procedure code, e.g. 1.001193 (see 'procedures --search')")
+    p.add_argument("--name", required=True, help="applicant's full name")
+    p.add_argument("--id-number", required=True, help="12-digit citizen ID (or tax code)")
+    p.add_argument("--organisation", action="store_true", help="the applicant is an organisation")
+    p.add_argument("--phone", help="applicant's phone number")
+    p.add_argument("--address", help="applicant's address")
+    p.add_argument("--email", help="applicant's email")
+    p.add_argument("--sets", type=int, default=1, help="number of sets (bộ)")
+    p.add_argument("--by-post", action="store_true", help="the dossier arrived by post")
+    p.add_argument("--return-address", help="return the result by post to this address")
+    p.add_argument("--received-at", metavar="WHEN",
+                   help="when it was received: 2026-11-20T09:15 or '20/11/2026 09:15' "
+                        "(default: now)")
+    p.add_argument("--due-at", metavar="WHEN",
+                   help="an appointment other than the computed one (same forms as "
+                        "--received-at)")
+    p.add_argument("--due-reason", help="why the appointment is later than the rule")
+    p.add_argument("--slip", type=out_file, metavar="FILE.pdf",
+                   help="also write the Mẫu 01 slip to this PDF")
+    p.set_defaults(func=cmd_receive)
+
+    p = sub.add_parser("slip", parents=[common],
+                       help="write a dossier's Mẫu 01 slip as PDF" + NEEDS_AS)
+    p.add_argument("code", help="the dossier's code, e.g. 000.17.22.H56-261120-0001")
+    p.add_argument("--out", type=out_file, required=True, metavar="FILE.pdf",
+                   help="the PDF to write")
+    p.set_defaults(func=cmd_slip)
+
+    p = sub.add_parser("show", parents=[common], help="a dossier with its events" + NEEDS_AS)
+    p.add_argument("code", help="the dossier's code")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("due-date", parents=[common], help="compute an appointment")
+    p.add_argument("--received-at", type=datetime_arg, required=True, metavar="WHEN",
+                   help="when the dossier is received: 2026-11-20T09:15 or "
+                        "'20/11/2026 09:15'")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--procedure", metavar="CODE",
+                   help="the procedure's time limit (find codes with 'procedures --search')")
+    g.add_argument("--working-days", type=positive_arg, metavar="N",
+                   help="N working days (1-365)")
+    g.add_argument("--calendar-days", type=positive_arg, metavar="N",
+                   help="N calendar days (1-365)")
+    g.add_argument("--same-day", action="store_true",
+                   help="the same day (after 15:00: the next working day)")
+    p.set_defaults(func=cmd_due_date)
+
+    p = sub.add_parser("calendar", parents=[common],
+                       help="local days off and working days (off, work, clear" + NEEDS_AS
+                            + "; list is open)")
+    p.add_argument("action", choices=["off", "work", "clear", "list"],
+                   help="off: a day off; work: a working day; clear: back to the national "
+                        "calendar; list: the year's overrides")
+    p.add_argument("date", nargs="?", type=date_arg,
+                   help="the day (YYYY-MM-DD or dd/mm/yyyy); not for list")
+    p.add_argument("--reason", help="why (the province's decision), for off and work")
+    p.add_argument("--year", type=int, help="list: this year (default: this year)")
+    p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("today", parents=[common],
+                       help="dossiers this desk received today" + NEEDS_AS)
+    p.add_argument("--search", metavar="WORDS",
+                   help="code, name (with or without diacritics), ID number or phone")
+    p.set_defaults(func=cmd_today)
+    lifecycle.add_commands(sub, common)
+    backups.add_commands(sub, common)
+    officers.add_commands(sub, common)
+    audit.add_commands(sub, common)
+    sync.add_commands(sub, common)
+    reports.add_commands(sub, common)
+    return parser
+
+
+def file_problem(exc: OSError) -> str:
+    """'cannot write /x/y.pdf: No such file or directory (không ghi/đọc được tệp)'."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"cannot use{where}: {exc.strerror or exc} (không dùng được tệp này)"
+
+
+def _say_error(message: str, code: int = EXIT_BAD_INPUT) -> int:
+    print(f"counter-app: error: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        code = args.func(args)  # None, or an exit code of its own (audit verify)
+    except ValidationError as exc:
+        return _say_error("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    except StepNotAllowed as exc:
+        return _say_error(f"step not allowed: {exc}", EXIT_STEP_FORBIDDEN)
+    except NotSignedIn as exc:
+        return _say_error(f"sign in first with --as USER ({exc})", EXIT_PERMISSION)
+    except PermissionDenied as exc:
+        return _say_error(f"not allowed: {exc}", EXIT_PERMISSION)
+    except SignInFailed as exc:
+        return _say_error(f"sign-in failed: {exc}", EXIT_SIGN_IN)
+    except DatabaseDamaged as exc:
+        return _say_error(str(exc), EXIT_DAMAGED)
+    except ImportRejected as exc:
+        return _say_error("nothing imported; " + "; ".join(
+            f"row {n}: {reason}" for n, reason in exc.rows))
+    except (CounterError, CliError) as exc:
+        return _say_error(str(exc))
+    except OSError as exc:  # a file that cannot be read or written: one line, no errno
+        return _say_error(file_problem(exc))
+    return code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

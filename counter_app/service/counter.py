@@ -1,0 +1,376 @@
+"""The desk: one object the CLI, the window and the tests drive. Synchronous, Qt-free."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import sqlite_utils
+
+from counter_app.accounts.session import Session
+from counter_app.backups.opening import open_desk_database
+from counter_app.domain.agency import AgencySettings, validate_agency
+from counter_app.domain.handover_log import Transfer, transfers
+from counter_app.domain.lifecycle import COMMON_UNITS, OPEN, Step, allowed_steps
+from counter_app.domain.procedures import Procedure
+from counter_app.domain.reception import ReceptionRequest, ValidReception, validate_reception
+from counter_app.domain.roles import Action, check_step, sees
+from counter_app.domain.step_requests import StepContext
+from counter_app.domain.step_requests import decide as decide_step
+from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
+from counter_app.errors import (
+    DatabaseDamaged,
+    NotFound,
+    NotSetUp,
+    PermissionDenied,
+    ValidationError,
+)
+from counter_app.service.reports import CounterReports
+from counter_app.store import (
+    calendar_store,
+    catalogue_files,
+    dossier_queries,
+    dossier_steps,
+    dossier_store,
+    event_log,
+    procedure_store,
+    settings_store,
+)
+from counter_app.store.audit_log import AuditAction
+from counter_app.store.database import transaction
+from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
+from counter_app.store.dossier_store import DossierRow
+
+Clock = Callable[[], dt.datetime]
+WARNING_DAYS_KEY = "warning_working_days"
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class Counter(CounterReports, Session):
+    """Every method that shows or changes a dossier needs a signed-in officer whose roles
+    allow it (``Session``); the checks are here, so no caller can skip them."""
+
+    def __init__(self, db: sqlite_utils.Database, clock: Clock = local_now):
+        self.db = db
+        self.clock = clock
+        self._calendar: WorkingCalendar | None = None
+        if procedure_store.count(db) == 0:
+            self.load_bundled_catalogue()
+        self.desk_id = settings_store.desk_id(db)
+        Session.__init__(self)
+
+    @classmethod
+    def open(cls, path: str | Path, clock: Clock = local_now) -> Counter:
+        db = open_desk_database(path)
+        try:
+            return cls(db, clock)
+        except sqlite3.DatabaseError as exc:  # damage past the pages opening reads
+            db.conn.close()
+            raise DatabaseDamaged(f"Tệp dữ liệu {path} đã bị hỏng ({exc}).") from None
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- sync with the server ------------------------------------------------------------
+    def sync_status(self):
+        """What the status bar and ``sync-status`` show (no account needed: no personal data)."""
+        from counter_app.sync.status import sync_status
+
+        return sync_status(self.db)
+
+    def record_enrolment(self, server_url: str, commune: str, desk_number: int | None) -> None:
+        """Enrolment itself runs on its own connection (it waits on the network); the officer
+        who did it is checked here and recorded."""
+        self.require(Action.ENROL)
+        self.audit(AuditAction.SERVER_ENROLLED, server_url,
+                   {"commune": commune, "desk_number": desk_number})
+
+    def conflicts(self, include_resolved: bool = False):
+        from counter_app.sync import conflicts
+
+        self.require(Action.CONFLICTS)
+        return conflicts.list_conflicts(self.db, include_resolved)
+
+    def resolve_conflict(self, conflict_id: str, text: str):
+        """Settle a conflict with a note; it goes to the server and every desk at the next sync."""
+        from counter_app.sync import conflicts
+
+        officer = self.require(Action.CONFLICTS)
+        resolved = conflicts.resolve(self.db, conflict_id, officer.username, text, self.clock())
+        self.audit(AuditAction.CONFLICT_RESOLVED, resolved.code, {"conflict": conflict_id})
+        return resolved
+
+    def after_sync(self) -> None:
+        """A sync on another connection may have replaced the calendar: read it again."""
+        self._calendar = None
+
+    # -- setup ---------------------------------------------------------------------------
+    @property
+    def agency(self) -> AgencySettings | None:
+        return settings_store.agency(self.db)
+
+    def require_agency(self) -> AgencySettings:
+        agency = self.agency
+        if agency is None:
+            raise NotSetUp("Chưa khai báo thông tin cơ quan (mã định danh, tên, số quầy).")
+        return agency
+
+    def set_up(self, **fields: object) -> AgencySettings:
+        """Validate and save the commune's setup; unknown keys keep their current value.
+
+        Before the first account exists (first run) anyone may; afterwards the administrator.
+        """
+        if self.has_officers():
+            self.require(Action.SETUP)
+        current = self.agency.to_dict() if self.agency else {}
+        settings = validate_agency({**current, **fields})
+        settings_store.save_agency(self.db, settings)
+        if self.officer:
+            self.audit(AuditAction.SETUP_CHANGED, detail={"fields": sorted(fields)})
+        return settings
+
+    # -- catalogue -----------------------------------------------------------------------
+    def load_bundled_catalogue(self) -> int:
+        return procedure_store.upsert_all(self.db, catalogue_files.bundled(), "bundled")
+
+    def import_procedures(self, path: str | Path) -> int:
+        self.require(Action.CATALOGUE)
+        procedures = catalogue_files.read_file(path)  # raises before anything is written
+        count = procedure_store.upsert_all(self.db, procedures, f"import:{Path(path).name}")
+        self.audit(AuditAction.CATALOGUE_IMPORTED, Path(path).name, {"procedures": count})
+        return count
+
+    def procedures(self, search: str = "", limit: int | None = None) -> list[Procedure]:
+        return procedure_store.search(self.db, search, limit)
+
+    def procedure(self, code: str) -> Procedure:
+        p = procedure_store.get(self.db, code)
+        if p is None:
+            raise NotFound(f"Không tìm thấy thủ tục có mã '{code}'.")
+        return p
+
+    # -- calendar ------------------------------------------------------------------------
+    @property
+    def calendar(self) -> WorkingCalendar:
+        if self._calendar is None:
+            self._calendar = calendar_store.working_calendar(self.db)
+        return self._calendar
+
+    def set_calendar_day(self, day: dt.date, kind: OverrideKind, reason: str = "") -> None:
+        self.require(Action.CALENDAR)
+        calendar_store.set_override(self.db, day, kind, reason)
+        self._calendar = None
+        self.audit(AuditAction.CALENDAR_CHANGED, day.isoformat(), {"kind": OverrideKind(kind).value})
+
+    def clear_calendar_day(self, day: dt.date) -> bool:
+        self.require(Action.CALENDAR)
+        removed = calendar_store.remove_override(self.db, day)
+        self._calendar = None
+        if removed:
+            self.audit(AuditAction.CALENDAR_CHANGED, day.isoformat(), {"kind": "cleared"})
+        return removed
+
+    # -- reception -----------------------------------------------------------------------
+    def due_for(self, procedure: Procedure, received_at: dt.datetime | None = None) -> dt.datetime:
+        return self.calendar.due_at(received_at or self.clock(), procedure.unit, procedure.value)
+
+    def check_reception(self, request: ReceptionRequest) -> ValidReception:
+        """Validate a reception without saving anything: every problem at once
+        (ValidationError), else what ``receive`` would save."""
+        self.require(Action.RECEIVE)
+        procedure = procedure_store.get(self.db, request.procedure_code or "")
+        return validate_reception(request, procedure, self.calendar, self.clock())
+
+    def receive(self, request: ReceptionRequest) -> DossierRow:
+        """Validate everything, then write the dossier and its event in one transaction."""
+        officer = self.require(Action.RECEIVE)
+        agency = self.require_agency()
+        now = self.clock()
+        procedure = procedure_store.get(self.db, request.procedure_code or "")
+        valid = validate_reception(request, procedure, self.calendar, now)
+        transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
+        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
+                                     now, transfer_due)
+
+    def returning_applicant(self, id_number: str) -> dict | None:
+        self.require(Action.RECEIVE)
+        return dossier_store.applicant_by_id_number(self.db, id_number)
+
+    # -- dossiers ------------------------------------------------------------------------
+    def dossier(self, code: str) -> DossierRow:
+        """A dossier the signed-in officer may see (a processing officer: those handed to
+        them); anything else is NotFound or PermissionDenied."""
+        officer = self.require_officer()
+        row = dossier_store.by_code(self.db, code)
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ có mã '{code.strip()}'.")
+        if not sees(officer, row.progress):
+            self.deny(f"Hồ sơ {row.code} không được giao cho {officer.full_name}.", "see")
+        return row
+
+    def events(self, dossier: DossierRow) -> list[event_log.Event]:
+        return event_log.for_dossier(self.db, dossier["id"])
+
+    def received_today(self, search: str = "") -> list[DossierRow]:
+        self.require(Action.SEE_ALL)
+        today = self.clock().date()
+        start = dt.datetime.combine(today, dt.time())
+        return dossier_store.received_between(self.db, start, start + dt.timedelta(days=1),
+                                              search, self.desk_id)
+
+    def slip_pdf(self, code: str, out: str | Path | None = None) -> bytes:
+        """Mẫu 01; recorded in the audit log (it carries the citizen's personal data)."""
+        return self.form_pdf(code, "01", out)
+
+    # -- processing to return ------------------------------------------------------------
+    def step(self, code: str, step: Step | str, fields: dict | None = None) -> DossierRow:
+        """Take one step of the status machine as the signed-in officer.
+
+        Raises PermissionDenied (the officer's roles), StepNotAllowed (the status machine)
+        or ValidationError (the fields); nothing is written then.
+        """
+        step = Step(step)
+        officer = self.require_officer()
+        agency = self.require_agency()
+        now = self.clock()
+        denied: list[PermissionDenied] = []
+
+        def decide(row: DossierRow) -> dict:
+            try:
+                check_step(officer, step, row.progress)
+            except PermissionDenied as exc:
+                denied.append(exc)
+                raise
+            ctx = StepContext(now=now, calendar=self.calendar,
+                              applicant_name=row["applicant_name"],
+                              applicant_id_number=row["applicant_id_number"],
+                              return_method=row["return_method"], officer=officer.full_name,
+                              hotline=agency.hotline)
+            return decide_step(step, row.progress, fields or {}, ctx)
+
+        try:
+            row, _ = dossier_steps.record(self.db, code, step, decide, desk_id=self.desk_id,
+                                          officer=officer.username, now=now)
+        except PermissionDenied as exc:
+            if denied:  # recorded outside the rolled-back transaction
+                self.audit(AuditAction.PERMISSION_DENIED, code.strip().upper(),
+                           {"action": step.value})
+            raise exc from None
+        return row
+
+    def allowed_steps(self, code: str) -> list[Step]:
+        """The steps the status machine allows now (the roles are checked when taken; the
+        window asks ``may_step`` to show only the officer's own)."""
+        return allowed_steps(self.dossier(code).progress)
+
+    def may_step(self, row: DossierRow, step: Step) -> bool:
+        return self.officer is not None and self.why_not_step(step, row) is None
+
+    def known_units(self) -> list[str]:
+        """Units to offer when handing over: those used recently, then the usual ones."""
+        return list(dict.fromkeys([*dossier_queries.recent_units(self.db), *COMMON_UNITS]))
+
+    def transfers(self, code: str) -> list[Transfer]:
+        return transfers(self.events(self.dossier(code)))
+
+    # -- finding and work lists ----------------------------------------------------------
+    def find(self, query: DossierQuery | str) -> FoundDossiers:
+        if isinstance(query, str):
+            query = DossierQuery(text=query)
+        return dossier_queries.find(self.db, replace(query, holders=self.visible_holders()))
+
+    @property
+    def warning_days(self) -> int:
+        """How many working days before the deadline a dossier is flagged (default 1)."""
+        return int(settings_store.get(self.db, WARNING_DAYS_KEY, 1))
+
+    def set_warning_days(self, days: int) -> None:
+        self.require(Action.SETUP)
+        if not 0 <= int(days) <= 30:
+            raise ValidationError({"warning_days": "Số ngày cảnh báo phải từ 0 đến 30."})
+        with transaction(self.db):
+            settings_store.put(self.db, WARNING_DAYS_KEY, int(days))
+
+    def worklist_window(self, days: int | None = None) -> WorklistWindow:
+        now = self.clock()
+        days = self.warning_days if days is None else days
+        if not 0 <= days <= 30:
+            raise ValidationError({"days": "Số ngày làm việc phải từ 0 đến 30."})
+        last = self.calendar.add_working_days(now.date(), days)
+        return WorklistWindow(now, self.calendar.closing(last), self.visible_holders())
+
+    def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
+        return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))
+
+    def worklist_counts(self) -> dict[Worklist, int]:
+        return dossier_queries.worklist_counts(self.db, self.worklist_window())
+
+    def deadline_flag(self, row: DossierRow, window: WorklistWindow | None = None) -> str:
+        """'overdue', 'warning' (within the warning window) or '' for a dossier."""
+        if row.status not in OPEN:
+            return ""
+        window = window or self.worklist_window()
+        if row.due_at < window.now:
+            return "overdue"
+        return "warning" if row.due_at <= window.soon_until else ""
+
+    def deadline_flags(self, rows: list[DossierRow]) -> dict[str, str]:
+        """``deadline_flag`` of each row by code, for a list shown on screen."""
+        window = self.worklist_window()
+        return {r.code: self.deadline_flag(r, window) for r in rows}
+
+    def register(self, start: dt.date, end: dt.date) -> list[DossierRow]:
+        self.require(Action.EXPORT)
+        if end < start:
+            raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
+        return dossier_queries.registered_between(self.db, start, end)
+
+    # -- forms ---------------------------------------------------------------------------
+    def form_pdf(self, code: str, form: str, out: str | Path | None = None) -> bytes:
+        """Mẫu 01-05 of one dossier as PDF bytes (also written to ``out`` if given).
+
+        Raises FormUnavailable when the dossier has no event the form is made from
+        (e.g. Mẫu 04 before any apology).
+        """
+        from counter_app.domain import legal_forms
+        from counter_app.printing import forms
+
+        self.require(Action.PRINT)
+        dossier = self.dossier(code)
+        names = self.printed_names()
+        events = [replace(e, officer=names.get(e.officer, e.officer))
+                  for e in self.events(dossier)]
+        shown = DossierRow({**dossier.data, "officer": names.get(dossier["officer"],
+                                                            dossier["officer"])})
+        pdf = forms.render(form, shown, events, self.require_agency(), out)
+        self.audit(AuditAction.PRINT, dossier.code,
+                   {"form": legal_forms.normalise(form), "file": Path(out).name if out else None})
+        return pdf
+
+    def record_printed(self, code: str, form: str, copies: int = 1) -> None:
+        """The window sent a form to the printer (rendering alone is recorded by form_pdf)."""
+        self.require(Action.PRINT)
+        self.audit(AuditAction.PRINT, code.strip().upper(),
+                   {"form": form, "printer": True, "copies": copies})
+
+    def register_export(self, start: dt.date, end: dt.date, out: str | Path) -> int:
+        """Mẫu 06 for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
+        from counter_app.printing import register_pdf, register_xlsx
+        from counter_app.store import register_rows
+
+        suffix = Path(out).suffix.lower()
+        if suffix not in (".pdf", ".xlsx"):
+            raise ValidationError({"out": "Tệp sổ theo dõi phải có đuôi .pdf hoặc .xlsx."})
+        rows = self.register(start, end)
+        first = register_rows.first_handovers(self.db, start, end)
+        writer = register_pdf.render if suffix == ".pdf" else register_xlsx.write
+        writer(rows, self.require_agency(), start, end, out, first_handover=first)
+        self.audit(AuditAction.EXPORT, "register", {"from": start.isoformat(),
+                   "to": end.isoformat(), "file": Path(out).name, "rows": len(rows)})
+        return len(rows)

@@ -1,0 +1,1 @@
+"""Signing in, locking, officers' accounts and the audit trail in the window."""

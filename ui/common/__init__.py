@@ -1,0 +1,1 @@
+"""Pieces every screen shares: error messages, dates, Enter navigation, printing, the worker thread, the scanner."""

@@ -1,0 +1,1 @@
+"""The dossier window: details, history, the forms, and one small form per step."""

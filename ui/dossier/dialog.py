@@ -1,0 +1,287 @@
+"""One dossier: details, history, hand-over log (Mẫu 05), the steps allowed now, the forms.
+
+Everything is read and written through the DbWorker. The status machine decides which step
+buttons exist; the usual next step is the default button, so after scanning a slip
+(``ready=True``) Enter starts it. Opened from a list (``ready=False``) the focus starts on
+"Đóng", so a stray Enter starts nothing; once a step is recorded the next one is ready either
+way. Errors show in a line at the top, never as a blocking box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+)
+from shiboken6 import isValid
+
+from counter_app.domain import handover_log, legal_forms
+from counter_app.domain.handover_log import Transfer
+from counter_app.domain.legal_forms import FORMS
+from counter_app.domain.lifecycle import FINAL, Step, allowed_steps, suggested_step
+from counter_app.domain.roles import Action, Role
+from counter_app.store.dossier_store import DossierRow
+from counter_app.store.event_log import Event
+from ui.common.messages import describe
+from ui.common.slip_printing import SlipPreview, SlipPrinter
+from ui.common.tasks import DbWorker
+from ui.dossier.step_dialogs import step_dialog
+from ui.dossier.step_fields import FormContext, StepDialog
+from ui.dossier.texts import FORM_SHORT
+from ui.dossier.views import (
+    DetailsPanel,
+    history_table,
+    set_history,
+    set_transfers,
+    transfers_table,
+)
+
+STEP_COLUMNS = 4
+SUGGESTED_STYLE = "font-weight: bold; padding: 6px 14px; border: 2px solid #0d47a1;"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    dossier: DossierRow
+    events: list[Event]
+    transfers: list[Transfer]
+    allowed: list[Step]  # what the status machine allows now
+    mine: list[Step]     # of those, what the signed-in officer's roles allow
+    may_print: bool
+    flag: str
+    ctx: FormContext
+
+
+def load(counter, code: str) -> Loaded:
+    """Runs on the worker thread. Officers are shown by full name (events hold usernames)."""
+    dossier = counter.dossier(code)
+    agency = counter.agency
+    names = counter.printed_names()
+    people = [o.full_name for o in counter.officer_directory() if Role.PROCESSING in o.roles]
+    may_print = counter.may(Action.PRINT)
+    ctx = FormContext(dossier, counter.calendar, counter.clock, counter.known_units(),
+                      counter.require_officer().full_name, agency.hotline if agency else "",
+                      people, may_print)
+    events = [replace(e, officer=names.get(e.officer, e.officer))
+              for e in counter.events(dossier)]
+    shown = DossierRow({**dossier.data,
+                        "officer": names.get(dossier["officer"], dossier["officer"])})
+    allowed = allowed_steps(dossier.progress)
+    mine = [s for s in allowed if counter.may_step(dossier, s)]
+    return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
+                  counter.deadline_flag(dossier), ctx)
+
+
+class DossierDialog(QDialog):
+    changed = Signal(str)  # the dossier's code, after every recorded step
+
+    def __init__(self, worker: DbWorker, code: str, printer: SlipPrinter, parent=None,
+                 ready: bool = False):
+        super().__init__(parent)
+        self.worker, self.code, self.printer, self.ready = worker, code.strip(), printer, ready
+        self.loaded: Loaded | None = None
+        self.step_buttons: dict[Step, QPushButton] = {}
+        self.step_form: StepDialog | None = None
+        self._focus_step = ready
+        self.setWindowTitle(f"Hồ sơ {self.code}")
+        self.resize(1180, 680)  # fits 1366×768 with a title bar and the taskbar
+        self._build()
+        self.refresh()
+
+    # -- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.message = QLabel(objectName="message", wordWrap=True)
+        self.message.hide()
+        self.details = DetailsPanel()
+
+        self.forms_box = forms = QGroupBox("In phiếu, biểu mẫu")
+        forms.hide()  # until the officer's right to print is known
+        grid = QGridLayout(forms)
+        self.form_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        for row, (form, title) in enumerate(FORMS.items()):
+            caption = QLabel(f"Mẫu {form}: {FORM_SHORT[form]}")
+            caption.setToolTip(title)
+            preview = QPushButton("&Xem trước" if form == "01" else "Xem")
+            printing = QPushButton("&In lại" if form == "01" else "In")
+            preview.clicked.connect(lambda _=False, f=form: self.preview_form(f))
+            printing.clicked.connect(lambda _=False, f=form: self.print_form(f))
+            for b in (preview, printing):
+                b.setAutoDefault(False)
+                b.setEnabled(False)
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(preview, row, 1)
+            grid.addWidget(printing, row, 2)
+            self.form_buttons[form] = (preview, printing)
+        grid.setColumnStretch(0, 1)
+        self.preview_button, self.print_button = self.form_buttons["01"]
+
+        self.steps_box = QGroupBox("Bước tiếp theo")
+        self.steps_grid = QGridLayout(self.steps_box)
+        self.no_steps = QLabel()
+        self.steps_grid.addWidget(self.no_steps, 0, 0, 1, STEP_COLUMNS)
+
+        self.history = history_table()
+        self.transfers_table = transfers_table()
+        self.documents = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.history, "&Lịch sử xử lý")
+        self.tabs.addTab(self.transfers_table, "&Phiếu kiểm soát (Mẫu 05)")
+        self.tabs.addTab(self.documents, "Thành phần &hồ sơ")
+
+        self.close_button = QPushButton("Đóng (Esc)")
+        self.close_button.clicked.connect(self.reject)
+        right = QVBoxLayout()
+        right.addWidget(forms)
+        right.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.details, 1)
+        top.addLayout(right)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addWidget(self.steps_box)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+    # -- loading -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        code = self.code
+        self.worker.run(lambda c: load(c, code), self._loaded, self._load_failed)
+
+    def _loaded(self, data: Loaded) -> None:
+        if not isValid(self):  # closed and deleted while the worker was reading
+            return
+        self.loaded = data
+        d = data.dossier
+        self.setWindowTitle(f"Hồ sơ {d.code} – {d.status.label}")
+        self.details.show_dossier(d, data.flag)
+        set_history(self.history, data.events)
+        set_transfers(self.transfers_table, data.transfers)
+        self.documents.setText(self.details.documents_html(d))
+        printable = legal_forms.available(e.kind for e in data.events)
+        for form, buttons in self.form_buttons.items():
+            available = form in printable
+            for b in buttons:
+                b.setEnabled(available)
+                b.setToolTip("" if available else "Hồ sơ chưa có bước để lập mẫu này.")
+        self.forms_box.setVisible(data.may_print)
+        self._show_steps(d, data.mine, others=len(data.allowed) - len(data.mine))
+
+    def _load_failed(self, error: BaseException) -> None:
+        if not isValid(self):
+            return
+        self.say(describe(error), error=True)
+        self.close_button.setFocus()
+
+    def _show_steps(self, dossier: DossierRow, allowed: list[Step], others: int = 0) -> None:
+        """Buttons for the steps this officer may take now; ``others``: how many more the
+        status machine allows that belong to other roles."""
+        for button in self.step_buttons.values():
+            self.steps_grid.removeWidget(button)
+            button.deleteLater()
+        self.step_buttons = {}
+        suggested = suggested_step(dossier.progress)
+        ordered = sorted(allowed, key=lambda s: s is not suggested)  # the usual one first
+        for i, step in enumerate(ordered):
+            button = QPushButton(step.label)
+            button.clicked.connect(lambda _=False, s=step: self.start_step(s))
+            if step is suggested:
+                button.setStyleSheet(SUGGESTED_STYLE)
+            self.steps_grid.addWidget(button, 1 + i // STEP_COLUMNS, i % STEP_COLUMNS)
+            button.show()  # now, not on the next event loop turn: it may take the focus
+            self.step_buttons[step] = button
+        if dossier.status in FINAL:
+            self.no_steps.setText(f"Hồ sơ đã kết thúc ({dossier.status.label}); "
+                                  "không còn bước nào để thực hiện.")
+        elif suggested in self.step_buttons:
+            self.no_steps.setText(f"Thường làm tiếp: “{suggested.label}” (Enter).")
+        elif not self.step_buttons and others:
+            self.no_steps.setText("Các bước tiếp theo của hồ sơ này thuộc cán bộ khác "
+                                  "(vai trò của bạn không thực hiện được).")
+        else:
+            self.no_steps.setText("Chọn bước cần thực hiện.")
+        target = self.step_buttons.get(suggested)
+        if target is not None:
+            self.close_button.setDefault(False)
+            target.setDefault(True)
+            if self._focus_step:
+                target.setFocus()
+                return
+        else:
+            self.close_button.setDefault(True)
+        self.close_button.setFocus()
+
+    # -- steps ---------------------------------------------------------------------------
+    def start_step(self, step: Step) -> StepDialog | None:
+        """Open the form of ``step`` (window-modal, not blocking); returns it."""
+        if self.loaded is None or Step(step) not in self.step_buttons:
+            return None
+        form = step_dialog(Step(step), self.worker, self.loaded.ctx, self)
+        form.recorded.connect(lambda row, f=form: self._recorded(f, row))
+        form.finished.connect(lambda _r, f=form: self._form_closed(f))
+        self.step_form = form
+        form.open()
+        return form
+
+    def _recorded(self, form: StepDialog, row: DossierRow) -> None:
+        self._focus_step = True  # the officer is working on it: next step ready on Enter
+        self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}.")
+        self.refresh()
+        self.changed.emit(self.code)
+        if form.form and form.print_requested and self.loaded and self.loaded.may_print:
+            self.print_form(form.form)
+
+    def _form_closed(self, form: StepDialog) -> None:
+        if self.step_form is form:
+            self.step_form = None
+        if form.saved_row is None:
+            self.refresh()  # another desk may have moved the dossier meanwhile
+        target = next((b for b in self.step_buttons.values() if b.isDefault()), None)
+        (target or self.close_button).setFocus()
+
+    # -- forms ---------------------------------------------------------------------------
+    def _form_pdf(self, form: str, then) -> None:
+        code = self.code
+
+        def render(c) -> bytes:
+            return c.form_pdf(code, form)
+
+        def alive(fn):  # the dialog may be closed (a scan), or the screen locked, meanwhile
+            return lambda value: fn(value) if isValid(self) and not locked() else None
+
+        def locked() -> bool:  # no citizen's form pops up over the lock screen
+            return self.worker.counter.locked
+
+        self.worker.run(render, alive(then), alive(lambda e: self._form_failed(form, e)))
+
+    def preview_form(self, form: str) -> None:
+        title = f"Mẫu {form}: {FORMS[form]} – {self.code}"
+        self._form_pdf(form, lambda pdf: SlipPreview(pdf, title, self.printer, self).exec())
+
+    def print_form(self, form: str) -> None:
+        def done(pdf: bytes) -> None:
+            if self.printer.print_pdf(pdf, self):
+                self.say(f"Đã in Mẫu {form}: {FORMS[form]}.")
+        self._form_pdf(form, done)
+
+    def _form_failed(self, form: str, error: BaseException) -> None:
+        self.say(f"Chưa in được Mẫu {form}: {describe(error)}", error=True)
+
+    # -- messages ------------------------------------------------------------------------
+    def say(self, text: str, error: bool = False) -> None:
+        colour = "#b71c1c" if error else "#1b5e20"
+        self.message.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.message.setText(text)
+        self.message.show()

@@ -1,0 +1,1 @@
+"""Work lists, today's dossiers and search: the tables that lead to a dossier."""

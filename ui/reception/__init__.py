@@ -1,0 +1,1 @@
+"""The reception screen: receiving a citizen's dossier by keyboard."""

@@ -1,0 +1,1 @@
+"""The Hệ thống menu, first-run screens, setup dialogs, backups, the desk's local settings."""
