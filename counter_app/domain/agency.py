@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 
-# Mã định danh điện tử (QĐ 20/2020/QĐ-TTg): LLL.LL.LL.Xnn, e.g. 000.17.22.H56 (REFERENCE §2.2).
+# Mã định danh điện tử (QĐ 20/2020/QĐ-TTg): LLL.LL.LL.Xnn, e.g. 000.17.22.H56 (docs/law.md §2.2).
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}$")
 MAX_DESKS = 9
 

@@ -1,6 +1,6 @@
-"""Dossier codes: ``<agency code>-<yyMMdd>-<NNNN>`` (REFERENCE §2.1).
+"""Dossier codes: ``<agency code>-<yyMMdd>-<NNNN>`` (docs/law.md §2.1).
 
-Offline scheme (REFERENCE §2.4, option 1: disjoint blocks): the first digit of NNNN is the
+Offline scheme (docs/law.md §2.4, option 1: disjoint blocks): the first digit of NNNN is the
 desk number (1-9) and the last three are that desk's own sequence for the day (001-999).
 Desk 1 issues 1001-1999, desk 2 issues 2001-2999, and so on. Two desks of one commune that
 work offline on the same day can therefore never issue the same code, provided their desk

@@ -1,7 +1,7 @@
 """The hand-over log of one dossier (what Mẫu 05, the control slip, prints), from its events.
 
 Each row is one transfer: who gave the dossier to whom and when, and whether the giver kept
-to its step deadline (early / on time / late, REFERENCE §1.3 Mẫu 05 and §3.2). The first row
+to its step deadline (early / on time / late, docs/law.md §1.3 Mẫu 05 and §3.2). The first row
 is the counter passing the dossier on (same working day, or the next if received after
 15:00); the last ones are the result coming back to the counter and going to the citizen.
 """

@@ -1,4 +1,4 @@
-"""The dossier's legal forms, Mẫu 01 to 05 (TT 01/2018/TT-VPCP, REFERENCE §1.3): their
+"""The dossier's legal forms, Mẫu 01 to 05 (TT 01/2018/TT-VPCP, docs/law.md §1.3): their
 titles, and the step each of Mẫu 02-04 is made from. One list for the printing, the window
 and the command line."""
 

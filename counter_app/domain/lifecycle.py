@@ -1,7 +1,7 @@
 """The status machine of a dossier: which step is allowed from which status, and what each
 step's event does to the dossier (``evolve``, a pure function, also used to replay the log).
 
-National statuses (REFERENCE §3.1) are the external contract; the finer state a counter
+National statuses (docs/law.md §3.1) are the external contract; the finer state a counter
 needs (who holds the dossier, the step deadline, the stopped clock) lives in ``Progress``.
 """
 
@@ -93,7 +93,7 @@ class Verdict(StrEnum):
 
 
 def timeliness(done: dt.datetime, due: dt.datetime) -> Verdict:
-    """Early / on time / late compares dates, not times (REFERENCE §3.2, Tân Dân's rule)."""
+    """Early / on time / late compares dates, not times (docs/law.md §3.2, Tân Dân's rule)."""
     if done.date() < due.date():
         return Verdict.EARLY
     return Verdict.ON_TIME if done.date() == due.date() else Verdict.LATE

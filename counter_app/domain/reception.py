@@ -24,7 +24,7 @@ class ApplicantKind(StrEnum):
 
 
 class Channel(IntEnum):
-    """KenhThucHien (REFERENCE §3.1). Online dossiers do not arrive at the desk."""
+    """KenhThucHien (docs/law.md §3.1). Online dossiers do not arrive at the desk."""
     IN_PERSON = 1
     ONLINE = 2
     POST = 3

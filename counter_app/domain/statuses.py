@@ -1,4 +1,4 @@
-"""National dossier statuses (TrangThaiHoSo, REFERENCE §3.1): the external contract."""
+"""National dossier statuses (TrangThaiHoSo, docs/law.md §3.1): the external contract."""
 
 from enum import IntEnum
 

@@ -24,7 +24,7 @@ MAX_AHEAD = dt.timedelta(days=366)
 
 
 class Rating(StrEnum):
-    """The citizen's rating at return (REFERENCE §5.2, the three levels used at counters)."""
+    """The citizen's rating at return (docs/law.md §5.2, the three levels used at counters)."""
     VERY_SATISFIED = "very_satisfied"
     SATISFIED = "satisfied"
     NOT_SATISFIED = "not_satisfied"

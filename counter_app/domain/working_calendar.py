@@ -4,7 +4,7 @@ Base: the `holidays` package's Vietnam calendar (lunar Tết and Giỗ Tổ in V
 zone, compensatory days off, swapped working Saturdays). On top: the commune's local
 overrides (extra days off, extra working days) and its office hours.
 
-How the appointment is counted (REFERENCE §3.3; the counting convention is Bộ luật Dân sự
+How the appointment is counted (docs/law.md §3.3; the counting convention is Bộ luật Dân sự
 2015 Art. 147-148 [Nhớ]: a period in days starts the day after the event and ends at the end
 of its last day; a last day that is a day off moves to the next working day):
 - same day: the result is due at the close of the reception day; a dossier received at or

@@ -1,10 +1,10 @@
-"""Mẫu 04: PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+"""Mẫu 04: PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
 
 Made from the dossier's ``apologize`` event (at most one: the appointment may be moved only
 once): when the dossier was received, the date first promised, why it is late, the apology
 and the new appointment; signed and stamped by the head of the agency.
 
-The body follows the field list in REFERENCE §1.3 ([Nhớ]); the exact sentences of the
+The body follows the field list in docs/law.md §1.3 ([Nhớ]); the exact sentences of the
 official form are reconstructed and must be checked against the official PDF.
 """
 

@@ -1,4 +1,4 @@
-"""Mẫu 05: PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+"""Mẫu 05: PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
 
 Printed at reception, it travels with the paper dossier: one table row per hand-over
 (``handover_log.transfers``) with the time, who gave and who received it (space to sign by

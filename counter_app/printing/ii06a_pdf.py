@@ -1,6 +1,6 @@
 """Form II.06a/VPCP/KSTT (TT 01/2020/TT-VPCP) as an A4 landscape PDF a commune can send.
 
-REFERENCE §5.1 confirms the form's header strings ("Đơn vị báo cáo", "Đơn vị nhận báo
+docs/law.md §5.1 confirms the form's header strings ("Đơn vị báo cáo", "Đơn vị nhận báo
 cáo", "Kỳ báo cáo: … (Từ ngày … đến ngày …)", "Đơn vị tính: Số hồ sơ TTHC") and the meaning
 of its 13 columns [Xác nhận]. The exact layout — where the blocks sit, the grouping of the
 three-level header, the note line and the signature block — is **reconstructed by the

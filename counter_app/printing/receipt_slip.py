@@ -1,4 +1,4 @@
-"""Mẫu 01: GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+"""Mẫu 01: GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
 
 Two copies (liên), one A4 page each: Liên 1 stays with the dossier, Liên 2 goes to the
 person who submitted it. Each carries the dossier code as a Code128 barcode.

@@ -1,7 +1,7 @@
-"""Mẫu 03: PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+"""Mẫu 03: PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
 
 Made from the dossier's ``refuse`` event: the reason, signed by the receiving officer only
-(the official form has no box for the applicant, REFERENCE §1.3).
+(the official form has no box for the applicant, docs/law.md §1.3).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ One line per dossier in book (Quyển số) and entry-number order, a heading ro
 book, the table header repeated on every page, the total at the end, page numbers in
 the footer.
 
-Mẫu 06's columns are [Chưa rõ] in REFERENCE §1.3 (reconstructed, not read from the official
+Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
 form; see ``counter_app.store.register_rows``). Nothing on the printed register says so.
 """
 

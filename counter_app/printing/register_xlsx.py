@@ -5,7 +5,7 @@ tháng, năm" merged over its five date columns, a row of column numbers, a head
 book (Quyển số), dates as real Excel datetimes. Frozen under the header; prints A4
 landscape, one page wide, with the header repeated on every page. Written atomically.
 
-Mẫu 06's columns are [Chưa rõ] in REFERENCE §1.3 (reconstructed, not read from the official
+Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
 form). Nothing in the workbook says so.
 """
 

@@ -1,4 +1,4 @@
-"""Mẫu 02: PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ (TT 01/2018/TT-VPCP, REFERENCE §1.3).
+"""Mẫu 02: PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
 
 Made from the dossier's latest ``request_supplement`` event: what to add (one numbered row
 per item), the reason, and whom to call; signed by the officer who gave the guidance.

@@ -1,11 +1,11 @@
-"""The citizens' evaluation of the period (REFERENCE §5.2) and the inputs the program has for
-the service index of QĐ 766/QĐ-TTg (REFERENCE §5.3).
+"""The citizens' evaluation of the period (docs/law.md §5.2) and the inputs the program has for
+the service index of QĐ 766/QĐ-TTg (docs/law.md §5.3).
 
 **Counted**: the dossiers *returned to the citizen* in the period (status 10, the date of
 ``returned_at`` in ``[start, end]``, both days included). Each has the rating the citizen
 gave at the return step (``dossiers.rating``: Rất hài lòng / Hài lòng / Không hài lòng, or
 none) and the timeliness of its processing (``dossiers.verdict``, set at finish by comparing
-dates, REFERENCE §3.2; early and on time are both "đúng hạn" here, the date comparison is
+dates, docs/law.md §3.2; early and on time are both "đúng hạn" here, the date comparison is
 repeated when a verdict is missing, as in II.06a).
 
 - ``overall``, ``by_procedure`` (the catalogue's name, else the dossier's; Vietnamese order)
@@ -13,7 +13,7 @@ repeated when a verdict is missing, as in II.06a).
   ``events.officer``: a username, in older databases the full name), shown by
   ``officers.full_name``, else as recorded. Should a dossier carry two return events (two
   desks before a sync settled it), the one with the higher desk sequence number counts.
-- ``service_index``: QĐ 766 has five groups whose maximum points REFERENCE §5.3 gives
+- ``service_index``: QĐ 766 has five groups whose maximum points docs/law.md §5.3 gives
   [Xác nhận] (``QD766_GROUPS``), but not the formulas of the sub-indicators. So these are
   **the program's inputs** (shares it can count, with their numerator and denominator), one
   line per input, and, with no value, the inputs it does not record — never a score:
@@ -40,7 +40,7 @@ from counter_app.domain.text import sort_key
 from counter_app.reports import ii06a
 from counter_app.reports.periods import Period
 
-#: QĐ 766 groups and their maximum points (REFERENCE §5.3 [Xác nhận]); shown, never scored.
+#: QĐ 766 groups and their maximum points (docs/law.md §5.3 [Xác nhận]); shown, never scored.
 QD766_GROUPS = (("Công khai, minh bạch", 18), ("Tiến độ, kết quả giải quyết", 20),
                 ("Số hóa hồ sơ", 22), ("Cung cấp dịch vụ trực tuyến", 22),
                 ("Mức độ hài lòng", 18))

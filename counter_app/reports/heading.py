@@ -1,8 +1,8 @@
 """What a report prints around its numbers: who reports to whom, and who signs.
 
 ``ReportSettings`` is the commune's choice, kept in the desk's settings (``reports``):
-the unit the report goes to (after 1 July 2025 a commune reports to the province, REFERENCE
-§0, so there is no safe default), the optional 15th-to-14th cut-off (REFERENCE §5.1 marks
+the unit the report goes to (after 1 July 2025 a commune reports to the province, docs/law.md
+§0, so there is no safe default), the optional 15th-to-14th cut-off (docs/law.md §5.1 marks
 that rule [Nhớ], so it is off unless the commune turns it on), and the head of the unit who
 signs. ``ReportHeading`` is one printed report's header and signature block, made from those
 settings, the agency setup and the officer who made the report.

@@ -1,15 +1,15 @@
-"""Form II.06a/VPCP/KSTT (TT 01/2020/TT-VPCP, REFERENCE §5.1): the computation only.
+"""Form II.06a/VPCP/KSTT (TT 01/2020/TT-VPCP, docs/law.md §5.1): the computation only.
 
 Columns: 3 received total = 4 online + 5 in person or by post + 6 carried over;
 7 resolved total = 8 early + 9 on time + 10 late; 11 still open = 12 within the deadline
 + 13 overdue. Every row and the total satisfy col3 = col4+col5+col6 = col7+col11.
 
-The rules below are **the program's reading**. REFERENCE §5.1 gives the column layout
+The rules below are **the program's reading**. docs/law.md §5.1 gives the column layout
 [Xác nhận] and Tân Dân's SQL definitions (one production system, not the circular); the
-invariant itself is REFERENCE's inference. Where neither settles a point it says so.
+invariant itself is an inference (docs/law.md §5.1). Where neither settles a point it says so.
 
 Period ``[start, end]`` = whole days, both included. A dossier's *end moment* is
-``finished_at`` (the processing-finished moment, REFERENCE §3.2) for statuses 9/10, and
+``finished_at`` (the processing-finished moment, docs/law.md §3.2) for statuses 9/10, and
 ``status_at`` (the moment of the closing step) for statuses 3/7/8; the others (2/4/5/6)
 have none.
 
@@ -20,11 +20,11 @@ have none.
    - col6: received before ``start`` and not ended before ``start`` (Tân Dân's "kỳ trước").
 2. Resolved (col7): the end moment falls inside the period.
    - Statuses 9/10 by ``dossiers.verdict`` (early/on_time/late, set at finish by comparing
-     dates, REFERENCE §3.2; the date comparison is repeated here if a verdict is missing).
+     dates, docs/law.md §3.2; the date comparison is repeated here if a verdict is missing).
      A dossier finished inside the period and returned to the citizen after it is resolved
      in this period (the hand-over does not count, §3.2).
    - Statuses 7 (withdrawn) and 8 (stopped) and 3 (refused): resolved, in col9 "đúng hạn".
-     Tân Dân counts 7 as resolved and REFERENCE §3.2 notes that its 06a puts withdrawn
+     Tân Dân counts 7 as resolved and docs/law.md §3.2 notes that its 06a puts withdrawn
      dossiers under "đúng hạn". Putting 8 and 3 there too is the program's reading: the
      form has no column for "closed without a result" and these dossiers must leave the
      open count, or the next period's col6 would disagree with this period's col11.

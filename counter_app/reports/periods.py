@@ -4,7 +4,7 @@ Accepted forms of ``parse_period``: ``2026-10`` (month), ``2026-Q3`` (quarter),
 ``2026-H1`` / ``2026-H2`` (six months), ``2026`` (year). ``between(from, to)`` makes an
 explicit range from dates or text (``2026-10-01`` or ``01/10/2026``).
 
-The data cut-off rule (REFERENCE §5.1, after NĐ 09/2019: a period runs from the 15th of the
+The data cut-off rule (docs/law.md §5.1, after NĐ 09/2019: a period runs from the 15th of the
 last month of the previous period to the 14th of the last month of this one) is marked
 [Nhớ] there, so here it is only a setting, off by default: ``cutoff_day=15`` turns month
 2026-10 into 15/09/2026..14/10/2026 and year 2026 into 15/12/2025..14/12/2026. It applies to

@@ -3,7 +3,7 @@ dossiers overdue now, and each commune's desks and when they last synchronised.
 
 "Overdue now" is a dossier whose clock runs (statuses 2, 4, 6: ``lifecycle.OPEN``; one
 waiting for a supplement is the citizen's turn) and whose appointment *date* is before
-today: finishing on the due date is on time (REFERENCE §3.2, ``lifecycle.timeliness``), so
+today: finishing on the due date is on time (docs/law.md §3.2, ``lifecycle.timeliness``), so
 a dossier due this afternoon is not late yet. Days late are calendar days since that date.
 The thresholds below (3 days without synchronising, 5 minutes of clock offset, the on-time
 rate's colours) are the program's choice, not a rule of any circular.

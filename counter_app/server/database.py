@@ -86,7 +86,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 def next_seqs(conn: Connection, n: int) -> int:
     """Reserve ``n`` server_seq values in this transaction; returns the first. The counter row
-    stays locked until commit, so server_seq order is commit order (SYNC.md §2.5 a)."""
+    stays locked until commit, so server_seq order is commit order (docs/sync.md §2.5 a)."""
     last = conn.execute(text("UPDATE counters SET value = value + :n WHERE name = 'server_seq' "
                              "RETURNING value"), {"n": n}).scalar_one()
     return last - n + 1

@@ -1,4 +1,4 @@
-"""The desk's reports (REFERENCE §5): the part of ``Counter`` the reports screen and the
+"""The desk's reports (docs/law.md §5): the part of ``Counter`` the reports screen and the
 ``report`` command use. Every reading needs ``Action.REPORTS``; changing the report settings
 is the administrator's (``Action.SETUP``); every export is written to the audit trail."""
 
@@ -49,7 +49,7 @@ class CounterReports:
         return ii06a.compute(self.db, period.up_to(self.clock().date()), by_procedure)
 
     def report_evaluation(self, period: Period):
-        """The citizen evaluation of the dossiers returned in ``period`` (REFERENCE §5.2) and
+        """The citizen evaluation of the dossiers returned in ``period`` (docs/law.md §5.2) and
         the QĐ 766 inputs the program has (§5.3)."""
         from counter_app.reports import evaluation
 

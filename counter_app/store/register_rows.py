@@ -1,7 +1,7 @@
 """The lines of the register, Mẫu 06 SỔ THEO DÕI HỒ SƠ: one per dossier, in book and entry
 order, shared by the PDF and the XLSX export.
 
-Mẫu 06's columns are [Chưa rõ] in REFERENCE §1.3: reconstructed from memory, not read from
+Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3: reconstructed from memory, not read from
 the official form; check them against TT 01/2018/TT-VPCP (or TT 03/2025) before relying on
 the layout. Nothing on the printed register says so: this note is for developers.
 """

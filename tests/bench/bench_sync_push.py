@@ -19,7 +19,7 @@ advance) written with one psycopg ``COPY`` into a table ``LIKE inbox INCLUDING A
 indexes) of the same fresh database, one transaction. With --server sqlite the server runs
 on an embedded SQLite file; the baseline stays the PostgreSQL COPY.
 
-Target: < 2 s for 10,000 events (the SYNC.md prototype took 5.6 s).
+Target: < 2 s for 10,000 events (the design's prototype took 5.6 s, docs/sync.md §2.13).
 """
 
 from __future__ import annotations

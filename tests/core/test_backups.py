@@ -388,7 +388,7 @@ def test_restore_brings_back_every_row_of_the_moment_of_the_backup(
     audit, audit_then = restored.pop("audit_log"), at_backup.pop("audit_log")
     settings, settings_then = dict(restored.pop("settings")), dict(at_backup.pop("settings"))
     assert restored == at_backup  # every other table exactly as at the backup
-    # ... and it is a new desk to the server (SYNC.md §2.9), the old id kept as retired
+    # ... and it is a new desk to the server (docs/sync.md §2.9), the old id kept as retired
     assert settings.pop("desk_id") != settings_then.pop("desk_id")
     assert json.loads(settings.pop("retired_desk_ids")) == [desk.desk_id]
     assert settings == settings_then
@@ -557,7 +557,7 @@ def test_the_store_alone_never_migrates_an_older_file(tmp_db_path):
 
 
 def test_a_restored_desk_must_enrol_again_under_a_new_desk_id(desk, make_request, tmp_db_path):
-    """SYNC.md §2.9: the server may hold events of the old desk id past the backup."""
+    """docs/sync.md §2.9: the server may hold events of the old desk id past the backup."""
     from counter_app.store.database import transaction
     from counter_app.sync import desk_state
 

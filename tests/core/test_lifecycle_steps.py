@@ -224,7 +224,7 @@ def test_hand_over_log_gives_each_step_its_verdict(desk, received, clock):
     assert rows[0].receiver == "Trần Bình" and rows[1].note == "Giấy xác nhận số 12"
 
 
-# The status machine written out by hand from REFERENCE §3.1 (columns: statuses 2..10),
+# The status machine written out by hand from docs/law.md §3.1 (columns: statuses 2..10),
 # so a change to ALLOWED_FROM has to be made twice, on purpose.
 SPEC = """
                     2 3 4 5 6 7 8 9 10

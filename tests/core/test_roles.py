@@ -1,6 +1,6 @@
 """Each role on its own against every kind of action, through the real desk on a SQLite file.
 
-The expectations are written out by hand from the rules (REFERENCE, domain/roles.py's
+The expectations are written out by hand from the rules (docs/law.md, domain/roles.py's
 docstring), not computed from ``roles.py``, so a change to the rules shows up here.
 A refused action raises PermissionDenied and changes nothing but the audit log.
 """

@@ -1,4 +1,4 @@
-"""Sync under faults, with real processes over loopback (SYNC.md §2.12): a ``counter-server
+"""Sync under faults, with real processes over loopback (docs/sync.md §2.12): a ``counter-server
 serve`` (uvicorn) subprocess over a real database (PostgreSQL from tests/server/postgres.py;
 the cheaper scenarios also on the embedded SQLite), desks as ``counter-cli --db D sync``
 subprocesses (or a ``python -c`` worker when the desk's clock must be skewed), data made by

@@ -1,7 +1,7 @@
 """The leaders' dashboard in a real browser: a real `counter-server serve` process on a
 loopback port, over an SQLite file that real desks pushed to, a leader made with the real
 CLI, and Debian's Chromium driven headless by Playwright. The screenshots go to the test's
-tmp dir and to /tmp/shots/dashboard_*.png for people to look at.
+tmp dir only (dashboard_*.png; keep them with ``pytest --basetemp=DIR`` to look at them).
 
 Skipped when /usr/bin/chromium (or Playwright) is missing, unless COUNTER_REQUIRE_CHROMIUM
 is set: then it fails."""
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,7 +29,6 @@ from tests.server.conftest import Desk
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-dev-shm-usage"]
-SHOTS = Path("/tmp/shots")
 USER, PASSWORD, NAME = "lanhdao", "Mat-khau Huyen 2026", "Nguyễn Văn Lãnh"
 HOTICH_15 = "2.001023"
 COMMUNES = {"000.17.22.H56": "UBND xã Quảng Phú", "000.17.22.H57": "UBND xã Hải Thượng",
@@ -149,8 +147,6 @@ class Watch:
 def _shot(page, folder: Path, name: str) -> None:
     path = folder / f"dashboard_{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SHOTS / path.name)
 
 
 def _fits(page) -> None:

@@ -1,4 +1,4 @@
-"""The sync invariants (SYNC.md §2.12), checked by reading the server's database directly
+"""The sync invariants (docs/sync.md §2.12), checked by reading the server's database directly
 (SQLAlchemy) and each desk's SQLite file: used by the fault-injection tests
 (tests/fault/test_sync_faults.py) and the randomized state machine
 (tests/sync/test_sync_state_machine.py).

@@ -1,4 +1,4 @@
-"""A desk restored from a backup (SYNC.md §2.9): a new desk to the server, and nothing that
+"""A desk restored from a backup (docs/sync.md §2.9): a new desk to the server, and nothing that
 was only in the backup is lost."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Randomized sync (SYNC.md §2.12): a Hypothesis state machine with three desks of one commune
+"""Randomized sync (docs/sync.md §2.12): a Hypothesis state machine with three desks of one commune
 and one desk of another, a real server in-process (starlette's TestClient over an embedded
 SQLite file; a shorter run over PostgreSQL), random work on random desks, random syncs with
 random faults, and the invariants of tests/sync/invariants.py after every step.

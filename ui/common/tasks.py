@@ -1,4 +1,4 @@
-"""The one thread that touches SQLite (ARCHITECTURE decision 5, Anki's pattern).
+"""The one thread that touches SQLite (docs/architecture.md, Anki's pattern).
 
 `DbWorker.run(fn, on_done, on_error)` calls ``fn(counter)`` on the worker thread and hands
 the result (or the exception) back to the GUI thread. The window never blocks on the disk.

@@ -2,7 +2,7 @@
 data cut-off day, and who signs them. Saved by the core (``save_report_settings``), whose
 Vietnamese field errors show under the fields.
 
-The cut-off (a period from the 15th of the previous month to the 14th) is what REFERENCE
+The cut-off (a period from the 15th of the previous month to the 14th) is what docs/law.md
 §5.1 remembers of NĐ 09/2019 [Nhớ], not a confirmed rule: it is off unless the commune turns
 it on, and the dialog says it must be checked against the regulations in force.
 """

@@ -4,11 +4,11 @@
 report by procedure, as the XLSX and PDF exports lay them out (``counter_app/printing``).
 Its header has two levels: a band with the form's three column groups over headings that
 carry the column numbers "(3)"…"(13)"; each heading's tooltip gives the column's full
-meaning. The short headings are the program's wording of REFERENCE §5.1's columns, not the
+meaning. The short headings are the program's wording of docs/law.md §5.1's columns, not the
 official template's text.
 
 ``EvaluationView``: the returned dossiers by rating (overall, by procedure, by the officer
-who returned them) and the QĐ 766 inputs the program has, never a score (REFERENCE §5.3 does
+who returned them) and the QĐ 766 inputs the program has, never a score (docs/law.md §5.3 does
 not give the formulas).
 """
 

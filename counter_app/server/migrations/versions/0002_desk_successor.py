@@ -1,4 +1,4 @@
-"""A restored desk's old chains: the desk that took them over (SYNC.md §2.9); and this
+"""A restored desk's old chains: the desk that took them over (docs/sync.md §2.9); and this
 server's identity (a random number), so a desk notices a different server at one address.
 
 Revision ID: 0002
