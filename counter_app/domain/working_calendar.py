@@ -7,9 +7,11 @@ overrides (extra days off, extra working days) and its office hours.
 How the appointment is counted (docs/law.md §3.3; the counting convention is Bộ luật Dân sự
 2015 Art. 147-148 [Nhớ]: a period in days starts the day after the event and ends at the end
 of its last day; a last day that is a day off moves to the next working day):
-- same day: the result is due at the close of the reception day; a dossier received at or
-  after 15:00, or on a day the office is closed, is due at the close of the next working day
-  [Xác nhận: the 15:00 rule in NĐ 23/2015 and Luật Hộ tịch procedure texts].
+- same day: the result is due at the close of the reception day; a dossier received after
+  15:00 ("sau 15 giờ"), or on a day the office is closed, is due at the close of the next
+  working day [Xác nhận: the 15:00 rule in NĐ 23/2015 and Luật Hộ tịch procedure texts].
+  "After" is strict and counted in whole minutes, as the slip shows the time: 15:00 is
+  still the same day, 15:01 is the next (docs/law.md §3.3; the program's reading).
 - N working days: counted from the working day after reception; a dossier received after
   the afternoon closing or on a day off counts as received on the next working day
   [practice of production systems, Tân Dân CaculateTime.cs]. Due at the close of day N.
@@ -150,7 +152,8 @@ class WorkingCalendar:
             raise ValueError("Thời hạn giải quyết không được âm.")
         day, at = received_at.date(), received_at.time()
         if unit is DurationUnit.SAME_DAY:
-            if self.is_working_day(day) and at < self.hours.same_day_cutoff:
+            minute = at.replace(second=0, microsecond=0)
+            if self.is_working_day(day) and minute <= self.hours.same_day_cutoff:
                 return self.closing(day)
             return self.closing(self.next_working_day(day))
         if unit is DurationUnit.WORKING_DAYS:

@@ -150,7 +150,8 @@ def test_receive_with_slip(ready, tmp_path):
 
 @pytest.mark.parametrize(("args", "due"), [
     (["--received-at", "2026-03-09T14:59", "--same-day"], "2026-03-09T17:00"),
-    (["--received-at", "2026-03-09T15:00", "--same-day"], "2026-03-10T17:00"),
+    (["--received-at", "2026-03-09T15:00", "--same-day"], "2026-03-09T17:00"),
+    (["--received-at", "2026-03-09T15:01", "--same-day"], "2026-03-10T17:00"),
     (["--received-at", "06/03/2026 15:30", "--same-day"], "2026-03-09T17:00"),
     (["--received-at", "2025-01-24T10:00", "--working-days", "3"], "2025-02-05T17:00"),
     (["--received-at", "2026-02-13T10:00", "--working-days", "3"], "2026-02-25T17:00"),

@@ -101,7 +101,9 @@ def test_working_days(cal, received, unit, value, due):
 @pytest.mark.parametrize(("received", "due"), [
     (T(2026, 3, 9, 14, 59), T(2026, 3, 9, 17, 0)),    # Monday before 15:00: same day
     (T(2026, 3, 9, 7, 30), T(2026, 3, 9, 17, 0)),
-    (T(2026, 3, 9, 15, 0), T(2026, 3, 10, 17, 0)),    # at 15:00: next working day
+    (T(2026, 3, 9, 15, 0), T(2026, 3, 9, 17, 0)),     # at 15:00: not yet "sau 15 giờ"
+    (dt.datetime(2026, 3, 9, 15, 0, 59), T(2026, 3, 9, 17, 0)),  # 15:00 on the slip
+    (T(2026, 3, 9, 15, 1), T(2026, 3, 10, 17, 0)),    # 15:01: after 15:00, next working day
     (T(2026, 3, 9, 16, 45), T(2026, 3, 10, 17, 0)),
     (T(2026, 3, 6, 15, 30), T(2026, 3, 9, 17, 0)),    # Friday 15:30 -> Monday
     (T(2026, 3, 8, 10, 0), T(2026, 3, 9, 17, 0)),     # Sunday -> Monday
