@@ -146,6 +146,7 @@ class MainWindow(SystemMenu, QMainWindow):
         action("&Lịch làm việc (ngày nghỉ, ngày làm bù)…", (), self.edit_calendar, system,
                Action.CALENDAR)
         action("Cảnh &báo trước hạn…", (), self.edit_warning_days, system, Action.SETUP)
+        action("Hạn &xin lỗi trước hạn trả…", (), self.edit_apology_days, system, Action.SETUP)
         action("Cài đặt báo cá&o…", (), self.edit_report_settings, system, Action.SETUP)
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
         system.addSeparator()

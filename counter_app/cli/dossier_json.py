@@ -35,6 +35,7 @@ def dossier_dict(d: DossierRow, events: list[Event] | None = None) -> dict:
             "status_at": d["status_at"], "step_due_at": d["step_due_at"],
             "paused_at": d["paused_at"], "supplement_rounds": d["supplement_rounds"],
             "waited_minutes": d["waited_minutes"], "apologized": bool(d["apologized"]),
+            "extended_due_at": d["extended_due_at"],
             "finished_at": d["finished_at"], "verdict": d["verdict"],
             "returned_at": d["returned_at"], "rating": d["rating"],
             "closed_reason": d["closed_reason"],

@@ -183,6 +183,15 @@ def cmd_due_date(args: argparse.Namespace) -> None:
           due.isoformat(timespec="minutes"))
 
 
+def cmd_apology_days(args: argparse.Namespace) -> None:
+    counter = open_counter(args, sign_in=args.days is not None)
+    if args.days is not None:
+        counter.set_apology_days(args.days)
+    days = counter.apology_days
+    emit(args, {"apology_days": days},
+         f"an apology (Mẫu 04) is made at least {days} working day(s) before the deadline")
+
+
 def cmd_calendar(args: argparse.Namespace) -> None:
     counter = open_counter(args, sign_in=args.action != "list")
     if args.action == "list":
@@ -321,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why (the province's decision), for off and work")
     p.add_argument("--year", type=int, help="list: this year (default: this year)")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("apology-days", parents=[common],
+                       help="show, or set (administrator, [--as]), how many working days "
+                            "before the deadline an apology must be made at the latest")
+    p.add_argument("days", nargs="?", type=int,
+                   help="1-10 working days (the law: at least 1); without it, show it")
+    p.set_defaults(func=cmd_apology_days)
 
     p = sub.add_parser("today", parents=[common],
                        help="dossiers this desk received today" + NEEDS_AS)

@@ -109,7 +109,13 @@ def _iso(value: dt.datetime | None, spec: str = "seconds") -> str | None:
 
 @dataclass(frozen=True)
 class Progress:
-    """The part of a dossier that steps change; stored as columns of ``dossiers``."""
+    """The part of a dossier that steps change; stored as columns of ``dossiers``.
+
+    ``due_at`` is the appointment printed on the Mẫu 01 slip, moved only by supplement
+    pauses: the one measure of lateness (the verdict, II.06a, the work lists). An apology
+    (Mẫu 04) asks the citizen for more time: the date it promises is ``extended_due_at``,
+    and a dossier finished after ``due_at`` is late all the same (docs/law.md §15).
+    """
     status: Status
     due_at: dt.datetime
     status_at: dt.datetime
@@ -127,6 +133,12 @@ class Progress:
     returned_at: dt.datetime | None = None
     rating: str = ""
     closed_reason: str = ""
+    extended_due_at: dt.datetime | None = None
+
+    @property
+    def promised_at(self) -> dt.datetime:
+        """The date the citizen was last promised: the apology's, else the slip's."""
+        return self.extended_due_at or self.due_at
 
     @classmethod
     def from_row(cls, row: dict) -> Progress:
@@ -141,7 +153,8 @@ class Progress:
             apologized=bool(row["apologized"]), finished_at=_moment(row["finished_at"]),
             verdict=Verdict(row["verdict"]) if row["verdict"] else None,
             returned_at=_moment(row["returned_at"]), rating=row["rating"],
-            closed_reason=row["closed_reason"])
+            closed_reason=row["closed_reason"],
+            extended_due_at=_moment(row.get("extended_due_at")))
 
     def to_columns(self) -> dict:
         return {
@@ -157,6 +170,7 @@ class Progress:
             "verdict": self.verdict.value if self.verdict else None,
             "returned_at": _iso(self.returned_at), "rating": self.rating,
             "closed_reason": self.closed_reason,
+            "extended_due_at": _iso(self.extended_due_at, "minutes"),
         }
 
 
@@ -201,6 +215,19 @@ def check_allowed(step: Step, p: Progress) -> None:
                              "theo quy định chỉ được hẹn lại một lần.", step.value, int(p.status))
 
 
+def _resumed_deadlines(p: Progress, payload: dict) -> tuple[dt.datetime, dt.datetime | None]:
+    """Both deadlines after a supplement pause. Since the 2025 rule the event carries both
+    (``new_due_at`` the slip's, ``new_extended_due_at`` the apology's). An older event made
+    after an apology carries only the apology's date, shifted: the slip's deadline moves
+    by the same amount."""
+    new_due = _moment(payload["new_due_at"])
+    if p.extended_due_at is None:
+        return new_due, None
+    if "new_extended_due_at" in payload:
+        return new_due, _moment(payload["new_extended_due_at"])
+    return p.due_at + (new_due - p.extended_due_at), new_due
+
+
 def evolve(p: Progress, kind: str, payload: dict) -> Progress:
     """Apply one recorded event. Deterministic: replaying the log rebuilds the dossier."""
     at = dt.datetime.fromisoformat(payload["at"])
@@ -214,10 +241,11 @@ def evolve(p: Progress, kind: str, payload: dict) -> Progress:
         return replace(p, status=Status.WAITING_SUPPLEMENT, status_at=at, paused_at=at,
                        resume_status=p.status, supplement_rounds=p.supplement_rounds + 1)
     if step is Step.RESUME:
+        due, extended = _resumed_deadlines(p, payload)
         return replace(p, status=p.resume_status or Status.PROCESSING, status_at=at,
                        paused_at=None, resume_status=None,
                        waited_minutes=p.waited_minutes + payload["waited_minutes"],
-                       due_at=_moment(payload["new_due_at"]),
+                       due_at=due, extended_due_at=extended,
                        step_due_at=_moment(payload.get("new_step_due_at")))
     if step is Step.REQUEST_PAYMENT:
         return replace(p, status=Status.WAITING_PAYMENT, status_at=at)
@@ -228,12 +256,14 @@ def evolve(p: Progress, kind: str, payload: dict) -> Progress:
                   Step.STOP: Status.STOPPED}[step]
         return replace(p, status=target, status_at=at, paused_at=None, resume_status=None,
                        closed_reason=payload["reason"])
-    if step is Step.APOLOGIZE:
-        return replace(p, apologized=True, due_at=_moment(payload["new_due_at"]))
+    if step is Step.APOLOGIZE:  # the slip's deadline stays the measure of lateness
+        return replace(p, apologized=True, extended_due_at=_moment(payload["new_due_at"]))
     if step is Step.FINISH:
         finished = dt.datetime.fromisoformat(payload["finished_at"])
+        # Judged here against the slip's deadline, not taken from the payload: events of
+        # versions before 2025's rule judged an apologised dossier by the apology's date.
         return replace(p, status=Status.FINISHED, status_at=at, finished_at=finished,
-                       verdict=Verdict(payload["verdict"]), holder=COUNTER_UNIT,
+                       verdict=timeliness(finished, p.due_at), holder=COUNTER_UNIT,
                        holder_person="", step_started_at=finished, step_due_at=None)
     if step is Step.RETURN:
         return replace(p, status=Status.RETURNED, status_at=at, returned_at=at,

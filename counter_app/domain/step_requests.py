@@ -49,6 +49,8 @@ class StepContext:
     return_method: str
     officer: str
     hotline: str = ""
+    #: An apology is made at least this many working days before the slip's deadline.
+    apology_days_before: int = 1
 
 
 def _iso(value: dt.datetime | None, spec: str = "minutes") -> str | None:
@@ -188,6 +190,9 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
         payload["paused_at"] = _iso(p.paused_at, "seconds")
         payload["old_due_at"] = _iso(p.due_at)
         payload["new_due_at"] = _iso(_shift(ctx.calendar, p.due_at, waited))
+        if p.extended_due_at:
+            payload["new_extended_due_at"] = _iso(_shift(ctx.calendar, p.extended_due_at,
+                                                         waited))
         if p.step_due_at:
             payload["new_step_due_at"] = _iso(_shift(ctx.calendar, p.step_due_at, waited))
         payload["note"] = f.text("note", "ghi chú")
@@ -204,7 +209,14 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
     elif step is Step.APOLOGIZE:
         payload["reason"] = f.text("reason", "lý do chậm trả kết quả", required=True)
         new_due = f.moment("new_due_at", "ngày hẹn trả mới", required=True)
-        if new_due is not None:
+        last = ctx.calendar.last_apology_at(p.due_at, ctx.apology_days_before)
+        if now > last:
+            f.errors["apology"] = (
+                f"Đã quá hạn xin lỗi và đề nghị gia hạn: phải làm chậm nhất "
+                f"{ctx.apology_days_before} ngày làm việc trước hạn trả "
+                f"({p.due_at:%H:%M %d/%m/%Y}), tức là trước {last:%H:%M %d/%m/%Y}. Hồ sơ "
+                "trả sau hạn vẫn tính là trễ hạn.")
+        elif new_due is not None:
             if new_due <= p.due_at:
                 f.errors["new_due_at"] = (
                     f"Ngày hẹn mới phải sau ngày hẹn hiện tại ({p.due_at:%H:%M %d/%m/%Y}).")

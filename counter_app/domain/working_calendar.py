@@ -131,6 +131,24 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return day
 
+    def working_days_before(self, day: dt.date, count: int) -> dt.date:
+        """The working day ``count`` working days before ``day`` (``day`` itself at 0)."""
+        for _ in range(count):
+            day -= dt.timedelta(days=1)
+            for _ in range(366):
+                if self.is_working_day(day):
+                    break
+                day -= dt.timedelta(days=1)
+        return day
+
+    def last_apology_at(self, due: dt.datetime, days_before: int) -> dt.datetime:
+        """The last moment to apologise and ask for more time (Mẫu 04): the close of the
+        working day ``days_before`` working days before the deadline's day
+        (docs/law.md §15: at least one working day before)."""
+        if days_before <= 0:
+            return due
+        return self.closing(self.working_days_before(due.date(), days_before))
+
     def exceptions(self, year: int) -> list[DayInfo]:
         """Weekdays off and weekend days worked in a year: what differs from Mon-Fri."""
         out = []

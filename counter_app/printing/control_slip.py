@@ -108,6 +108,9 @@ def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width:
              f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
              f"Thời gian nhận hồ sơ: {vn_datetime_phrase(dossier.received_at)}",
              f"Thời gian hẹn trả kết quả: <b>{vn_datetime_phrase(dossier.due_at)}</b>",
+             *([f"Hẹn lại theo văn bản xin lỗi (Mẫu 04): "
+                f"<b>{vn_datetime_phrase(dossier.progress.extended_due_at)}</b>"]
+               if dossier.progress.extended_due_at else []),
              f"Cơ quan (bộ phận) giải quyết hồ sơ: <b>{text(lead) or DOTS}</b>",
              f"Cơ quan phối hợp giải quyết hồ sơ: {text(others) or DOTS}"]
     story += [Paragraph(line, s["base"]) for line in lines]

@@ -46,6 +46,7 @@ from counter_app.store.dossier_store import DossierRow
 
 Clock = Callable[[], dt.datetime]
 WARNING_DAYS_KEY = "warning_working_days"
+APOLOGY_DAYS_KEY = "apology_working_days_before"
 
 
 def local_now() -> dt.datetime:
@@ -251,7 +252,7 @@ class Counter(CounterReports, Session):
                               applicant_name=row["applicant_name"],
                               applicant_id_number=row["applicant_id_number"],
                               return_method=row["return_method"], officer=officer.full_name,
-                              hotline=agency.hotline)
+                              hotline=agency.hotline, apology_days_before=self.apology_days)
             return decide_step(step, row.progress, fields or {}, ctx)
 
         try:
@@ -266,8 +267,18 @@ class Counter(CounterReports, Session):
 
     def allowed_steps(self, code: str) -> list[Step]:
         """The steps the status machine allows now (the roles are checked when taken; the
-        window asks ``may_step`` to show only the officer's own)."""
-        return allowed_steps(self.dossier(code).progress)
+        window asks ``may_step`` to show only the officer's own). An apology is left out
+        once its last day has passed (docs/law.md §15)."""
+        return self.steps_allowed_now(self.dossier(code))
+
+    def steps_allowed_now(self, row: DossierRow) -> list[Step]:
+        """``allowed_steps`` of a dossier already read."""
+        progress = row.progress
+        steps = allowed_steps(progress)
+        if Step.APOLOGIZE in steps and self.clock() > self.calendar.last_apology_at(
+                progress.due_at, self.apology_days):
+            steps.remove(Step.APOLOGIZE)
+        return steps
 
     def may_step(self, row: DossierRow, step: Step) -> bool:
         return self.officer is not None and self.why_not_step(step, row) is None
@@ -297,13 +308,36 @@ class Counter(CounterReports, Session):
         with transaction(self.db):
             settings_store.put(self.db, WARNING_DAYS_KEY, int(days))
 
+    @property
+    def apology_days(self) -> int:
+        """An apology (Mẫu 04) is made at least this many working days before the slip's
+        deadline (docs/law.md §15: at least one; default 1)."""
+        return int(settings_store.get(self.db, APOLOGY_DAYS_KEY, 1))
+
+    def set_apology_days(self, days: int) -> None:
+        self.require(Action.SETUP)
+        if not 1 <= int(days) <= 10:
+            raise ValidationError({"apology_days": "Số ngày làm việc trước hạn để xin lỗi "
+                                                  "phải từ 1 đến 10."})
+        with transaction(self.db):
+            settings_store.put(self.db, APOLOGY_DAYS_KEY, int(days))
+
     def worklist_window(self, days: int | None = None) -> WorklistWindow:
         now = self.clock()
         days = self.warning_days if days is None else days
         if not 0 <= days <= 30:
             raise ValidationError({"days": "Số ngày làm việc phải từ 0 đến 30."})
-        last = self.calendar.add_working_days(now.date(), days)
-        return WorklistWindow(now, self.calendar.closing(last), self.visible_holders())
+        cal = self.calendar
+        last = cal.add_working_days(now.date(), days)
+        # The first deadline day whose apology can still be made, and the last one the
+        # warning window reaches: the "cần xin lỗi" list.
+        today = now.date()
+        first = today if cal.is_working_day(today) and now <= cal.closing(today) else \
+            cal.next_working_day(today)
+        apology_day = cal.add_working_days(first, self.apology_days)
+        return WorklistWindow(now, cal.closing(last), self.visible_holders(),
+                              dt.datetime.combine(apology_day, dt.time()),
+                              cal.closing(cal.add_working_days(apology_day, days)))
 
     def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
         return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))

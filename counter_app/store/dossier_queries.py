@@ -106,6 +106,7 @@ class Worklist(StrEnum):
     DUE_TODAY = "due_today"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
+    NEEDS_APOLOGY = "needs_apology"
     WAITING_SUPPLEMENT = "waiting_supplement"
     READY_TO_RETURN = "ready_to_return"
     RETURNED_TODAY = "returned_today"
@@ -114,7 +115,8 @@ class Worklist(StrEnum):
     def label(self) -> str:
         return {
             "due_today": "Đến hạn hôm nay", "due_soon": "Sắp đến hạn",
-            "overdue": "Quá hạn", "waiting_supplement": "Chờ bổ sung",
+            "overdue": "Quá hạn", "needs_apology": "Cần xin lỗi",
+            "waiting_supplement": "Chờ bổ sung",
             "ready_to_return": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
         }[self.value]
 
@@ -125,6 +127,10 @@ class WorklistWindow:
     now: dt.datetime
     soon_until: dt.datetime  # end of the warning window (default: one working day ahead)
     holders: tuple[str, ...] | None = None  # as DossierQuery.holders
+    #: Deadlines whose apology (Mẫu 04) can still be made and falls due within the warning
+    #: window: the "cần xin lỗi" list. None: the list is empty.
+    apology_from: dt.datetime | None = None
+    apology_until: dt.datetime | None = None
 
     @property
     def today(self) -> tuple[str, str]:
@@ -150,6 +156,12 @@ def _worklist_base(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
         return f"status IN ({_OPEN}) AND due_at >= ? AND due_at <= ?", [now, until], "due_at"
     if name is Worklist.OVERDUE:
         return f"status IN ({_OPEN}) AND due_at < ?", [now], "due_at"
+    if name is Worklist.NEEDS_APOLOGY:
+        if w.apology_from is None or w.apology_until is None:
+            return "0", [], "due_at"
+        return (f"status IN ({_OPEN}) AND apologized = 0 AND due_at >= ? AND due_at <= ?",
+                [w.apology_from.isoformat(timespec="minutes"),
+                 w.apology_until.isoformat(timespec="minutes")], "due_at")
     if name is Worklist.WAITING_SUPPLEMENT:
         return f"status = {int(Status.WAITING_SUPPLEMENT)}", [], "paused_at"
     if name is Worklist.READY_TO_RETURN:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 
 import sqlite_utils
+
+from counter_app.domain import lifecycle
 
 
 def _run(db: sqlite_utils.Database, script: str) -> None:
@@ -268,4 +272,33 @@ def _v6(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """Lateness as the law counts it (docs/law.md §15): the slip's deadline stays the
+    measure, and an apology's date is kept beside it (``extended_due_at``). Dossiers
+    apologised for under the old rule had their deadline replaced by the apology's date and
+    were judged against it: they are rebuilt from their own events by today's rules."""
+    _run(db, "ALTER TABLE dossiers ADD COLUMN extended_due_at TEXT;")
+    for (dossier_id,) in db.execute("SELECT id FROM dossiers WHERE apologized = 1").fetchall():
+        progress = _replayed(db, dossier_id)
+        if progress is None:  # its history is not all on this desk: the server's row stays
+            continue
+        columns = progress.to_columns()
+        sets = ", ".join(f"{k} = ?" for k in columns)
+        db.execute(f"UPDATE dossiers SET {sets} WHERE id = ?", [*columns.values(), dossier_id])
+
+
+def _replayed(db: sqlite_utils.Database, dossier_id: str) -> lifecycle.Progress | None:
+    events = db.execute("SELECT kind, payload FROM events WHERE dossier_id = ? ORDER BY rowid",
+                        [dossier_id]).fetchall()
+    if not events or events[0][0] != "received":
+        return None
+    first = json.loads(events[0][1])
+    progress = lifecycle.initial(dt.datetime.fromisoformat(first["received_at"]),
+                                 dt.datetime.fromisoformat(first["due_at"]),
+                                 dt.datetime.fromisoformat(first["transfer_due_at"]))
+    for kind, payload in events[1:]:
+        progress = lifecycle.evolve(progress, kind, json.loads(payload))
+    return progress
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]

@@ -221,16 +221,18 @@ class Life:
     def finish(self, v: Visit, t: dt.datetime, late: bool) -> dt.datetime | None:
         r, cal = self.rng, self.cal
         if late and r.random() < 0.35:
-            # Apologise before the deadline and promise a new working day (Mẫu 04).
+            # Apologise at least one working day before the deadline and promise a new
+            # working day (Mẫu 04); the dossier is late all the same (docs/law.md §15).
             due = v.progress.due_at
-            ta = max(self.after(t, 1), due - dt.timedelta(minutes=r.randint(30, 180)))
-            if ta < due:
+            cut_off = cal.last_apology_at(due, 1)
+            ta = max(self.after(t, 1), cut_off - dt.timedelta(minutes=r.randint(30, 180)))
+            if ta < cut_off:
                 new_due = cal.closing(cal.add_working_days(due.date(), r.randint(1, 5)))
                 if not self.take(v, Step.APOLOGIZE, ta, {
                         "reason": r.choice(APOLOGY_REASONS), "new_due_at": new_due},
                         by=self.staff.leader):
                     return None
-                t, late = ta, r.random() < 0.1
+                t = ta
         if late:
             tf = self.after(max(t, v.progress.due_at), r.uniform(30, 4 * self.day_minutes))
         else:

@@ -12,8 +12,9 @@ CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345"
            "--phone", "0912345678"]
 
 
-def receive(cli, at: str = "2026-11-16T09:00", procedure: str = "1.004873") -> str:
-    result = cli("receive", "--json", "--procedure", procedure, *CITIZEN, "--received-at", at)
+def receive(cli, at: str | None = "2026-11-16T09:00", procedure: str = "1.004873") -> str:
+    when = ["--received-at", at] if at else []  # None: now
+    result = cli("receive", "--json", "--procedure", procedure, *CITIZEN, *when)
     assert result.code == 0, result.err
     return result.json()["code"]
 
@@ -25,7 +26,7 @@ def step(cli, *argv) -> dict:
 
 
 def test_a_dossier_from_hand_over_to_return(ready):
-    code = receive(ready)
+    code = receive(ready, at=None)  # now: the apology below is made before the deadline
     data = step(ready, "handover", code, "--to", "Công chức Tư pháp", "--to-person", "Trần Bình")
     assert data["status"] == 4 and data["progress"]["holder"] == "Công chức Tư pháp"
     assert "finish" in data["next_steps"] and "return" not in data["next_steps"]
@@ -36,7 +37,8 @@ def test_a_dossier_from_hand_over_to_return(ready):
     assert data["status"] == 4 and data["progress"]["paused_at"] is None
     data = step(ready, "apologize", code, "--new-due", "2027-06-15T16:00", "--reason",
                 "Chờ xác minh")
-    assert data["due_at"] == "2027-06-15T16:00" and data["progress"]["apologized"]
+    assert data["progress"]["extended_due_at"] == "2027-06-15T16:00"
+    assert data["due_at"] < "2027" and data["progress"]["apologized"]  # the slip's stays
     data = step(ready, "finish", code, "--result", "Giấy xác nhận tình trạng hôn nhân")
     assert data["status"] == 9 and data["progress"]["verdict"] == "early"
     data = step(ready, "return", code, "--by-post", "EMS0001VN", "--fee", "8.000",
@@ -127,8 +129,16 @@ def test_generate_fills_an_empty_database_and_refuses_a_used_one(cli, tmp_path, 
     sign_in(monkeypatch, leader, stats["password"])
     assert cli("find", "--limit", "1000", "--json", db=db).json()["dossiers"].__len__() == 300
     counts = cli("worklist", "counts", "--json", db=db).json()
-    assert set(counts) == {"due_today", "due_soon", "overdue", "waiting_supplement",
-                           "ready_to_return", "returned_today"}
+    assert set(counts) == {"due_today", "due_soon", "overdue", "needs_apology",
+                           "waiting_supplement", "ready_to_return", "returned_today"}
     again = cli("generate", "--dossiers", "10", db=db)
     assert again.code == 2 and again.err.startswith("counter-app: error: ")
     assert cli("generate", "--dossiers", "0", db=db).code == 2
+
+
+def test_the_apology_window_from_the_command_line(ready):
+    assert step(ready, "apology-days")["apology_days"] == 1
+    assert step(ready, "apology-days", "2")["apology_days"] == 2
+    bad = ready("apology-days", "0")
+    assert bad.code == 2 and "từ 1 đến 10" in bad.err
+    assert step(ready, "apology-days")["apology_days"] == 2

@@ -158,7 +158,10 @@ def test_control_slip_mau_05_rows(desk, journey, tmp_path):
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert "(Kèm theo hồ sơ của: Ông/Bà Nguyễn Thị Ngọc Ánh)" in text
     assert "Thời gian nhận hồ sơ: 09 giờ 00 phút, ngày 09 tháng 03 năm 2026" in text
-    assert "Thời gian hẹn trả kết quả: 17 giờ 00 phút, ngày 20 tháng 03 năm 2026" in text
+    # The slip's deadline (moved by the supplement pause), then the apology's new date.
+    assert ("Thời gian hẹn trả kết quả: 17 giờ 00 phút, ngày 13 tháng 03 năm 2026 "
+            "Hẹn lại theo văn bản xin lỗi (Mẫu 04): 17 giờ 00 phút, ngày 20 tháng 03 năm "
+            "2026") in text
     assert f"Cơ quan (bộ phận) giải quyết hồ sơ: {UNIT}" in text
     for heading in ("TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
                     "GHI CHÚ"):
@@ -175,7 +178,7 @@ def test_control_slip_mau_05_rows(desk, journey, tmp_path):
         (UNIT, counter, "10 giờ 00 phút, ngày 18 tháng 03 năm 2026",
          "Trần Văn Bình Lê Thị Hương", "Quá hạn", "Giấy xác nhận tình trạng hôn nhân"),
         (counter, citizen, "15 giờ 00 phút, ngày 19 tháng 03 năm 2026",
-         "Lê Thị Hương Nguyễn Thị Ngọc Ánh", "Trước hạn", "Đã trả kết quả"),
+         "Lê Thị Hương Nguyễn Thị Ngọc Ánh", "Quá hạn", "Đã trả kết quả"),  # after 13/03
     ]
     assert len(rows) == len(expected)  # returned: no blank rows are left to fill in
     for row, (giver, receiver, when, names, verdict, note) in zip(rows, expected, strict=True):

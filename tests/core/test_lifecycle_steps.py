@@ -119,7 +119,10 @@ def test_apology_once_with_a_later_working_day(desk, received, clock):
     assert _event_count(desk) == 1
     row = desk.step(received, Step.APOLOGIZE, {"reason": "Chờ xác minh của công an",
                                                "new_due_at": "18/03/2026 16:00"})
-    assert row.due_at == dt.datetime(2026, 3, 18, 16, 0) and row["apologized"] == 1
+    # The slip's deadline stays the measure of lateness; the new date is kept beside it.
+    assert row.due_at == dt.datetime(2026, 3, 12, 17, 0) and row["apologized"] == 1
+    assert row.progress.extended_due_at == dt.datetime(2026, 3, 18, 16, 0)
+    assert row.progress.promised_at == dt.datetime(2026, 3, 18, 16, 0)
     assert Step.APOLOGIZE not in desk.allowed_steps(received)
     with pytest.raises(StepNotAllowed, match="một lần"):
         desk.step(received, Step.APOLOGIZE, {"reason": "Lần hai", "new_due_at": "2026-03-25"})

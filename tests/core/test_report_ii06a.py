@@ -253,3 +253,54 @@ def test_a_period_not_ended_is_counted_up_to_today(desk, clock, make_request):
     ended = desk.report_ii06a(parse_period("2026-11"))
     assert ended.period.end == dt.date(2026, 11, 30)
     assert (ended.total.open_within, ended.total.open_overdue) == (0, 1)
+
+
+# -- lateness as the law counts it (docs/law.md §15) -------------------------------------------
+APOLOGY = Step.APOLOGIZE
+
+
+def test_rule_late_with_an_apology_before_the_deadline_is_still_late(desk, clock, make_request):
+    """Apologised (Mẫu 04) a working day ahead, finished after the slip's deadline but before
+    the apology's new date: late in the verdict and in col10 all the same."""
+    clock.now = _t("2026-10-05T09:00")  # Mon; 3 working days: due Thu 08/10 17:00
+    code = desk.receive(make_request(HOTICH_3, received_at=clock.now)).code
+    clock.now = _t("2026-10-07T10:00")  # Wed, a working day before the deadline: allowed
+    row = desk.step(code, APOLOGY, {"reason": "Chờ xác minh", "new_due_at": "2026-10-14"})
+    assert row.due_at == _t("2026-10-08T17:00")
+    assert row.progress.extended_due_at == _t("2026-10-14T17:00")
+    clock.now = _t("2026-10-12T10:00")  # before the new date, after the slip's
+    row = desk.step(code, *FINISH)
+    assert row["verdict"] == "late"
+    total = compute(desk.db, parse_period("2026-10")).total
+    assert (total.resolved_early, total.resolved_on_time, total.resolved_late) == (0, 0, 1)
+
+
+def test_rule_an_apology_after_its_cut_off_is_refused(desk, clock, make_request):
+    """An apology is made at least one working day before the deadline, never on or after."""
+    clock.now = _t("2026-10-05T09:00")
+    code = desk.receive(make_request(HOTICH_3, received_at=clock.now)).code  # due Thu 08/10
+    clock.now = _t("2026-10-07T17:00")  # the last moment: still offered
+    assert APOLOGY in desk.allowed_steps(code)
+    clock.now = _t("2026-10-07T17:01")
+    assert APOLOGY not in desk.allowed_steps(code)  # the window shows no button for it
+    for moment in ("2026-10-07T17:01", "2026-10-08T09:00", "2026-10-13T11:00"):
+        clock.now = _t(moment)
+        with pytest.raises(ValidationError) as err:
+            desk.step(code, APOLOGY, {"reason": "Chờ", "new_due_at": "2026-10-20"})
+        assert "Đã quá hạn xin lỗi" in err.value.errors["apology"], moment
+    assert not desk.dossier(code)["apologized"]
+    clock.now = _t("2026-10-13T11:00")
+    assert desk.step(code, *FINISH)["verdict"] == "late"
+
+
+def test_rule_the_apology_window_is_a_setting_in_working_days(desk, clock, make_request):
+    desk.set_apology_days(2)
+    clock.now = _t("2026-10-05T09:00")
+    code = desk.receive(make_request(HOTICH_3, received_at=clock.now)).code  # due Thu 08/10
+    clock.now = _t("2026-10-07T09:00")  # one working day ahead: too late with 2
+    with pytest.raises(ValidationError, match="2 ngày làm việc"):
+        desk.step(code, APOLOGY, {"reason": "Chờ", "new_due_at": "2026-10-20"})
+    clock.now = _t("2026-10-06T16:00")  # Tue: two working days ahead
+    assert desk.step(code, APOLOGY, {"reason": "Chờ", "new_due_at": "2026-10-20"})["apologized"]
+    with pytest.raises(ValidationError):
+        desk.set_apology_days(0)  # the law's floor is one working day

@@ -68,8 +68,8 @@ def test_worklists(desk, codes, clock):
     desk.step(codes[2], Step.REQUEST_SUPPLEMENT, {"items": ["CCCD"], "reason": "Thiếu"})
     counts = desk.worklist_counts()
     assert counts == {Worklist.DUE_TODAY: 1, Worklist.DUE_SOON: 1, Worklist.OVERDUE: 0,
-                      Worklist.WAITING_SUPPLEMENT: 1, Worklist.READY_TO_RETURN: 1,
-                      Worklist.RETURNED_TODAY: 0}
+                      Worklist.NEEDS_APOLOGY: 0, Worklist.WAITING_SUPPLEMENT: 1,
+                      Worklist.READY_TO_RETURN: 1, Worklist.RETURNED_TODAY: 0}
     assert [d.code for d in desk.worklist("due_today")] == [codes[0]]
     assert [d.code for d in desk.worklist("due_soon", days=3)] == [codes[0], codes[3]]
     clock.now = dt.datetime(2026, 3, 6, 8, 0)
@@ -92,3 +92,21 @@ def test_warning_days_are_validated(desk):
     with pytest.raises(ValidationError):
         desk.set_warning_days(31)
     assert desk.warning_days == 1
+
+
+def test_the_needs_apology_list_holds_what_can_still_be_apologised_for(desk, codes, clock):
+    """Cần xin lỗi: open, not apologised, and the last moment to apologise (one working day
+    before the slip's deadline, docs/law.md §15) is still ahead, within the warning days."""
+    # [3] received Thu 5/3, due Tue 10/3 17:00: its apology must be made by Mon 9/3 17:00.
+    clock.now = dt.datetime(2026, 3, 5, 10, 0)  # Thu: its cut-off is two working days off
+    assert codes[3] not in [d.code for d in desk.worklist("needs_apology")]
+    clock.now = dt.datetime(2026, 3, 6, 10, 0)  # Fri: within the one warning day
+    assert codes[3] in [d.code for d in desk.worklist("needs_apology")]
+    assert codes[3] not in [d.code for d in desk.worklist("needs_apology", days=0)]
+    clock.now = dt.datetime(2026, 3, 9, 16, 59)  # Mon, the last day to apologise
+    assert [d.code for d in desk.worklist("needs_apology", days=0)] == [codes[3]]
+    clock.now = dt.datetime(2026, 3, 9, 17, 1)  # too late now: it can only be late
+    assert codes[3] not in [d.code for d in desk.worklist("needs_apology", days=0)]
+    clock.now = dt.datetime(2026, 3, 9, 9, 0)
+    desk.step(codes[3], Step.APOLOGIZE, {"reason": "Chờ xác minh", "new_due_at": "2026-03-13"})
+    assert codes[3] not in [d.code for d in desk.worklist("needs_apology", days=0)]

@@ -164,14 +164,15 @@ def generate(folder: Path, dossiers: int, seed: int) -> Path:
 
 @pytest.fixture(scope="module")
 def big_desk(tmp_path_factory) -> Path:
-    """About 10,000 events of one desk (2,500 dossiers, a year of work)."""
-    return generate(tmp_path_factory.mktemp("generated"), 2500, SEED)
+    """About 10,300 events of one desk (2,600 dossiers, a year of work): six push batches,
+    so that test (a)'s fifteen kills have a long push to land in."""
+    return generate(tmp_path_factory.mktemp("generated"), 2600, SEED)
 
 
 @pytest.fixture(scope="module")
 def small_desk(tmp_path_factory) -> Path:
-    """About 4,000 events: three push batches."""
-    return generate(tmp_path_factory.mktemp("generated"), 1000, SEED + 1)
+    """About 4,400 events: three push batches (more than two, with room to spare)."""
+    return generate(tmp_path_factory.mktemp("generated"), 1100, SEED + 1)
 
 
 # -- server databases ------------------------------------------------------------------------

@@ -223,7 +223,9 @@ def test_apology_only_once(qtbot, worker, desk, code, printed):
     type_text(form.reason, "Cần xác minh thêm tại xã khác")
     save(qtbot, worker, form)
     assert not form.isVisible() and printed == ["04"]
-    assert desk.dossier(code)["due_at"] == "2026-11-27T17:00"
+    # The slip's deadline stays the measure of lateness; the new date is kept beside it.
+    assert desk.dossier(code)["due_at"] == "2026-11-26T17:00"
+    assert desk.dossier(code)["extended_due_at"] == "2026-11-27T17:00"
     assert Step.APOLOGIZE not in dialog.step_buttons
     assert Step.HANDOVER in dialog.step_buttons
     assert dialog.details.values["apology"].isVisible()

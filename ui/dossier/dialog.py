@@ -27,7 +27,7 @@ from shiboken6 import isValid
 from counter_app.domain import handover_log, legal_forms
 from counter_app.domain.handover_log import Transfer
 from counter_app.domain.legal_forms import FORMS
-from counter_app.domain.lifecycle import FINAL, Step, allowed_steps, suggested_step
+from counter_app.domain.lifecycle import FINAL, Step, suggested_step
 from counter_app.domain.roles import Action, Role
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
@@ -75,7 +75,7 @@ def load(counter, code: str) -> Loaded:
               for e in counter.events(dossier)]
     shown = DossierRow({**dossier.data,
                         "officer": names.get(dossier["officer"], dossier["officer"])})
-    allowed = allowed_steps(dossier.progress)
+    allowed = counter.steps_allowed_now(dossier)
     mine = [s for s in allowed if counter.may_step(dossier, s)]
     return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
                   counter.deadline_flag(dossier), ctx)

@@ -103,8 +103,12 @@ class DetailsPanel(QWidget):
             if p.status is Status.WAITING_SUPPLEMENT and p.paused_at:
                 supplement += f"; đang chờ từ {moment(p.paused_at)}"
         self._set("supplement", supplement)
-        self._set("apology", "Đã xin lỗi và hẹn lại ngày trả (chỉ được một lần)"
-                  if p.apologized else "")
+        apology = ""
+        if p.apologized:
+            again = f", hẹn lại {moment(p.extended_due_at)}" if p.extended_due_at else ""
+            apology = (f"Đã xin lỗi{again} (chỉ được một lần; trả sau hạn trên giấy hẹn vẫn "
+                       "tính là trễ hạn)")
+        self._set("apology", apology)
         self._set("verdict", f"{p.verdict.label} – xong lúc {moment(p.finished_at)}"
                   if p.verdict else "")
         returned = p.status is Status.RETURNED

@@ -22,11 +22,17 @@ from ui.common.tasks import DbWorker
 from ui.lists.dossier_table import FULL, OVERDUE_COLOR, WARNING_COLOR, DossierTable
 from ui.lists.worklist_strip import ORDER, list_label
 
+#: The lists on this tab: the strip's, with "cần xin lỗi" after the ones due soon.
+LISTS = (*ORDER[:3], Worklist.NEEDS_APOLOGY, *ORDER[3:])
+
 EXPLANATIONS = {
     Worklist.OVERDUE: "Hồ sơ đang giải quyết đã quá thời hạn hẹn trả.",
     Worklist.DUE_TODAY: "Hồ sơ phải trả kết quả trong hôm nay.",
     Worklist.DUE_SOON: "Hồ sơ đến hạn trong {days} ngày làm việc tới "
                        "(đổi ở Hệ thống › Cảnh báo trước hạn).",
+    Worklist.NEEDS_APOLOGY: "Hồ sơ sắp đến hạn, chưa xin lỗi: nếu sẽ trễ, lãnh đạo xin lỗi và "
+                            "đề nghị gia hạn (Mẫu 04) trước hạn trả ít nhất một ngày làm việc; "
+                            "trả sau hạn vẫn tính là trễ hạn.",
     Worklist.WAITING_SUPPLEMENT: "Hồ sơ chờ người nộp bổ sung giấy tờ "
                                  "(thời hạn tạm dừng).",
     Worklist.READY_TO_RETURN: "Hồ sơ đã có kết quả, chờ người nộp đến nhận.",
@@ -68,7 +74,7 @@ class WorklistScreen(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.lists.setFont(font)
         self.lists.setSpacing(3)
-        for name in ORDER:
+        for name in LISTS:
             item = QListWidgetItem(name.label)
             item.setData(Qt.ItemDataRole.UserRole, name.value)
             self.lists.addItem(item)
@@ -107,10 +113,10 @@ class WorklistScreen(QWidget):
     # -- which list ------------------------------------------------------------------------
     def current(self) -> Worklist:
         item = self.lists.currentItem()
-        return Worklist(item.data(Qt.ItemDataRole.UserRole)) if item else ORDER[0]
+        return Worklist(item.data(Qt.ItemDataRole.UserRole)) if item else LISTS[0]
 
     def show_list(self, name: Worklist | str) -> None:
-        row = ORDER.index(Worklist(name))
+        row = LISTS.index(Worklist(name))
         if self.lists.currentRow() == row:
             self.load()
         else:
@@ -125,7 +131,7 @@ class WorklistScreen(QWidget):
     def set_counts(self, counts: dict[Worklist, int], warning_days: int) -> None:
         self.counts = dict(counts)
         self.warning_days = warning_days
-        for row, name in enumerate(ORDER):
+        for row, name in enumerate(LISTS):
             item = self.lists.item(row)
             n = counts.get(name, 0)
             item.setText(f"{list_label(name, warning_days)}  ({n})")

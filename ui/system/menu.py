@@ -26,6 +26,7 @@ from ui.reports.settings_dialog import ReportSettingsDialog
 from ui.sync.conflicts_dialog import ConflictsDialog
 from ui.sync.indicator import ClockBanner, SyncIndicator
 from ui.sync.schedule import SyncSchedule
+from ui.system.apology_days_dialog import ApologyDaysDialog
 from ui.system.backup_dialog import BackupDialog
 from ui.system.calendar_dialog import CalendarDialog
 from ui.system.setup_dialog import SetupDialog
@@ -72,6 +73,22 @@ class SystemMenu:
 
     def _warning_days_saved(self, days: int) -> None:
         self.statusBar().showMessage(f"Đã lưu: cảnh báo trước hạn {days} ngày làm việc.", 15_000)
+        self.refresh_lists()
+
+    def edit_apology_days(self) -> None:
+        self.worker.run(lambda c: c.apology_days, self._ask_apology_days)
+
+    def _ask_apology_days(self, current: int) -> None:
+        dialog = ApologyDaysDialog(current, self)
+        if not dialog.exec():
+            return
+        days = dialog.value()
+        self.worker.run(lambda c: c.set_apology_days(days),
+                        lambda _: self._apology_days_saved(days))
+
+    def _apology_days_saved(self, days: int) -> None:
+        self.statusBar().showMessage(
+            f"Đã lưu: xin lỗi chậm nhất {days} ngày làm việc trước hạn trả.", 15_000)
         self.refresh_lists()
 
     def edit_report_settings(self) -> None:
