@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "details. Free on a new database; once accounts exist, "
                                    "an administrator (--as). The receiving officer printed "
                                    "on the forms is the signed-in account of each step.")
-    p.add_argument("--agency-code", required=True, help="mã định danh, e.g. 000.17.22.H56")
+    p.add_argument("--agency-code", required=True,
+                   help="mã định danh, e.g. H56.245 (or the older form 000.17.22.H56)")
     p.add_argument("--agency-name", required=True,
                    help="the agency's name as printed on the forms, e.g. 'UBND xã Tân Phú'")
     p.add_argument("--desk", type=int, default=1, help="desk number 1-9 (default 1)")

@@ -8,8 +8,14 @@ from dataclasses import asdict, dataclass
 from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 
-# Mã định danh điện tử (QĐ 20/2020/QĐ-TTg): LLL.LL.LL.Xnn, e.g. 000.17.22.H56 (docs/law.md §2.2).
-AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}$")
+# Mã định danh điện tử, either generation (docs/law.md §2.2, §17):
+# - read right to left, as issued under QĐ 20/2020/QĐ-TTg before the 2025 mergers:
+#   LLL.LL.LL.Xnn, e.g. 000.17.22.H56;
+# - read left to right, as the re-issued codes are (level 1 first, "MX1X2"): Xnn.LLL[.LL…],
+#   e.g. H55.242 [secondary: one live payload]; the number of levels is not fixed here.
+AGENCY_CODE_2020 = r"\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}"
+AGENCY_CODE_2025 = r"[GH]\d{2}(?:\.\d{2,3}){1,3}"
+AGENCY_CODE = re.compile(rf"^(?:{AGENCY_CODE_2020}|{AGENCY_CODE_2025})$")
 MAX_DESKS = 9
 
 
@@ -33,8 +39,9 @@ def validate_agency(data: dict) -> AgencySettings:
     errors: dict[str, str] = {}
     code = clean(data.get("agency_code")).upper()
     if not AGENCY_CODE.match(code):
-        errors["agency_code"] = ("Mã định danh cơ quan phải có dạng 000.17.22.H56 "
-                                 "(3 số, 2 số, 2 số và H hoặc G kèm 2 số, ngăn bởi dấu chấm).")
+        errors["agency_code"] = ("Mã định danh cơ quan phải có dạng H56.245 (mã cấp tỉnh rồi "
+                                 "các mã cấp dưới, ngăn bởi dấu chấm) hoặc dạng cũ "
+                                 "000.17.22.H56.")
     name = clean(data.get("agency_name"))
     if len(name) < 3:
         errors["agency_name"] = "Chưa nhập tên cơ quan tiếp nhận (ví dụ: UBND xã Quảng Phú)."

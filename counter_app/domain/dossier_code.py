@@ -13,10 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from counter_app.domain.agency import AGENCY_CODE_2020, AGENCY_CODE_2025
 from counter_app.errors import CodeSpaceExhausted
 
 PER_DESK_PER_DAY = 999
-_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[GH]\d{2})-(\d{6})-(\d)(\d{3})$")
+#: Either generation of agency code; a sequence of four digits or more (TT 04/2025 asks for
+#: "at least 4", docs/law.md §17). This desk issues four: its desk digit and three more.
+_CODE = re.compile(rf"^({AGENCY_CODE_2020}|{AGENCY_CODE_2025})-(\d{{6}})-(\d)(\d{{3,}})$")
 
 
 def day_prefix(agency_code: str, day: dt.date, desk: int) -> str:

@@ -23,7 +23,9 @@ from counter_app.domain.roles import Role, why_not_step
 from counter_app.service.counter import Counter, local_now
 
 DEMO_AGENCY = dict(
-    agency_code="000.17.22.H56", agency_name="UBND xã Quảng Phú (DỮ LIỆU THỬ)",
+    # A made-up code in the form agencies were re-issued after the 2025 mergers (left to
+    # right, the province's code first; docs/law.md §17). Not a real commune's code.
+    agency_code="H56.245", agency_name="UBND xã Quảng Phú (DỮ LIỆU THỬ)",
     parent_body="UBND tỉnh Thanh Hóa", desk_number=1, place_name="Quảng Phú",
     address="Thôn Phú Thượng, xã Quảng Phú, tỉnh Thanh Hóa", hotline="0237 3 999 999",
 )

@@ -13,7 +13,8 @@ from counter_app.domain import dossier_code
 from counter_app.errors import CodeSpaceExhausted
 
 AGENCY_CODE = "000.17.22.H56"  # as set up by the open_desk fixture
-CODE_FORMAT = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}-\d{6}-[1-9]\d{3}$")
+CODE_FORMAT = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}|[GH]\d{2}(\.\d{2,3}){1,3})"
+                         r"-\d{6}-[1-9]\d{3}$")
 
 
 def _ids(n: int) -> list[str]:
@@ -89,6 +90,8 @@ def test_lookup_by_code_is_forgiving_about_case_and_spaces(desk, make_request):
 @pytest.mark.parametrize("text", [
     "", "000.17.22.H56-260309-1001-", "000.17.22.X56-260309-1001", "000.17.22.H56-261309-1001",
     "000.17.22.H56-260230-1001", "000.17.22.H56-260309-101", "1.001193",
+    "H55-260309-1001", "H5.242-260309-1001", "X55.242-260309-1001", "H55.242.-260309-1001",
+    "H55.2-260309-1001",
 ])
 def test_parse_code_rejects_what_is_not_a_code(text):
     assert dossier_code.parse_code(text) is None
@@ -101,10 +104,25 @@ def test_make_code_refuses_a_sequence_out_of_range(sequence):
         dossier_code.make_code(AGENCY_CODE, dt.date(2026, 3, 9), 1, sequence)
 
 
-agency_codes = st.builds(
-    lambda a, b, c, letter, d: f"{a:03d}.{b:02d}.{c:02d}.{letter}{d:02d}",
-    st.integers(0, 999), st.integers(0, 99), st.integers(0, 99), st.sampled_from("GH"),
-    st.integers(0, 99))
+@pytest.mark.parametrize(("text", "parsed"), [
+    ("000.17.22.H56-260309-1001", ("000.17.22.H56", dt.date(2026, 3, 9), 1, 1)),  # QĐ 20/2020
+    ("H55.242-260309-2015", ("H55.242", dt.date(2026, 3, 9), 2, 15)),  # re-issued, left to right
+    ("h56.245.01-260309-1001", ("H56.245.01", dt.date(2026, 3, 9), 1, 1)),
+    ("H55.242-260309-100012", ("H55.242", dt.date(2026, 3, 9), 1, 12)),  # "at least 4" digits
+])
+def test_codes_of_either_generation_parse(text, parsed):
+    """docs/law.md §17: agency codes were re-issued left to right after the 2025 mergers,
+    and TT 04/2025 allows a sequence of four characters or more."""
+    assert dossier_code.parse_code(text) == parsed
+
+
+agency_codes = st.one_of(
+    st.builds(lambda a, b, c, letter, d: f"{a:03d}.{b:02d}.{c:02d}.{letter}{d:02d}",
+              st.integers(0, 999), st.integers(0, 99), st.integers(0, 99),
+              st.sampled_from("GH"), st.integers(0, 99)),
+    st.builds(lambda letter, d, levels: f"{letter}{d:02d}" + "".join(f".{n:03d}" for n in levels),
+              st.sampled_from("GH"), st.integers(0, 99),
+              st.lists(st.integers(0, 999), min_size=1, max_size=3)))
 
 
 # %y in parse_code maps 00-68 to 2000-2068 (Python's strptime pivot), so stay in that range.
@@ -117,3 +135,18 @@ def test_make_and_parse_round_trip(agency, day, desk, sequence):
     assert dossier_code.parse_code(code) == (agency, day, desk, sequence)
     assert dossier_code.parse_code(code.lower()) == (agency, day, desk, sequence)
 
+
+
+def test_a_commune_with_a_reissued_agency_code_receives_and_finds_its_dossiers(
+        desk, make_request):
+    """After the 2025 mergers a commune may hold a left-to-right code (docs/law.md §17):
+    its dossier codes carry it as configured, and search finds them by code."""
+    from counter_app.domain.agency import validate_agency
+    from counter_app.errors import ValidationError
+
+    desk.set_up(agency_code=" h55.242 ", agency_name="UBND xã Thử", desk_number=2)
+    row = desk.receive(make_request())
+    assert row.code == "H55.242-260309-2001"
+    assert [r.code for r in desk.find(row.code.lower()).rows] == [row.code]
+    with pytest.raises(ValidationError, match="H56.245"):
+        validate_agency({"agency_code": "H55", "agency_name": "UBND xã Thử"})

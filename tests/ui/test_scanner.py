@@ -296,3 +296,22 @@ def test_a_scan_in_a_form_preview_opens_the_dossier_and_prints_nothing(qtbot, lo
     assert codes == ["000.17.22.H56-261120-1003"] and printed == []
     press(Qt.Key.Key_Return, NO, "\r", preview.focusWidget())  # Enter alone still prints
     assert len(printed) == 1
+
+
+@pytest.mark.parametrize("code", ["H55.242-261120-1003", "H56.245.01-261120-2001",
+                                  "000.17.22.H56-261120-100012"])
+def test_codes_of_either_generation_and_length_are_scanned(qtbot, lone_filter, code):
+    """Agency codes re-issued after the 2025 mergers read left to right and are shorter; a
+    sequence may be longer than four digits (docs/law.md §17)."""
+    codes = []
+    lone_filter.code_scanned.connect(codes.append)
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    line = QLineEdit()
+    QVBoxLayout(dialog).addWidget(line)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+    line.setFocus()
+    type_keys("ghi chú 12 " + code.lower())
+    enter()
+    assert codes == [code] and line.text() == "ghi chú 12 "

@@ -29,7 +29,10 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.dossier_code import looks_like_code
 
-CODE_LENGTH = len("000.17.22.H56-261120-1001")
+#: Dossier codes differ in length: "H55.242-261120-1001" (an agency code re-issued after the
+#: 2025 mergers) up to longer agency codes and sequences (docs/law.md §17).
+MIN_CODE_LENGTH = len("H55.24-261120-1001")
+MAX_CODE_LENGTH = 40
 PAUSE_SECONDS = 1.5
 #: A widget with this property set keeps the scanned code as text (e.g. the search box).
 KEEP_TEXT_PROPERTY = "scannerKeepsText"
@@ -168,19 +171,28 @@ class ScannerFilter(QObject):
         if len(text) == 1 and text.isprintable():
             self._chars.append(text)
             self._restores.append(restorer(QApplication.focusWidget()))
-            if len(self._chars) > 4 * CODE_LENGTH:
-                del self._chars[:CODE_LENGTH]
-                del self._restores[:CODE_LENGTH]
+            if len(self._chars) > 4 * MAX_CODE_LENGTH:
+                del self._chars[:MAX_CODE_LENGTH]
+                del self._restores[:MAX_CODE_LENGTH]
             return False
         self.reset()  # arrows, Tab, Delete…: whatever follows starts afresh
         return False
 
+    def _scanned_start(self) -> int | None:
+        """Where the code at the end of what was typed begins (the longest such ending)."""
+        typed = "".join(self._chars)
+        first = max(0, len(typed) - MAX_CODE_LENGTH)
+        for start in range(first, len(typed) - MIN_CODE_LENGTH + 1):
+            if not typed[start].isspace() and looks_like_code(typed[start:]):
+                return start
+        return None
+
     def _enter(self) -> bool:
-        tail = "".join(self._chars[-CODE_LENGTH:])
-        start = len(self._chars) - CODE_LENGTH
-        if start < 0 or not looks_like_code(tail):
+        start = self._scanned_start()
+        if start is None:
             self.reset()
             return False  # an ordinary Enter: the field (or the form) handles it
+        tail = "".join(self._chars[start:])
         restore = self._restores[start]
         self.reset()
         popup = QApplication.activePopupWidget()

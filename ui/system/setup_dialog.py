@@ -27,7 +27,7 @@ class SetupDialog(QDialog):
         self.setWindowTitle("Thông tin cơ quan tiếp nhận")
         self.result_settings: AgencySettings | None = None
         self.fields = {
-            "agency_code": QLineEdit(placeholderText="vd: 000.17.22.H56"),
+            "agency_code": QLineEdit(placeholderText="vd: H56.245 (hoặc dạng cũ 000.17.22.H56)"),
             "agency_name": QLineEdit(placeholderText="vd: UBND xã Quảng Phú"),
             "parent_body": QLineEdit(placeholderText="vd: UBND tỉnh Thanh Hóa"),
             "place_name": QLineEdit(placeholderText="Địa danh ghi ở dòng ngày tháng, vd: Quảng Phú"),
