@@ -131,19 +131,26 @@ def out_file(text: str) -> Path:
     return path
 
 
-def common_options(**defaults: object) -> argparse.ArgumentParser:
-    """--db, --as and --json: given before the command (``defaults`` are theirs there) or
-    after it (a command's own copies leave what was given before untouched)."""
-    common = argparse.ArgumentParser(add_help=False)
-    default = (lambda name: defaults[name]) if defaults else (lambda name: argparse.SUPPRESS)
-    common.add_argument("--db", default=default("db"), metavar="FILE",
+def add_common_options(parser: argparse.ArgumentParser, **defaults: object) -> None:
+    """--db, --as and --json, on the main parser (with ``defaults``) and on every command
+    (without: a command's own copies leave what was given before it untouched)."""
+    def default(name: str) -> object:
+        return defaults[name] if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--db", default=default("db"), metavar="FILE",
                         help="database file (default: $COUNTER_APP_DB, else counter.db in the "
                              "user's data folder)")
-    common.add_argument("--as", dest="as_user", metavar="USER", default=default("as_user"),
+    parser.add_argument("--as", dest="as_user", metavar="USER", default=default("as_user"),
                         help=f"sign in as this officer (default: ${USER_ENV}); the password "
                              f"is read from ${PASSWORD_ENV} or asked on the terminal")
-    common.add_argument("--json", action="store_true", default=default("json"),
+    parser.add_argument("--json", action="store_true", default=default("json"),
                         help="print JSON instead of text")
+
+
+def common_options() -> argparse.ArgumentParser:
+    """The parent parser every command takes --db, --as and --json from."""
+    common = argparse.ArgumentParser(add_help=False)
+    add_common_options(common)
     return common
 
 

@@ -21,6 +21,7 @@ from counter_app.cli.args import (
     SIGN_IN_HELP,
     CliError,
     Parser,
+    add_common_options,
     common_options,
     date_arg,
     datetime_arg,
@@ -231,9 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Bộ phận một cửa cấp xã. With no command, opens the program.")
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
-    for action in common_options(db=None, as_user=None, json=False)._actions:
-        if action.option_strings and action.dest != "help":
-            parser._add_action(action)
+    add_common_options(parser, db=None, as_user=None, json=False)
     common = common_options()  # the same options after the command
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
