@@ -18,6 +18,7 @@ EXIT_TAMPERED = 6        # `audit verify`: a hash chain is broken (the logs were
 EXIT_DAMAGED = 7         # the database (or the backup given) fails the integrity check
 EXIT_OFFLINE = 8         # sync: the server cannot be reached (nothing is lost)
 EXIT_REFUSED = 9         # sync: the server refused, or this desk is not enrolled
+EXIT_SAVED_NO_SLIP = 10  # receive: saved, but the slip file could not be written
 PASSWORD_ENV = "COUNTER_APP_PASSWORD"
 NEW_PASSWORD_ENV = "COUNTER_APP_NEW_PASSWORD"
 USER_ENV = "COUNTER_APP_USER"
@@ -44,7 +45,8 @@ exit codes: 0 done, 2 bad input, 3 step forbidden by the dossier's status,
   4 not signed in or not allowed, 5 sign-in failed, 6 audit verify found the
   logs tampered with, 7 the database or a backup is damaged, 8 the server cannot
   be reached (sync: nothing is lost, try later), 9 the server refused or this desk
-  is not enrolled
+  is not enrolled, 10 the dossier was received and saved but its slip could not
+  be written (print it with 'slip CODE --out FILE')
 """
 NEEDS_AS = " [--as]"
 
@@ -61,8 +63,11 @@ class Parser(argparse.ArgumentParser):
 
 
 #: A date (and maybe a time) written the ISO way, or the Vietnamese way (dd/mm/yyyy).
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_VN = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2}))?")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+                  r"(?:[T ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?")
+_VN = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: ([0-9]{1,2}):([0-9]{2}))?")
+#: Years a counter's dates can be in; outside them a date is a typing mistake.
+FIRST_YEAR, LAST_YEAR = 1990, 2099
 
 
 def _moment(text: str) -> dt.datetime | None:
@@ -76,10 +81,23 @@ def _moment(text: str) -> dt.datetime | None:
     else:
         return None
     try:
-        return dt.datetime(y, mo, d, h, mi, sec)
+        value = dt.datetime(y, mo, d, h, mi, sec)
     except ValueError as exc:  # "day is out of range for month", "hour must be in 0..23"
         raise argparse.ArgumentTypeError(
             f"'{text}' does not exist ({exc}; ngày giờ này không có thật)") from None
+    return _in_years(value, text)
+
+
+def _in_years(value: dt.datetime, text: str) -> dt.datetime:
+    _check_year(value.year, text)
+    return value
+
+
+def _check_year(year: int, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"'{text}': the year must be between {FIRST_YEAR} and {LAST_YEAR} "
+            f"(năm phải từ {FIRST_YEAR} đến {LAST_YEAR})")
 
 
 def datetime_arg(text: str) -> dt.datetime:
@@ -96,7 +114,7 @@ def datetime_arg(text: str) -> dt.datetime:
                 "dd/mm/yyyy HH:MM)") from None
     if value.tzinfo is not None:  # convert to the desk's local wall-clock time
         value = value.astimezone().replace(tzinfo=None)
-    return value
+    return _in_years(value, text)
 
 
 def date_arg(text: str) -> dt.date:
@@ -106,6 +124,15 @@ def date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD or "
                                          "dd/mm/yyyy)")
     return value.date()
+
+
+def year_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a year") from None
+    _check_year(value, text)
+    return value
 
 
 def positive_arg(text: str) -> int:

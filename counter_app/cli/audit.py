@@ -55,7 +55,7 @@ def _limit(text: str) -> int:
 
 
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
-    audit = sub.add_parser("audit", help="check the logs for tampering, read the audit trail"
+    audit = sub.add_parser("audit", parents=[common], help="check the logs for tampering, read the audit trail"
                                          + NEEDS_AS,
                            description="The audit trail (leader or administrator).")
     commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -7,7 +7,7 @@ import argparse
 
 from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file
 from counter_app.cli.dossier_json import dossier_dict
-from counter_app.cli.session import open_counter
+from counter_app.cli.session import existing_database, open_counter
 from counter_app.domain.legal_forms import FORMS
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
@@ -156,7 +156,10 @@ def cmd_register(args: argparse.Namespace) -> None:
 def cmd_generate(args: argparse.Namespace) -> None:
     from counter_app.synthetic.generator import generate
 
-    stats = generate(default_db_path(args.db), args.dossiers, args.years, seed=args.seed, end=args.end,
+    path = default_db_path(args.db)
+    if path.exists():
+        existing_database(path)  # never a 0-byte file (a truncated database?) made anew
+    stats = generate(path, args.dossiers, args.years, seed=args.seed, end=args.end,
                      desks=args.desks)
     emit(args, stats, f"generated {stats['dossiers']:,} dossiers, {stats['events']:,} events, "
                       f"{stats['applicants']:,} applicants in {stats['seconds']} s into "

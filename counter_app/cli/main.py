@@ -15,6 +15,7 @@ from counter_app.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_DAMAGED,
     EXIT_PERMISSION,
+    EXIT_SAVED_NO_SLIP,
     EXIT_SIGN_IN,
     EXIT_STEP_FORBIDDEN,
     NEEDS_AS,
@@ -28,6 +29,7 @@ from counter_app.cli.args import (
     emit,
     out_file,
     positive_arg,
+    year_arg,
 )
 from counter_app.cli.dossier_json import dossier_dict
 from counter_app.cli.session import existing_database, open_counter
@@ -106,7 +108,7 @@ def _moments(args: argparse.Namespace) -> tuple[dict, dict]:
     return values, errors
 
 
-def cmd_receive(args: argparse.Namespace) -> None:
+def cmd_receive(args: argparse.Namespace) -> int | None:
     counter = open_counter(args)
     moments, date_errors = _moments(args)
     applicant = {"kind": ApplicantKind.ORGANISATION if args.organisation else ApplicantKind.CITIZEN,
@@ -124,14 +126,25 @@ def cmd_receive(args: argparse.Namespace) -> None:
             raise ValidationError(date_errors)
         dossier = counter.receive(request)
     except ValidationError as exc:
-        errors = {**exc.errors, **date_errors}
+        errors = dict(exc.errors)
+        if "received_at" in date_errors:  # the core judged these against "now" instead
+            for name in ("due_at", "due_change_reason"):
+                errors.pop(name, None)
+        errors.update(date_errors)
         if "procedure" in errors and clean(args.procedure):
             errors["procedure"] += f" ({PROCEDURE_HINT})"
         raise ValidationError(errors) from None
-    if args.slip:
-        counter.slip_pdf(dossier.code, args.slip)
     emit(args, dossier_dict(dossier),
-          f"{dossier.code}  due {dossier.due_at:%d/%m/%Y %H:%M}  {dossier['applicant_name']}")
+         f"{dossier.code}  due {dossier.due_at:%d/%m/%Y %H:%M}  {dossier['applicant_name']}")
+    if args.slip:
+        try:
+            counter.slip_pdf(dossier.code, args.slip)
+        except OSError as exc:  # the dossier is saved: say so, never invite a second receive
+            print(f"counter-app: error: dossier {dossier.code} was received and saved, but "
+                  f"its slip was not written ({file_problem(exc)}); print it with "
+                  f"'counter-app slip {dossier.code} --out FILE'", file=sys.stderr)
+            return EXIT_SAVED_NO_SLIP
+    return None
 
 
 def cmd_slip(args: argparse.Namespace) -> None:
@@ -328,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("date", nargs="?", type=date_arg,
                    help="the day (YYYY-MM-DD or dd/mm/yyyy); not for list")
     p.add_argument("--reason", help="why (the province's decision), for off and work")
-    p.add_argument("--year", type=int, help="list: this year (default: this year)")
+    p.add_argument("--year", type=year_arg, help="list: this year (default: this year)")
     p.set_defaults(func=cmd_calendar)
 
     p = sub.add_parser("apology-days", parents=[common],
@@ -385,6 +398,8 @@ def run(args: argparse.Namespace) -> int:
         return _say_error(str(exc))
     except OSError as exc:  # a file that cannot be read or written: one line, no errno
         return _say_error(file_problem(exc))
+    except OverflowError as exc:  # a date arithmetic ran past year 9999
+        return _say_error(f"a date is out of range ({exc})")
     return code or 0
 
 

@@ -67,7 +67,7 @@ def cmd_reset_password(args: argparse.Namespace) -> None:
 
 
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
-    user = sub.add_parser("user", help="officer accounts: add, list, edit, disable, enable, "
+    user = sub.add_parser("user", parents=[common], help="officer accounts: add, list, edit, disable, enable, "
                                        "reset-password" + NEEDS_AS,
                           description="Officer accounts (administrator only; the first "
                                       "account of a new database needs no --as).")

@@ -27,6 +27,25 @@ def existing_database(path: Path) -> Path:
     return path
 
 
+#: Files beside the database that SQLite keeps; writing over one damages the database.
+_DATABASE_FILES = ("", "-wal", "-shm", "-journal")
+#: The arguments that name a file a command writes.
+_OUTPUTS = ("out", "slip")
+
+
+def refuse_writing_over(database: Path, args: argparse.Namespace) -> None:
+    """A command never writes its PDF or spreadsheet over the database (or its companions)."""
+    db = database.expanduser().resolve()
+    protected = {Path(f"{db}{suffix}") for suffix in _DATABASE_FILES}
+    for name in _OUTPUTS:
+        value = getattr(args, name, None)
+        if value in (None, "-"):
+            continue
+        if Path(value).expanduser().resolve() in protected:
+            raise CliError(f"--{name} {value} is the database itself (or its journal); choose "
+                           "another file name (không ghi đè lên tệp dữ liệu)")
+
+
 def password_for(username: str) -> str:
     """From $COUNTER_APP_PASSWORD (scripts), else asked on the terminal without echo."""
     secret = os.environ.get(PASSWORD_ENV)
@@ -60,8 +79,9 @@ def open_counter(args: argparse.Namespace, create: bool = False, sign_in: bool =
     command free on a database without any account yet (nobody could sign in there).
     """
     path = default_db_path(args.db)
-    if not create:
+    if not create or path.exists():
         existing_database(path)
+    refuse_writing_over(path, args)
     counter = Counter.open(path)
     username = getattr(args, "as_user", None) or os.environ.get(USER_ENV)
     if first_run and not counter.has_officers():

@@ -13,8 +13,8 @@ from counter_app.errors import ValidationError
 #   LLL.LL.LL.Xnn, e.g. 000.17.22.H56;
 # - read left to right, as the re-issued codes are (level 1 first, "MX1X2"): Xnn.LLL[.LL…],
 #   e.g. H55.242 [secondary: one live payload]; the number of levels is not fixed here.
-AGENCY_CODE_2020 = r"\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}"
-AGENCY_CODE_2025 = r"[GH]\d{2}(?:\.\d{2,3}){1,3}"
+AGENCY_CODE_2020 = r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[GH][0-9]{2}"  # ASCII digits only:
+AGENCY_CODE_2025 = r"[GH][0-9]{2}(?:\.[0-9]{2,3}){1,3}"      # the barcode carries ASCII
 AGENCY_CODE = re.compile(rf"^(?:{AGENCY_CODE_2020}|{AGENCY_CODE_2025})$")
 MAX_DESKS = 9
 

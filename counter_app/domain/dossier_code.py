@@ -19,7 +19,7 @@ from counter_app.errors import CodeSpaceExhausted
 PER_DESK_PER_DAY = 999
 #: Either generation of agency code; a sequence of four digits or more (TT 04/2025 asks for
 #: "at least 4", docs/law.md §17). This desk issues four: its desk digit and three more.
-_CODE = re.compile(rf"^({AGENCY_CODE_2020}|{AGENCY_CODE_2025})-(\d{{6}})-(\d)(\d{{3,}})$")
+_CODE = re.compile(rf"^({AGENCY_CODE_2020}|{AGENCY_CODE_2025})-([0-9]{{6}})-([0-9])([0-9]{{3,}})$")
 
 
 def day_prefix(agency_code: str, day: dt.date, desk: int) -> str:

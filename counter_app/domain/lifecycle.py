@@ -8,10 +8,12 @@ needs (who holds the dossier, the step deadline, the stopped clock) lives in ``P
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from counter_app.domain.statuses import Status
+from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import StepNotAllowed
 
 COUNTER_UNIT = "Bộ phận tiếp nhận và trả kết quả"
@@ -216,16 +218,31 @@ def check_allowed(step: Step, p: Progress) -> None:
 
 
 def _resumed_deadlines(p: Progress, payload: dict) -> tuple[dt.datetime, dt.datetime | None]:
-    """Both deadlines after a supplement pause. Since the 2025 rule the event carries both
-    (``new_due_at`` the slip's, ``new_extended_due_at`` the apology's). An older event made
-    after an apology carries only the apology's date, shifted: the slip's deadline moves
-    by the same amount."""
+    """Both deadlines after a supplement pause.
+
+    Since the 2025 rule a resume event carries both: ``new_due_at`` (the slip's) and
+    ``new_extended_due_at`` (the apology's, None when the resuming desk knew of none). When
+    the apology was made on another desk that the resuming one had not yet heard of, the
+    apology's date is moved here by the same working time. An event of an earlier version
+    has no ``new_extended_due_at`` key; made after an apology, its ``new_due_at`` is the
+    apology's date moved, and the slip's deadline is moved here instead. Both moves use the
+    national calendar and standard office hours (``standard_calendar``): replay must
+    give the same answer on every desk and on the server, whatever their local days off.
+    """
     new_due = _moment(payload["new_due_at"])
     if p.extended_due_at is None:
         return new_due, None
+    waited = int(payload.get("waited_minutes") or 0)
     if "new_extended_due_at" in payload:
-        return new_due, _moment(payload["new_extended_due_at"])
-    return p.due_at + (new_due - p.extended_due_at), new_due
+        extended = _moment(payload["new_extended_due_at"])
+        return new_due, extended or standard_calendar().shift_deadline(p.extended_due_at, waited)
+    return standard_calendar().shift_deadline(p.due_at, waited), new_due
+
+
+@functools.cache
+def standard_calendar() -> WorkingCalendar:
+    """The national calendar with standard office hours, the same everywhere."""
+    return WorkingCalendar()
 
 
 def evolve(p: Progress, kind: str, payload: dict) -> Progress:

@@ -78,18 +78,6 @@ def parse_moment(value: object, calendar: WorkingCalendar) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(second=0, microsecond=0, tzinfo=None)
 
 
-def _shift(calendar: WorkingCalendar, due: dt.datetime, waited_minutes: int) -> dt.datetime:
-    """Move a deadline by the working time the dossier waited for its supplement.
-
-    An appointment at the office's closing time stays at closing time on its new day
-    (17:00 on the day the moved deadline falls in), as an officer would write it.
-    """
-    moved = calendar.add_working_minutes(due, waited_minutes)
-    if due.time() == calendar.hours.afternoon_end:
-        return calendar.closing(moved.date())
-    return moved
-
-
 def _default_step_due(calendar: WorkingCalendar, due: dt.datetime,
                       now: dt.datetime) -> dt.datetime:
     """The appointment; for a dossier already late, the end of the current working day."""
@@ -189,12 +177,14 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
         payload["waited_minutes"] = waited
         payload["paused_at"] = _iso(p.paused_at, "seconds")
         payload["old_due_at"] = _iso(p.due_at)
-        payload["new_due_at"] = _iso(_shift(ctx.calendar, p.due_at, waited))
-        if p.extended_due_at:
-            payload["new_extended_due_at"] = _iso(_shift(ctx.calendar, p.extended_due_at,
-                                                         waited))
+        payload["new_due_at"] = _iso(ctx.calendar.shift_deadline(p.due_at, waited))
+        # Always written, None when no apology is known here: it marks the event as one
+        # that moves the slip's deadline and the apology's date each on its own.
+        payload["new_extended_due_at"] = _iso(
+            ctx.calendar.shift_deadline(p.extended_due_at, waited) if p.extended_due_at
+            else None)
         if p.step_due_at:
-            payload["new_step_due_at"] = _iso(_shift(ctx.calendar, p.step_due_at, waited))
+            payload["new_step_due_at"] = _iso(ctx.calendar.shift_deadline(p.step_due_at, waited))
         payload["note"] = f.text("note", "ghi chú")
     elif step is Step.REQUEST_PAYMENT:
         payload["amount_vnd"] = f.money("amount_vnd", "số tiền")
@@ -214,7 +204,7 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
             f.errors["apology"] = (
                 f"Đã quá hạn xin lỗi và đề nghị gia hạn: phải làm chậm nhất "
                 f"{ctx.apology_days_before} ngày làm việc trước hạn trả "
-                f"({p.due_at:%H:%M %d/%m/%Y}), tức là trước {last:%H:%M %d/%m/%Y}. Hồ sơ "
+                f"({p.due_at:%H:%M %d/%m/%Y}), tức là đến {last:%H:%M %d/%m/%Y}. Hồ sơ "
                 "trả sau hạn vẫn tính là trễ hạn.")
         elif new_due is not None:
             if new_due <= p.due_at:

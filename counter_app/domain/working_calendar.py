@@ -131,6 +131,17 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return day
 
+    def shift_deadline(self, due: dt.datetime, waited_minutes: int) -> dt.datetime:
+        """Move a deadline by the working time a dossier waited for its supplement.
+
+        An appointment at the office's closing time stays at closing time on its new day
+        (17:00 on the day the moved deadline falls in), as an officer would write it.
+        """
+        moved = self.add_working_minutes(due, waited_minutes)
+        if due.time() == self.hours.afternoon_end:
+            return self.closing(moved.date())
+        return moved
+
     def working_days_before(self, day: dt.date, count: int) -> dt.date:
         """The working day ``count`` working days before ``day`` (``day`` itself at 0)."""
         for _ in range(count):

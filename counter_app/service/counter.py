@@ -307,6 +307,7 @@ class Counter(CounterReports, Session):
             raise ValidationError({"warning_days": "Số ngày cảnh báo phải từ 0 đến 30."})
         with transaction(self.db):
             settings_store.put(self.db, WARNING_DAYS_KEY, int(days))
+            self.audit(AuditAction.SETUP_CHANGED, "warning_days", {"warning_days": int(days)})
 
     @property
     def apology_days(self) -> int:
@@ -321,6 +322,7 @@ class Counter(CounterReports, Session):
                                                   "phải từ 1 đến 10."})
         with transaction(self.db):
             settings_store.put(self.db, APOLOGY_DAYS_KEY, int(days))
+            self.audit(AuditAction.SETUP_CHANGED, "apology_days", {"apology_days": int(days)})
 
     def worklist_window(self, days: int | None = None) -> WorklistWindow:
         now = self.clock()

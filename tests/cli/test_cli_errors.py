@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -166,7 +167,7 @@ def test_bad_arguments(ready, argv, fragment):
 
 def test_receive_in_the_future(ready):
     result = ready("receive", "--procedure", "1.001193", *CITIZEN,
-                   "--received-at", "2999-01-01T09:00")
+                   "--received-at", "2098-01-01T09:00")
     assert_one_error_line(result, "received_at:", "tương lai")
 
 
@@ -221,3 +222,53 @@ def test_a_file_that_is_not_a_database(cli, tmp_path):
 
 def test_a_folder_as_database(cli, tmp_path):
     assert_one_error_line(cli("procedures", db=tmp_path), str(tmp_path))
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_a_form_is_never_written_over_the_database(ready, tmp_db_path, suffix):
+    code = ready("receive", "--json", "--procedure", "1.001193", *CITIZEN).json()["code"]
+    target = f"{tmp_db_path}{suffix}"
+    assert_one_error_line(ready("slip", code, "--out", target), "is the database itself")
+    assert_one_error_line(ready("print", code, "--form", "01", "--out", target),
+                          "is the database itself")
+    assert dossier_count(tmp_db_path) == 1  # still a sound database
+    assert_one_error_line(ready("receive", "--procedure", "1.001193", *CITIZEN,
+                                "--slip", tmp_db_path), "is the database itself")
+    assert dossier_count(tmp_db_path) == 1
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs a folder no file can be made in")
+def test_a_slip_that_cannot_be_written_says_the_dossier_was_saved(ready, tmp_db_path):
+    """The folder exists, so the slip is only found unwritable after the dossier is saved:
+    the officer is told it was saved, with its code, and how to print the slip."""
+    result = ready("receive", "--procedure", "1.001193", *CITIZEN, "--slip", "/proc/slip.pdf")
+    assert result.code == 10
+    assert dossier_count(tmp_db_path) == 1
+    code = result.out.split()[0]
+    assert f"dossier {code} was received and saved" in result.err
+    assert f"counter-app slip {code} --out FILE" in result.err and "Traceback" not in result.err
+
+
+def test_non_ascii_digits_are_no_agency_code(cli):
+    result = cli("init", "--agency-code", "H5６.٢٤٥", "--agency-name", "UBND xã Thử")
+    assert_one_error_line(result, "agency_code:")
+
+
+@pytest.mark.parametrize("argv", [
+    ["receive", "--procedure", "1.001193", *CITIZEN, "--received-at", "9999-12-31T23:59"],
+    ["due-date", "--received-at", "9999-12-31", "--working-days", "3"],
+    ["calendar", "list", "--year", "99999"],
+    ["calendar", "list", "--year", "-5"],
+    ["find", "--from", "0001-01-01", "--to", "9999-12-31"],
+])
+def test_years_out_of_range_are_one_line(ready, tmp_db_path, argv):
+    line = assert_one_error_line(ready(*argv), "the year must be between")
+    assert "Traceback" not in line
+    assert dossier_count(tmp_db_path) == 0
+
+
+def test_an_unreadable_reception_time_raises_no_false_appointment_error(ready):
+    result = ready("receive", "--procedure", "1.001193", *CITIZEN,
+                   "--received-at", "2026-02-30T09:00", "--due-at", "2026-03-05T17:00")
+    line = assert_one_error_line(result, "received_at:")
+    assert "due_at" not in line

@@ -62,3 +62,16 @@ def test_receive_help_says_how_to_find_a_procedure_code(cli, capsys):
 def test_help_runs_without_a_database(cli, tmp_db_path, argv):
     assert cli(*argv).code == 0
     assert not tmp_db_path.exists()
+
+
+def test_options_between_a_command_group_and_its_action(ready, tmp_db_path):
+    listed = ready("user", "--db", tmp_db_path, "--json", "list", db=None)
+    assert listed.code == 0, listed.err
+    assert USERNAME in {u["username"] for u in listed.json()}
+    assert ready("audit", "--db", tmp_db_path, "verify", db=None).code == 0
+
+
+def test_changing_the_apology_window_is_in_the_audit_trail(ready):
+    assert ready("apology-days", "3").code == 0
+    trail = ready("audit", "show", "--json").json()
+    assert any(e.get("subject") == "apology_days" for e in trail), trail

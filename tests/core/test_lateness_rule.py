@@ -70,3 +70,32 @@ def test_a_supplement_after_an_apology_moves_both_dates(desk, clock, make_reques
     assert row.progress.extended_due_at == T(2026, 3, 19, 17, 0)
     event = desk.events(row)[-1]
     assert event.payload["new_extended_due_at"] == "2026-03-19T17:00"
+
+
+def _progress_apologised():
+    from counter_app.domain import lifecycle
+    p = lifecycle.initial(T(2026, 12, 7, 9, 0), T(2026, 12, 10, 17, 0), T(2026, 12, 7, 17, 0))
+    p = lifecycle.evolve(p, "request_supplement", {"at": "2026-12-07T10:00:00"})
+    return lifecycle.evolve(p, "apologize", {"at": "2026-12-07T11:00:00",
+                                             "new_due_at": "2026-12-16T17:00"})
+
+
+def test_a_resume_on_a_desk_that_had_not_heard_of_the_apology():
+    """Desk A apologised, desk B (offline) resumed: B's event moves the slip's deadline and
+    says it knew no apology; the apology's date moves by the same working time."""
+    from counter_app.domain import lifecycle
+    p = lifecycle.evolve(_progress_apologised(), "resume", {
+        "at": "2026-12-08T09:00:00", "waited_minutes": 480,
+        "new_due_at": "2026-12-11T17:00", "new_extended_due_at": None})
+    assert (p.due_at, p.extended_due_at) == (T(2026, 12, 11, 17, 0), T(2026, 12, 17, 17, 0))
+
+
+def test_a_resume_event_of_an_earlier_version_after_an_apology():
+    """Before the 2025 rule the apology replaced the deadline, so an old resume event's
+    new_due_at is the apology's date moved: the slip's deadline is moved here instead, by
+    working time, never onto a day off."""
+    from counter_app.domain import lifecycle
+    p = lifecycle.evolve(_progress_apologised(), "resume", {
+        "at": "2026-12-08T09:00:00", "waited_minutes": 480,
+        "old_due_at": "2026-12-16T17:00", "new_due_at": "2026-12-17T17:00"})
+    assert (p.due_at, p.extended_due_at) == (T(2026, 12, 11, 17, 0), T(2026, 12, 17, 17, 0))
