@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from counter_app.domain.lifecycle import allowed_steps
+from counter_app.domain.lifecycle import Step, allowed_steps
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 
 
-def dossier_dict(d: DossierRow, events: list[Event] | None = None) -> dict:
+def dossier_dict(d: DossierRow, events: list[Event] | None = None,
+                 steps: list[Step] | None = None) -> dict:
     out = {
         "code": d.code,
         "status": int(d.status),
@@ -40,7 +41,9 @@ def dossier_dict(d: DossierRow, events: list[Event] | None = None) -> dict:
             "returned_at": d["returned_at"], "rating": d["rating"],
             "closed_reason": d["closed_reason"],
         },
-        "next_steps": [s.value for s in allowed_steps(d.progress)],
+        # The desk's own answer when given (Counter.steps_allowed_now: an apology is left out
+        # after its last day); else what the status machine allows.
+        "next_steps": [s.value for s in (allowed_steps(d.progress) if steps is None else steps)],
     }
     if events is not None:
         out["events"] = [e.to_dict() for e in events]

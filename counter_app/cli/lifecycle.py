@@ -27,7 +27,8 @@ def _step_command(step: Step, fields_of):
     def run(args: argparse.Namespace) -> None:
         counter = open_counter(args)
         dossier = counter.step(args.code, step, fields_of(args))
-        emit(args, dossier_dict(dossier), _line(dossier))
+        emit(args, dossier_dict(dossier, steps=counter.steps_allowed_now(dossier)),
+             _line(dossier))
     return run
 
 

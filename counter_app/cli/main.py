@@ -156,7 +156,7 @@ def cmd_slip(args: argparse.Namespace) -> None:
 def cmd_show(args: argparse.Namespace) -> None:
     counter = open_counter(args)
     dossier = counter.dossier(args.code)
-    data = dossier_dict(dossier, counter.events(dossier))
+    data = dossier_dict(dossier, counter.events(dossier), counter.steps_allowed_now(dossier))
     names = counter.printed_names()  # username -> full name
 
     def who(officer: str) -> str:
@@ -166,7 +166,9 @@ def cmd_show(args: argparse.Namespace) -> None:
         f"{data['code']}  [{data['status']}] {data['status_label']}",
         f"procedure: {data['procedure']['code']} {data['procedure']['name']}",
         f"applicant: {data['applicant']['name']} ({data['applicant']['id_number']})",
-        f"received:  {dossier.received_at:%d/%m/%Y %H:%M}   due: {dossier.due_at:%d/%m/%Y %H:%M}",
+        f"received:  {dossier.received_at:%d/%m/%Y %H:%M}   due: {dossier.due_at:%d/%m/%Y %H:%M}"
+        + (f"   apologised, promised: {dossier.progress.extended_due_at:%d/%m/%Y %H:%M}"
+           if dossier.progress.extended_due_at else ""),
         *(f"event {e['desk_seq']}: {e['at']} {e['kind']} by {who(e['officer'])}"
           for e in data["events"]),
     ])

@@ -142,3 +142,18 @@ def test_the_apology_window_from_the_command_line(ready):
     bad = ready("apology-days", "0")
     assert bad.code == 2 and "từ 1 đến 10" in bad.err
     assert step(ready, "apology-days")["apology_days"] == 2
+
+
+def test_show_offers_no_apology_after_its_last_day(ready):
+    """The dossier was received 16/11 (due 19/11): today its apology can no longer be made,
+    so `show` does not offer it; the status machine alone still would."""
+    code = receive(ready)
+    data = step(ready, "show", code)
+    assert "apologize" not in data["next_steps"] and "handover" in data["next_steps"]
+
+
+def test_show_prints_the_apology_date_beside_the_deadline(ready):
+    code = receive(ready, at=None)
+    step(ready, "apologize", code, "--new-due", "2027-06-15T16:00", "--reason", "Chờ")
+    text = ready("show", code).out
+    assert "apologised, promised: 15/06/2027 16:00" in text
