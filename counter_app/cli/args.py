@@ -96,8 +96,7 @@ def _in_years(value: dt.datetime, text: str) -> dt.datetime:
 def _check_year(year: int, text: str) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise argparse.ArgumentTypeError(
-            f"'{text}': the year must be between {FIRST_YEAR} and {LAST_YEAR} "
-            f"(năm phải từ {FIRST_YEAR} đến {LAST_YEAR})")
+            f"'{text}': the year must be between {FIRST_YEAR} and {LAST_YEAR}")
 
 
 def datetime_arg(text: str) -> dt.datetime:
@@ -126,23 +125,23 @@ def date_arg(text: str) -> dt.date:
     return value.date()
 
 
-def year_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a year") from None
-    _check_year(value, text)
-    return value
+def whole_number(low: int, high: int | None = None, noun: str = "a whole number"):
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None);
+    1_000 and 1,000 read as 1000."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        if value < low or (high is not None and value > high):
+            span = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"'{text}': must be {span}")
+        return value
+    return parse
 
 
-def positive_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 1 <= value <= 365:
-        raise argparse.ArgumentTypeError("must be between 1 and 365")
-    return value
+year_arg = whole_number(FIRST_YEAR, LAST_YEAR, "a year")
+positive_arg = whole_number(1, 365)  # days of a time limit
 
 
 def out_file(text: str) -> Path:

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from counter_app.accounts.audit_trail import AuditReport, TrailEntry
-from counter_app.cli.args import EXIT_TAMPERED, NEEDS_AS, date_arg, emit
+from counter_app.cli.args import EXIT_TAMPERED, NEEDS_AS, date_arg, emit, whole_number
 from counter_app.cli.session import open_counter
 
 
@@ -44,16 +44,6 @@ def cmd_show(args: argparse.Namespace) -> None:
          "\n".join(_trail_line(e) for e in entries) or "nothing recorded in that period")
 
 
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 1 <= value <= 100_000:
-        raise argparse.ArgumentTypeError("must be between 1 and 100000")
-    return value
-
-
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
     audit = sub.add_parser("audit", parents=[common], help="check the logs for tampering, read the audit trail"
                                          + NEEDS_AS,
@@ -71,5 +61,5 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--officer", metavar="USER", help="only this officer's")
     p.add_argument("--from", dest="date_from", type=date_arg, help="on or after this day")
     p.add_argument("--to", dest="date_to", type=date_arg, help="on or before this day")
-    p.add_argument("--limit", type=_limit, default=1000, help="at most this many (1000)")
+    p.add_argument("--limit", type=whole_number(1, 100_000), default=1000, help="at most this many (1000)")
     p.set_defaults(func=cmd_show)

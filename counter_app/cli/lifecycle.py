@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file
+from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file, whole_number
 from counter_app.cli.dossier_json import dossier_dict
 from counter_app.cli.session import existing_database, open_counter
 from counter_app.domain.legal_forms import FORMS
@@ -167,14 +167,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
                       f"{stats['path']}")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+#: Counts given on the command line: 1 or more (1_000 and 1,000 read as 1000).
+_count = whole_number(1)
 
 
 def add_commands(sub, common: argparse.ArgumentParser) -> None:

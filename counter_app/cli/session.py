@@ -13,6 +13,7 @@ from pathlib import Path
 from counter_app.cli.args import NEW_PASSWORD_ENV, PASSWORD_ENV, USER_ENV, CliError
 from counter_app.paths import default_db_path
 from counter_app.service.counter import Counter
+from counter_app.store.database import is_database_file
 
 
 def existing_database(path: Path) -> Path:
@@ -27,21 +28,16 @@ def existing_database(path: Path) -> Path:
     return path
 
 
-#: Files beside the database that SQLite keeps; writing over one damages the database.
-_DATABASE_FILES = ("", "-wal", "-shm", "-journal")
 #: The arguments that name a file a command writes.
 _OUTPUTS = ("out", "slip")
 
 
 def refuse_writing_over(database: Path, args: argparse.Namespace) -> None:
-    """A command never writes its PDF or spreadsheet over the database (or its companions)."""
-    db = database.expanduser().resolve()
-    protected = {Path(f"{db}{suffix}") for suffix in _DATABASE_FILES}
+    """Checked before anything is done (``receive --slip`` saves before it writes): a
+    command never writes over the database (the Counter refuses it too)."""
     for name in _OUTPUTS:
         value = getattr(args, name, None)
-        if value in (None, "-"):
-            continue
-        if Path(value).expanduser().resolve() in protected:
+        if value not in (None, "-") and is_database_file(database, value):
             raise CliError(f"--{name} {value} is the database itself (or its journal); choose "
                            "another file name (không ghi đè lên tệp dữ liệu)")
 

@@ -40,7 +40,7 @@ from counter_app.store import (
     settings_store,
 )
 from counter_app.store.audit_log import AuditAction
-from counter_app.store.database import transaction
+from counter_app.store.database import database_file, is_database_file, transaction
 from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
 from counter_app.store.dossier_store import DossierRow
 
@@ -185,19 +185,21 @@ class Counter(CounterReports, Session):
         """Validate a reception without saving anything: every problem at once
         (ValidationError), else what ``receive`` would save."""
         self.require(Action.RECEIVE)
-        procedure = procedure_store.get(self.db, request.procedure_code or "")
-        return validate_reception(request, procedure, self.calendar, self.clock())
+        return self._validated(request, self.clock())
 
     def receive(self, request: ReceptionRequest) -> DossierRow:
         """Validate everything, then write the dossier and its event in one transaction."""
         officer = self.require(Action.RECEIVE)
         agency = self.require_agency()
         now = self.clock()
-        procedure = procedure_store.get(self.db, request.procedure_code or "")
-        valid = validate_reception(request, procedure, self.calendar, now)
+        valid = self._validated(request, now)
         transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
         return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
                                      now, transfer_due)
+
+    def _validated(self, request: ReceptionRequest, now: dt.datetime) -> ValidReception:
+        procedure = procedure_store.get(self.db, request.procedure_code or "")
+        return validate_reception(request, procedure, self.calendar, now)
 
     def returning_applicant(self, id_number: str) -> dict | None:
         self.require(Action.RECEIVE)
@@ -368,6 +370,13 @@ class Counter(CounterReports, Session):
         return dossier_queries.registered_between(self.db, start, end)
 
     # -- forms ---------------------------------------------------------------------------
+    def check_output(self, out: str | Path | None) -> None:
+        """Refuse a file to write that is this desk's database or one of its journals."""
+        path = database_file(self.db)
+        if out is not None and path is not None and is_database_file(path, out):
+            raise ValidationError({"out": f"{Path(out).name} là tệp dữ liệu của chương trình; "
+                                          "hãy chọn tên tệp khác (không ghi đè lên dữ liệu)."})
+
     def form_pdf(self, code: str, form: str, out: str | Path | None = None) -> bytes:
         """Mẫu 01-05 of one dossier as PDF bytes (also written to ``out`` if given).
 
@@ -378,6 +387,7 @@ class Counter(CounterReports, Session):
         from counter_app.printing import forms
 
         self.require(Action.PRINT)
+        self.check_output(out)
         dossier = self.dossier(code)
         names = self.printed_names()
         events = [replace(e, officer=names.get(e.officer, e.officer))
@@ -403,6 +413,7 @@ class Counter(CounterReports, Session):
         suffix = Path(out).suffix.lower()
         if suffix not in (".pdf", ".xlsx"):
             raise ValidationError({"out": "Tệp sổ theo dõi phải có đuôi .pdf hoặc .xlsx."})
+        self.check_output(out)
         rows = self.register(start, end)
         first = register_rows.first_handovers(self.db, start, end)
         writer = register_pdf.render if suffix == ".pdf" else register_xlsx.write

@@ -84,6 +84,7 @@ class CounterReports:
         suffix = path.suffix.lower()
         if suffix not in EXPORT_SUFFIXES:
             raise ValidationError({"out": "Tệp báo cáo phải có đuôi .xlsx hoặc .pdf."})
+        self.check_output(path)
         heading = self.report_heading()
         if suffix == ".pdf":
             ii06a_pdf.render(report, heading, path)

@@ -91,6 +91,18 @@ def database_file(db: sqlite_utils.Database) -> Path | None:
     return None
 
 
+#: The files SQLite keeps for a database, by their suffix to its name.
+DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def is_database_file(database: str | Path, candidate: str | Path) -> bool:
+    """``candidate`` names the database file at ``database`` or one of its journal files:
+    a form or a spreadsheet written there would destroy the data."""
+    db = Path(database).expanduser().resolve()
+    target = Path(candidate).expanduser().resolve()
+    return any(target == Path(f"{db}{suffix}") for suffix in DATABASE_SUFFIXES)
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception: nothing half-written."""

@@ -262,7 +262,7 @@ def test_non_ascii_digits_are_no_agency_code(cli):
     ["find", "--from", "0001-01-01", "--to", "9999-12-31"],
 ])
 def test_years_out_of_range_are_one_line(ready, tmp_db_path, argv):
-    line = assert_one_error_line(ready(*argv), "the year must be between")
+    line = assert_one_error_line(ready(*argv), "must be between 1990 and 2099")
     assert "Traceback" not in line
     assert dossier_count(tmp_db_path) == 0
 

@@ -216,3 +216,17 @@ def test_a_failed_xlsx_write_leaves_the_old_file_and_no_debris(desk, book, tmp_p
 def test_pdf_render_returns_bytes_without_writing(desk, book):
     data = register_pdf.render(desk.register(START, END), desk.agency, START, END)
     assert data.startswith(b"%PDF-")
+
+
+def test_no_form_is_written_over_the_database(desk, make_request, tmp_path):
+    """The window's save dialogs can name any file; the desk refuses its own data files."""
+    from counter_app.errors import ValidationError
+
+    code = desk.receive(make_request()).code
+    database = tmp_path / "counter.db"
+    for target in (database, tmp_path / "counter.db-wal"):
+        with pytest.raises(ValidationError, match="tệp dữ liệu"):
+            desk.form_pdf(code, "01", target)
+    assert desk.dossier(code).code == code  # the database is still itself
+    desk.form_pdf(code, "01", tmp_path / "giay-hen.pdf")  # an ordinary file is written
+    assert (tmp_path / "giay-hen.pdf").read_bytes().startswith(b"%PDF")

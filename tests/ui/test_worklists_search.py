@@ -10,6 +10,7 @@ from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import sort_key
 from counter_app.store.dossier_queries import DossierQuery, Worklist
+from tests.ui.driving import run
 from tests.ui.test_scanner import scan
 from ui.lists.dossier_table import OVERDUE_COLOR, WARNING_COLOR
 from ui.lists.worklist_screen import LISTS
@@ -322,14 +323,12 @@ def test_the_apology_window_is_set_from_the_system_menu(qtbot, home_window):
 
     def answer():
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ApologyDaysDialog):
-            QTimer.singleShot(20, answer)
-            return
         assert dialog.value() == 1 and dialog.days.minimum() == 1  # the law's floor
         dialog.days.setValue(2)
         dialog.accept()
-    QTimer.singleShot(0, answer)
-    action.trigger()
+    action.trigger()  # the dialog opens once the worker has read the current value
+    run(qtbot, [("dialog", lambda: isinstance(QApplication.activeModalWidget(),
+                                              ApologyDaysDialog), answer)])
     qtbot.waitUntil(lambda: w.worker.idle and "2 ngày" in w.statusBar().currentMessage())
     assert on_worker(w, lambda c: c.apology_days) == 2
     row = LISTS.index(Worklist.NEEDS_APOLOGY)

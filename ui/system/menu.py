@@ -62,34 +62,30 @@ class SystemMenu:
         self.refresh_lists()  # deadlines and the warning window follow the calendar too
 
     def edit_warning_days(self) -> None:
-        self.worker.run(lambda c: c.warning_days, self._ask_warning_days)
-
-    def _ask_warning_days(self, current: int) -> None:
-        dialog = WarningDaysDialog(current, self)
-        if not dialog.exec():
-            return
-        days = dialog.value()
-        self.worker.run(lambda c: c.set_warning_days(days), lambda _: self._warning_days_saved(days))
-
-    def _warning_days_saved(self, days: int) -> None:
-        self.statusBar().showMessage(f"Đã lưu: cảnh báo trước hạn {days} ngày làm việc.", 15_000)
-        self.refresh_lists()
+        self._edit_days(lambda c: c.warning_days, WarningDaysDialog,
+                        lambda c, days: c.set_warning_days(days),
+                        "Đã lưu: cảnh báo trước hạn {days} ngày làm việc.")
 
     def edit_apology_days(self) -> None:
-        self.worker.run(lambda c: c.apology_days, self._ask_apology_days)
+        self._edit_days(lambda c: c.apology_days, ApologyDaysDialog,
+                        lambda c, days: c.set_apology_days(days),
+                        "Đã lưu: xin lỗi chậm nhất {days} ngày làm việc trước hạn trả.")
 
-    def _ask_apology_days(self, current: int) -> None:
-        dialog = ApologyDaysDialog(current, self)
-        if not dialog.exec():
-            return
-        days = dialog.value()
-        self.worker.run(lambda c: c.set_apology_days(days),
-                        lambda _: self._apology_days_saved(days))
+    def _edit_days(self, read, dialog_class, save, saved: str) -> None:
+        """One number of working days: read on the worker, asked, saved on the worker; the
+        work lists follow it."""
+        def ask(current: int) -> None:
+            dialog = dialog_class(current, self)
+            if not dialog.exec():
+                return
+            days = dialog.value()
+            self.worker.run(lambda c: save(c, days), lambda _: done(days))
 
-    def _apology_days_saved(self, days: int) -> None:
-        self.statusBar().showMessage(
-            f"Đã lưu: xin lỗi chậm nhất {days} ngày làm việc trước hạn trả.", 15_000)
-        self.refresh_lists()
+        def done(days: int) -> None:
+            self.statusBar().showMessage(saved.format(days=days), 15_000)
+            self.refresh_lists()
+
+        self.worker.run(read, ask)
 
     def edit_report_settings(self) -> None:
         self.worker.run(lambda c: c.report_settings(), self._ask_report_settings)
