@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.domain.officers import Officer
 from counter_app.domain.roles import Action, grants
+from counter_app.domain.statuses import Status
 from counter_app.errors import NotFound, NotSignedIn, PermissionDenied
 from counter_app.service.counter import Counter
 from counter_app.store.database import database_file
@@ -308,8 +309,13 @@ class MainWindow(SystemMenu, QMainWindow):
             self.worklists.load()
 
     def _dossier_saved(self, dossier: DossierRow, pdf: bytes, print_slip: bool) -> None:
-        self.statusBar().showMessage(
-            f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}", 15_000)
+        if dossier.status is Status.REFUSED:
+            self.statusBar().showMessage(
+                f"Đã ghi việc từ chối tiếp nhận ({dossier.code}); hồ sơ không được tiếp nhận. "
+                "Đang in Phiếu từ chối tiếp nhận.", 15_000)
+        else:
+            self.statusBar().showMessage(
+                f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}", 15_000)
         self.refresh_lists()
         if print_slip:
             self.printer.print_pdf(pdf, self)

@@ -8,7 +8,7 @@ import argparse
 from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file, whole_number
 from counter_app.cli.dossier_json import dossier_dict
 from counter_app.cli.session import existing_database, open_counter
-from counter_app.domain.legal_forms import FORMS
+from counter_app.domain.legal_forms import normalise
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
 from counter_app.paths import default_db_path
@@ -60,11 +60,17 @@ STEPS = {
                         lambda a: {"amount_vnd": a.amount, "note": a.note}),
     "payment-received": (Step.PAYMENT_RECEIVED, "the fees or taxes were paid",
                          lambda a: {"receipt_no": a.receipt}),
-    "refuse": (Step.REFUSE, "refuse the dossier with its reason (Mẫu 03)",
-               lambda a: {"reason": a.reason}),
+    "refuse-on-merits": (Step.REFUSE_ON_MERITS,
+                         "record the competent body's written refusal (its number, date, "
+                         "signer, reason) as the dossier's result (status 9)",
+                         lambda a: {"decision_no": a.decision_no, "decided_at": a.decided_at,
+                                    "decided_by": a.decided_by, "reason": a.reason}),
     "withdraw": (Step.WITHDRAW, "the citizen withdraws the dossier",
                  lambda a: {"reason": a.reason}),
-    "stop": (Step.STOP, "stop processing, with the reason", lambda a: {"reason": a.reason}),
+    "stop": (Step.STOP, "stop at the citizen's request, before any decision (status 8; "
+             "the 2025 Mẫu 05 notice)",
+             lambda a: {"reason": a.reason, "requested_at": a.requested_at,
+                        "requested_by": a.requested_by}),
     "apologize": (Step.APOLOGIZE, "apologise and set a new appointment, once (Mẫu 04)",
                   lambda a: {"reason": a.reason, "new_due_at": a.new_due}),
     "finish": (Step.FINISH, "the result is ready (status 9); decides early/on time/late",
@@ -93,8 +99,17 @@ def _add_step_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--note", required=True, help="what is to be paid")
     elif name == "payment-received":
         p.add_argument("--receipt", required=True, help="receipt number")
-    elif name in ("refuse", "stop"):
-        p.add_argument("--reason", required=True, help="the reason, printed on the notice")
+    elif name == "stop":
+        p.add_argument("--reason", required=True, help="the citizen's reason, printed on the "
+                                                      "notice")
+        p.add_argument("--requested-at", help="when the citizen asked (default: now)")
+        p.add_argument("--requested-by", default="", help="who asked (default: the applicant)")
+    elif name == "refuse-on-merits":
+        p.add_argument("--decision-no", required=True, help="the refusal's number, e.g. "
+                                                          "'15/TB-UBND'")
+        p.add_argument("--decided-at", required=True, help="its date (YYYY-MM-DD or dd/mm/yyyy)")
+        p.add_argument("--decided-by", required=True, help="the body or person who signed it")
+        p.add_argument("--reason", required=True, help="why the dossier is not resolved")
     elif name == "withdraw":
         p.add_argument("--reason", default="", help="the citizen's reason, if given")
     elif name == "apologize":
@@ -141,10 +156,32 @@ def cmd_worklist(args: argparse.Namespace) -> None:
 
 
 def cmd_print(args: argparse.Namespace) -> None:
-    form = args.form.zfill(2)
-    open_counter(args).form_pdf(args.code, form, args.out)
-    emit(args, {"code": args.code.strip().upper(), "form": form, "out": str(args.out)},
-         f"wrote Mẫu {form} to {args.out}")
+    counter = open_counter(args)
+    counter.form_pdf(args.code, args.form, args.out)
+    dossier = counter.dossier(args.code)
+    form = normalise(args.form, dossier.family)
+    emit(args, {"code": dossier.code, "form": form, "family": dossier.family.value,
+                "out": str(args.out)},
+         f"wrote Mẫu {form} ({dossier.family.label}) to {args.out}")
+
+
+def cmd_forms(args: argparse.Namespace) -> None:
+    dossier, printable = open_counter(args).forms_of(args.code)
+    words = dossier.words
+    forms = [{"form": n, "title": words.title(words.kind(n)), "printable": n in printable}
+             for n in words.per_dossier()]
+    lines = [f"{dossier.code}: forms of {words.label}"]
+    lines += [f"  Mẫu {f['form']}  {'yes' if f['printable'] else 'no '}  {f['title']}"
+              for f in forms]
+    emit(args, {"code": dossier.code, "family": dossier.family.value, "forms": forms},
+         "\n".join(lines))
+
+
+def cmd_refuse(args: argparse.Namespace) -> None:
+    raise CliError("a dossier is refused at reception, before it is received: use "
+                   "'receive ... --refuse REASON' (Mẫu 03). For a received dossier, use "
+                   "'refuse-on-merits' (the competent body's written refusal) or 'stop' "
+                   "(at the citizen's request).")
 
 
 def cmd_register(args: argparse.Namespace) -> None:
@@ -201,14 +238,28 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("print", parents=[common],
                        help="write a dossier's form as PDF" + NEEDS_AS)
     p.add_argument("code", help="the dossier's code")
-    p.add_argument("--form", required=True, choices=[*FORMS, *(f[1] for f in FORMS)],
-                   help="which form, by number or name")
+    p.add_argument("--form", required=True, metavar="NN",
+                   help="the form's number in the dossier's family (see 'forms CODE'): "
+                        "01-07 for TT 03/2025, 01-05 for TT 01/2018")
     p.add_argument("--out", type=out_file, required=True, metavar="FILE.pdf",
                    help="the PDF to write")
     p.set_defaults(func=cmd_print)
 
+    p = sub.add_parser("forms", parents=[common],
+                       help="the forms of a dossier's family, and which can be printed now"
+                            + NEEDS_AS)
+    p.add_argument("code", help="the dossier's code")
+    p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser("refuse", parents=[common],
+                       help="(moved) refusal is at reception: 'receive ... --refuse REASON'")
+    p.add_argument("code", nargs="?", help=argparse.SUPPRESS)
+    p.add_argument("--reason", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_refuse)
+
     p = sub.add_parser("register", parents=[common],
-                       help="the register (Mẫu 06) for a date range, as .pdf or .xlsx"
+                       help="the register (Mẫu 07 of TT 03/2025, 06 of TT 01/2018) for a "
+                            "date range, as .pdf or .xlsx"
                             + NEEDS_AS)
     p.add_argument("--from", dest="date_from", type=date_arg, required=True,
                    help="first day received (YYYY-MM-DD or dd/mm/yyyy)")

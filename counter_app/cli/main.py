@@ -119,12 +119,16 @@ def cmd_receive(args: argparse.Namespace) -> int | None:
         channel=Channel.POST if args.by_post else Channel.IN_PERSON,
         return_method=ReturnMethod.POST if args.return_address else ReturnMethod.COUNTER,
         return_address=args.return_address or "", received_at=moments["received_at"],
-        due_at=moments["due_at"], due_change_reason=args.due_reason or "")
+        due_at=moments["due_at"], due_change_reason=args.due_reason or "",
+        proxy={"name": args.proxy_name or "", "id_number": args.proxy_id,
+               "phone": args.proxy_phone, "authorisation": args.proxy_authorisation})
+    refusing = args.refuse is not None
     try:
         if date_errors:  # the rest is checked too, and nothing is saved
             counter.check_reception(request)
             raise ValidationError(date_errors)
-        dossier = counter.receive(request)
+        dossier = (counter.refuse_at_reception(request, args.refuse) if refusing
+                   else counter.receive(request))
     except ValidationError as exc:
         errors = dict(exc.errors)
         if "received_at" in date_errors:  # the core judged these against "now" instead
@@ -135,10 +139,15 @@ def cmd_receive(args: argparse.Namespace) -> int | None:
             errors["procedure"] += f" ({PROCEDURE_HINT})"
         raise ValidationError(errors) from None
     emit(args, dossier_dict(dossier),
+         f"{dossier.code}  refused at reception (status 3)  {dossier['applicant_name']}"
+         if refusing else
          f"{dossier.code}  due {dossier.due_at:%d/%m/%Y %H:%M}  {dossier['applicant_name']}")
     if args.slip:
         try:
-            counter.slip_pdf(dossier.code, args.slip)
+            if refusing:
+                counter.form_pdf(dossier.code, "03", args.slip)
+            else:
+                counter.slip_pdf(dossier.code, args.slip)
         except OSError as exc:  # the dossier is saved: say so, never invite a second receive
             print(f"counter-app: error: dossier {dossier.code} was received and saved, but "
                   f"its slip was not written ({file_problem(exc)}); print it with "
@@ -304,8 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an appointment other than the computed one (same forms as "
                         "--received-at)")
     p.add_argument("--due-reason", help="why the appointment is later than the rule")
+    p.add_argument("--proxy-name", help="the person submitting for the applicant (ủy quyền)")
+    p.add_argument("--proxy-id", default="", help="that person's 12-digit citizen ID")
+    p.add_argument("--proxy-phone", default="", help="that person's phone number")
+    p.add_argument("--proxy-authorisation", default="",
+                   help="the authorisation document, e.g. 'Giấy ủy quyền ngày 01/12/2026'")
+    p.add_argument("--refuse", metavar="REASON",
+                   help="refuse the dossier at the reception check instead of receiving it: "
+                        "recorded as status 3 'Không được tiếp nhận', never counted as "
+                        "received; --slip then writes the Mẫu 03 refusal")
     p.add_argument("--slip", type=out_file, metavar="FILE.pdf",
-                   help="also write the Mẫu 01 slip to this PDF")
+                   help="also write the Mẫu 01 slip (with --refuse: the Mẫu 03) to this PDF")
     p.set_defaults(func=cmd_receive)
 
     p = sub.add_parser("slip", parents=[common],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
+from counter_app.domain.legal_forms import FAMILY_CHOICES, TT03_IN_FORCE, FormFamily, family_for
 from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 
@@ -17,6 +19,8 @@ AGENCY_CODE_2020 = r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[GH][0-9]{2}"  # ASCII digits
 AGENCY_CODE_2025 = r"[GH][0-9]{2}(?:\.[0-9]{2,3}){1,3}"      # the barcode carries ASCII
 AGENCY_CODE = re.compile(rf"^(?:{AGENCY_CODE_2020}|{AGENCY_CODE_2025})$")
 MAX_DESKS = 9
+CENTRE = "Trung tâm Phục vụ hành chính công"
+DEFAULT_SUFFIX = "TTPVHCC"
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,40 @@ class AgencySettings:
     hotline: str = ""
     place_name: str = ""   # the place in "…, ngày … tháng … năm …"
     officer_name: str = ""  # the receiving officer printed under the signature
+    #: The commune's Trung tâm Phục vụ hành chính công (NĐ 118/2025): the office that
+    #: receives, named on the TT 03/2025 forms; "" = made from ``agency_name``.
+    centre_name: str = ""
+    #: The tail of the "Số: …/TTPVHCC" line of the TT 03/2025 forms.
+    number_suffix: str = DEFAULT_SUFFIX
+    #: "auto" (the family in force on the day of reception) or "tt01-2018" (keep the
+    #: 2018 numbering, as some provinces did), docs/law.md §21.
+    form_family: str = "auto"
+    #: The day the TT 03/2025 forms apply from (ISO date).
+    forms_2025_from: str = TT03_IN_FORCE.isoformat()
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def centre(self) -> str:
+        return self.centre_name or centre_name_for(self.agency_name)
+
+    @property
+    def forms_2025_start(self) -> dt.date:
+        return dt.date.fromisoformat(self.forms_2025_from)
+
+    def family_for(self, received_on: dt.date) -> FormFamily:
+        """The form family of a dossier received on ``received_on`` at this desk."""
+        return family_for(received_on, self.form_family, self.forms_2025_start)
+
+
+def centre_name_for(agency_name: str) -> str:
+    """"UBND xã Quảng Phú" -> "Trung tâm Phục vụ hành chính công xã Quảng Phú"."""
+    name = clean(agency_name)
+    for prefix in ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd "):
+        if name.lower().startswith(prefix):
+            return f"{CENTRE} {name[len(prefix):]}"
+    return CENTRE
 
 
 def validate_agency(data: dict) -> AgencySettings:
@@ -54,10 +89,25 @@ def validate_agency(data: dict) -> AgencySettings:
     hotline = clean(data.get("hotline"))
     if hotline and not re.fullmatch(r"[0-9 .+()-]{3,20}", hotline):
         errors["hotline"] = "Đường dây nóng chỉ gồm chữ số (có thể có dấu cách, chấm, gạch)."
+    suffix = clean(data.get("number_suffix")) or DEFAULT_SUFFIX
+    if not re.fullmatch(r"[A-ZĐ0-9][A-ZĐ0-9.()\- ]{0,39}", suffix.upper()):
+        errors["number_suffix"] = ("Ký hiệu số văn bản chỉ gồm chữ in hoa, chữ số và dấu "
+                                   "gạch (ví dụ: TTPVHCC).")
+    family = clean(data.get("form_family")) or "auto"
+    if family not in FAMILY_CHOICES:
+        errors["form_family"] = ("Bộ biểu mẫu phải là “auto” (theo ngày tiếp nhận) hoặc "
+                                 "“tt01-2018” (giữ cách đánh số cũ).")
+    start = clean(data.get("forms_2025_from")) or TT03_IN_FORCE.isoformat()
+    try:
+        dt.date.fromisoformat(start)
+    except ValueError:
+        errors["forms_2025_from"] = "Ngày áp dụng bộ mẫu mới phải là ngày hợp lệ (YYYY-MM-DD)."
     if errors:
         raise ValidationError(errors)
     return AgencySettings(
         agency_code=code, agency_name=name, parent_body=clean(data.get("parent_body")),
         desk_number=desk, address=clean(data.get("address")), hotline=hotline,
         place_name=clean(data.get("place_name")), officer_name=clean(data.get("officer_name")),
+        centre_name=clean(data.get("centre_name")), number_suffix=suffix.upper(),
+        form_family=family, forms_2025_from=dt.date.fromisoformat(start).isoformat(),
     )

@@ -66,6 +66,14 @@ def transfers(events: Iterable) -> list[Transfer]:
         elif step is Step.RETURN:
             rows.append(Transfer(at, COUNTER_UNIT, CITIZEN, e.officer, p["recipient_name"],
                                  None, final_verdict, "Đã trả kết quả"))
+        elif step is Step.REFUSE_ON_MERITS:  # the written refusal comes back as the result
+            decided = _t(p["decided_at"])
+            final_verdict = Verdict(p["verdict"]) if p.get("verdict") else None
+            rows.append(Transfer(decided, unit, COUNTER_UNIT, person or e.officer, e.officer,
+                                 due, timeliness(decided, due) if due else None,
+                                 f"Văn bản không giải quyết số {p.get('decision_no', '')}: "
+                                 f"{p.get('reason', '')}"))
+            unit, due, person = COUNTER_UNIT, None, e.officer
         elif step in (Step.REFUSE, Step.WITHDRAW, Step.STOP):
             rows.append(Transfer(at, unit, CITIZEN, e.officer, "", None, None,
                                  f"{step.label}: {p['reason']}"))

@@ -33,6 +33,7 @@ class Step(StrEnum):
     STOP = "stop"
     APOLOGIZE = "apologize"
     FINISH = "finish"
+    REFUSE_ON_MERITS = "refuse_on_merits"
     RETURN = "return"
 
     @property
@@ -46,11 +47,12 @@ STEP_LABELS = {
     Step.RESUME: "Nhận bổ sung, tiếp tục giải quyết",
     Step.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
     Step.PAYMENT_RECEIVED: "Đã thực hiện nghĩa vụ tài chính",
-    Step.REFUSE: "Từ chối giải quyết",
+    Step.REFUSE: "Từ chối tiếp nhận hồ sơ",
     Step.WITHDRAW: "Công dân rút hồ sơ",
-    Step.STOP: "Dừng xử lý",
+    Step.STOP: "Dừng giải quyết theo đề nghị của người nộp",
     Step.APOLOGIZE: "Xin lỗi và hẹn lại ngày trả",
     Step.FINISH: "Đã xử lý xong (có kết quả)",
+    Step.REFUSE_ON_MERITS: "Không giải quyết (có văn bản, quyết định của cơ quan có thẩm quyền)",
     Step.RETURN: "Trả kết quả",
 }
 EVENT_LABELS = {"received": "Tiếp nhận hồ sơ", **{s.value: s.label for s in Step}}
@@ -73,8 +75,19 @@ ALLOWED_FROM: dict[Step, frozenset[Status]] = {
     Step.STOP: ACTIVE,
     Step.APOLOGIZE: ACTIVE,
     Step.FINISH: frozenset({Status.RECEIVED, Status.PROCESSING}),
+    Step.REFUSE_ON_MERITS: frozenset({Status.RECEIVED, Status.PROCESSING,
+                                      Status.WAITING_SUPPLEMENT, Status.WAITING_PAYMENT}),
     Step.RETURN: frozenset({Status.FINISHED}),
 }
+#: Steps an officer takes on a received dossier. A refusal (status 3, "Không được tiếp
+#: nhận") is made only at reception, before a dossier is received (Counter.refuse_at_
+#: reception); its step stays in ALLOWED_FROM so that refusals recorded by earlier
+#: versions during processing still replay (docs/law.md §22).
+OFFICER_STEPS = tuple(s for s in Step if s is not Step.REFUSE)
+REFUSE_ELSEWHERE = ("Từ chối tiếp nhận chỉ làm ở màn hình tiếp nhận, khi chưa tiếp nhận hồ sơ. "
+                    "Hồ sơ đã tiếp nhận thì dùng “Không giải quyết (có văn bản, quyết định "
+                    "của cơ quan có thẩm quyền)” hoặc, theo đề nghị của người nộp, "
+                    "“Dừng giải quyết”.")
 
 _WHY_NOT = {
     Step.RETURN: "Hồ sơ chưa có kết quả (chưa ở trạng thái “Đã xử lý xong”) nên chưa thể trả.",
@@ -82,6 +95,9 @@ _WHY_NOT = {
     Step.PAYMENT_RECEIVED: "Hồ sơ không chờ thực hiện nghĩa vụ tài chính.",
     Step.REQUEST_PAYMENT: "Chỉ yêu cầu nghĩa vụ tài chính khi hồ sơ đang được xử lý.",
 }
+
+
+REFUSED_OUTCOME = "refused"
 
 
 class Verdict(StrEnum):
@@ -136,6 +152,8 @@ class Progress:
     rating: str = ""
     closed_reason: str = ""
     extended_due_at: dt.datetime | None = None
+    #: "refused": the result is the competent body's refusal (Step.REFUSE_ON_MERITS).
+    outcome: str = ""
 
     @property
     def promised_at(self) -> dt.datetime:
@@ -156,7 +174,8 @@ class Progress:
             verdict=Verdict(row["verdict"]) if row["verdict"] else None,
             returned_at=_moment(row["returned_at"]), rating=row["rating"],
             closed_reason=row["closed_reason"],
-            extended_due_at=_moment(row.get("extended_due_at")))
+            extended_due_at=_moment(row.get("extended_due_at")),
+            outcome=row.get("outcome") or "")
 
     def to_columns(self) -> dict:
         return {
@@ -173,6 +192,7 @@ class Progress:
             "returned_at": _iso(self.returned_at), "rating": self.rating,
             "closed_reason": self.closed_reason,
             "extended_due_at": _iso(self.extended_due_at, "minutes"),
+            "outcome": self.outcome,
         }
 
 
@@ -184,7 +204,8 @@ def initial(received_at: dt.datetime, due_at: dt.datetime,
 
 
 def allowed_steps(p: Progress) -> list[Step]:
-    steps = [s for s in Step if p.status in ALLOWED_FROM[s]]
+    """The steps an officer may take now (refusal is a reception matter, not a step)."""
+    steps = [s for s in OFFICER_STEPS if p.status in ALLOWED_FROM[s]]
     if p.apologized and Step.APOLOGIZE in steps:
         steps.remove(Step.APOLOGIZE)
     return steps
@@ -282,6 +303,13 @@ def evolve(p: Progress, kind: str, payload: dict) -> Progress:
         return replace(p, status=Status.FINISHED, status_at=at, finished_at=finished,
                        verdict=timeliness(finished, p.due_at), holder=COUNTER_UNIT,
                        holder_person="", step_started_at=finished, step_due_at=None)
+    if step is Step.REFUSE_ON_MERITS:  # a result: the body's refusal, judged like one
+        decided = dt.datetime.fromisoformat(payload["decided_at"])
+        return replace(p, status=Status.FINISHED, status_at=at, finished_at=decided,
+                       verdict=timeliness(decided, p.due_at), holder=COUNTER_UNIT,
+                       holder_person="", step_started_at=decided, step_due_at=None,
+                       paused_at=None, resume_status=None, outcome=REFUSED_OUTCOME,
+                       closed_reason=payload["reason"])
     if step is Step.RETURN:
         return replace(p, status=Status.RETURNED, status_at=at, returned_at=at,
                        rating=payload.get("rating", ""))

@@ -80,6 +80,20 @@ class ReceptionRequest:
     due_at: dt.datetime | None = None      # the officer's appointment, if not the computed one
     due_change_reason: str = ""
     note: str = ""
+    #: Someone submitting for the applicant: name, id_number, phone, authorisation.
+    proxy: dict | None = None
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """Who submitted the dossier for the applicant (TT 03/2025 Mẫu 01, docs/law.md §21)."""
+    name: str
+    id_number: str
+    phone: str = ""
+    authorisation: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class ValidReception:
     due_at: dt.datetime
     due_change_reason: str
     note: str
+    proxy: Proxy | None = None
 
 
 _PHONE = re.compile(r"^0\d{9,10}$")
@@ -145,7 +160,35 @@ def validate_applicant(data: dict, today: dt.date | None = None) -> tuple[Applic
     return Applicant(kind, name, id_number, phone, address, email), errors
 
 
-def _documents(procedure: Procedure, given: list[dict] | None, errors: dict) -> tuple:
+def validate_proxy(data: dict | None, applicant_id: str, today: dt.date,
+                   errors: dict) -> Proxy | None:
+    """The person submitting for the applicant, or None when nobody was entered."""
+    if not data or not any(clean(v) for v in data.values()):
+        return None
+    name = clean(data.get("name"))
+    if len(name) < 2 or len(name) > 150 or not _NAME.match(name):
+        errors["proxy_name"] = ("Họ tên người được ủy quyền nộp hồ sơ phải có từ 2 đến 150 "
+                                "ký tự, không chứa chữ số hay ký hiệu.")
+    id_number = normalise_id(data.get("id_number", ""))
+    problem = citizen_id_problem(id_number, today)
+    if problem:
+        errors["proxy_id_number"] = f"Người được ủy quyền: {problem[:1].lower()}{problem[1:]}"
+    elif id_number == applicant_id:
+        errors["proxy_id_number"] = ("Người được ủy quyền trùng với người nộp; bỏ trống phần "
+                                     "ủy quyền nếu chính người nộp đến nộp hồ sơ.")
+    phone = normalise_phone(data.get("phone", ""))
+    if phone and not _PHONE.match(phone):
+        errors["proxy_phone"] = "Số điện thoại người được ủy quyền phải có 10 chữ số, bắt đầu bằng 0."
+    authorisation = clean(data.get("authorisation"))
+    if len(authorisation) > 300:
+        errors["proxy_authorisation"] = "Thông tin giấy ủy quyền quá dài (tối đa 300 ký tự)."
+    if kind_name := name:
+        name = " ".join(w[:1].upper() + w[1:] for w in kind_name.split(" "))
+    return Proxy(name, id_number, phone, authorisation)
+
+
+def _documents(procedure: Procedure, given: list[dict] | None, errors: dict,
+               required: bool = True) -> tuple:
     if given is None:
         return tuple(ReceivedDocument(d.name, d.form, d.count, True) for d in procedure.documents)
     out = []
@@ -161,15 +204,21 @@ def _documents(procedure: Procedure, given: list[dict] | None, errors: dict) -> 
             errors["documents"] = f"Giấy tờ thứ {i}: thiếu tên hoặc số lượng không hợp lệ (1-99)."
             continue
         out.append(ReceivedDocument(name, form, count, bool(item.get("received", True))))
-    if procedure.documents and not any(d.received for d in out) and "documents" not in errors:
+    if (required and procedure.documents and not any(d.received for d in out)
+            and "documents" not in errors):
         errors["documents"] = "Chưa đánh dấu giấy tờ nào đã nhận trong thành phần hồ sơ."
     return tuple(out)
 
 
 def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
-                       calendar: WorkingCalendar, now: dt.datetime) -> ValidReception:
-    """Check every field at once; raise ValidationError listing every problem."""
+                       calendar: WorkingCalendar, now: dt.datetime,
+                       refusing: bool = False) -> ValidReception:
+    """Check every field at once; raise ValidationError listing every problem.
+
+    ``refusing``: the dossier is being refused at reception (Mẫu 03), so missing documents
+    are the reason, not an error."""
     applicant, errors = validate_applicant(req.applicant, now.date())
+    proxy = validate_proxy(req.proxy, applicant.id_number, now.date(), errors)
     if procedure is None:
         errors["procedure"] = (f"Không tìm thấy thủ tục '{clean(req.procedure_code)}'."
                                if clean(req.procedure_code) else "Chưa chọn thủ tục hành chính.")
@@ -197,7 +246,7 @@ def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
     received_at = (req.received_at or now).replace(second=0, microsecond=0, tzinfo=None)
     if received_at > now + dt.timedelta(minutes=5):
         errors["received_at"] = "Thời điểm tiếp nhận không được ở tương lai."
-    documents = _documents(procedure, req.documents, errors) if procedure else ()
+    documents = _documents(procedure, req.documents, errors, not refusing) if procedure else ()
     computed = due = received_at
     reason = clean(req.due_change_reason)
     if procedure is not None:
@@ -217,4 +266,5 @@ def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
         raise ValidationError(errors)
     assert procedure is not None
     return ValidReception(procedure, applicant, documents, sets, channel, return_method,
-                          return_address, received_at, computed, due, reason, clean(req.note))
+                          return_address, received_at, computed, due, reason, clean(req.note),
+                          proxy)

@@ -93,13 +93,15 @@ GRANTS: dict[Role, frozenset[Action]] = {
                            Action.CALENDAR, Action.BACKUP, Action.AUDIT, Action.ENROL}),
 }
 
-#: Steps taken in front of the citizen at the counter, on any dossier.
+#: Steps taken in front of the citizen at the counter, on any dossier. A stop is asked for
+#: at the counter (NĐ 118/2025 Đ21 k1), and the counter sends the notice (TT 03/2025 Đ7).
+#: A refusal is the counter's too, made at reception only (Counter.refuse_at_reception).
 COUNTER_STEPS = frozenset({Step.RETURN, Step.RESUME, Step.PAYMENT_RECEIVED, Step.WITHDRAW,
-                           Step.REQUEST_SUPPLEMENT, Step.REFUSE})
+                           Step.REQUEST_SUPPLEMENT, Step.STOP, Step.REFUSE})
 #: Steps of the person the dossier was handed to.
 PROCESSING_STEPS = frozenset({Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.RESUME,
-                              Step.REQUEST_PAYMENT, Step.PAYMENT_RECEIVED, Step.REFUSE,
-                              Step.STOP, Step.FINISH})
+                              Step.REQUEST_PAYMENT, Step.PAYMENT_RECEIVED, Step.STOP,
+                              Step.FINISH, Step.REFUSE_ON_MERITS})
 #: Only the leader: an apology is signed by the head of the agency (Mẫu 04).
 LEADER_ONLY_STEPS = frozenset({Step.APOLOGIZE})
 

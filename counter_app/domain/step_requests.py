@@ -51,6 +51,7 @@ class StepContext:
     hotline: str = ""
     #: An apology is made at least this many working days before the slip's deadline.
     apology_days_before: int = 1
+    received_at: dt.datetime | None = None
 
 
 def _iso(value: dt.datetime | None, spec: str = "minutes") -> str | None:
@@ -191,8 +192,35 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
         payload["note"] = f.text("note", "nội dung nghĩa vụ tài chính", required=True)
     elif step is Step.PAYMENT_RECEIVED:
         payload["receipt_no"] = f.text("receipt_no", "số biên lai", required=True)
-    elif step in (Step.REFUSE, Step.STOP):
+    elif step is Step.REFUSE:  # only at reception, before the dossier is received
         payload["reason"] = f.text("reason", "lý do", required=True)
+        payload["at_reception"] = True
+    elif step is Step.STOP:  # NĐ 118/2025 Đ21: at the citizen's request, before a decision
+        payload["reason"] = f.text("reason", "lý do người nộp đề nghị dừng", required=True)
+        asked = (f.moment("requested_at", "thời điểm người nộp đề nghị dừng")
+                 or now.replace(second=0))
+        if asked > now:
+            f.errors["requested_at"] = "Thời điểm đề nghị dừng không thể ở tương lai."
+        payload["requested_at"] = _iso(asked, "seconds")
+        payload["requested_by"] = f.text("requested_by", "người đề nghị",
+                                         default=ctx.applicant_name)
+    elif step is Step.REFUSE_ON_MERITS:
+        payload["decision_no"] = f.text("decision_no", "số văn bản, quyết định", required=True)
+        decided = f.moment("decided_at", "ngày ban hành văn bản", required=True)
+        if decided is not None and decided > now and decided.date() == now.date():
+            decided = now  # a date alone means its closing time; today means now
+        if decided is not None and decided > now:
+            f.errors["decided_at"] = "Ngày ban hành văn bản không thể ở tương lai."
+        elif (decided is not None and ctx.received_at is not None
+              and decided.date() < ctx.received_at.date()):
+            f.errors["decided_at"] = "Ngày ban hành văn bản phải từ ngày tiếp nhận hồ sơ trở đi."
+        payload["decided_at"] = _iso(decided or now, "seconds")
+        payload["decided_by"] = f.text("decided_by", "cơ quan, người ký văn bản",
+                                       required=True)
+        payload["reason"] = f.text("reason", "lý do không giải quyết", required=True)
+        payload["due_at"] = _iso(p.due_at)
+        if decided is not None:
+            payload["verdict"] = timeliness(decided, p.due_at).value
     elif step is Step.WITHDRAW:
         payload["reason"] = f.text("reason", "lý do",
                                    default="Theo đề nghị của người nộp hồ sơ")

@@ -1,4 +1,5 @@
-"""Mẫu 05: PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ (TT 01/2018/TT-VPCP, docs/law.md §1.3).
+"""PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ: Mẫu 05 of TT 01/2018, Mẫu 06 of TT 03/2025
+(docs/law.md §1.3, §21), in the dossier's form family.
 
 Printed at reception, it travels with the paper dossier: one table row per hand-over
 (``handover_log.transfers``) with the time, who gave and who received it (space to sign by
@@ -16,6 +17,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.handover_log import CITIZEN, Transfer, transfers
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import COUNTER_UNIT, FINAL
 from counter_app.printing.form_parts import (
     BLANK_MOMENT,
@@ -31,15 +33,13 @@ from counter_app.printing.form_parts import (
 )
 from counter_app.store.dossier_store import DossierRow
 
-TITLE = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
+KIND = FormKind.CONTROL
 HEADINGS = ("<b>TÊN CƠ QUAN</b>", "<b>THỜI GIAN GIAO, NHẬN HỒ SƠ</b>",
             "<b>KẾT QUẢ GIẢI QUYẾT HỒ SƠ</b><br/><i>(Trước hạn/đúng hạn/quá hạn)</i>",
             "<b>GHI CHÚ</b>")
 COLUMNS = (0.26, 0.38, 0.20, 0.16)
 MIN_ROWS, MIN_BLANK = 4, 2
 SHORT_DOTS = "……………"
-POSTAL_NOTE = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dịch vụ bưu chính thì thời gian "
-               "giao, nhận hồ sơ và việc ký nhận thể hiện trong hóa đơn của cơ quan Bưu chính.")
 
 
 def _people(giver: str, receiver: str, width: float) -> Table:
@@ -103,23 +103,26 @@ def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width:
     s = styles()
     rows = transfers(events)
     lead, others = _units(rows)
-    story = form_top(agency, dossier.received_at.date(), width, TITLE, dossier.code)
+    words = dossier.words
+    story = form_top(agency, dossier.received_at.date(), width, words.title(KIND),
+                     dossier.code, words=words)
     lines = [f"(Kèm theo hồ sơ của: {applicant(dossier)})",
              f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
              f"Thời gian nhận hồ sơ: {vn_datetime_phrase(dossier.received_at)}",
              f"Thời gian hẹn trả kết quả: <b>{vn_datetime_phrase(dossier.due_at)}</b>",
-             *([f"Hẹn lại theo văn bản xin lỗi (Mẫu 04): "
+             *([f"Hẹn lại theo văn bản xin lỗi (Mẫu {words.number(FormKind.APOLOGY)}): "
                 f"<b>{vn_datetime_phrase(dossier.progress.extended_due_at)}</b>"]
                if dossier.progress.extended_due_at else []),
              f"Cơ quan (bộ phận) giải quyết hồ sơ: <b>{text(lead) or DOTS}</b>",
              f"Cơ quan phối hợp giải quyết hồ sơ: {text(others) or DOTS}"]
     story += [Paragraph(line, s["base"]) for line in lines]
     story += [Spacer(1, 3 * mm), _table(dossier, rows, width), Spacer(1, 2 * mm),
-              Paragraph(f"<i>{POSTAL_NOTE}</i>", s["small"])]
+              Paragraph(f"<i>{text(words.text(KIND, 'postal_note'))}</i>", s["small"])]
     return story
 
 
 def render(dossier: DossierRow, events: Sequence, agency: AgencySettings,
            out: str | Path | None = None) -> bytes:
-    """Mẫu 05 of a dossier from its events, as PDF bytes (also written to ``out``)."""
-    return dossier_pdf(TITLE, dossier, agency, lambda width: _story(dossier, events, agency, width), out)
+    """The control slip of a dossier from its events, as PDF bytes (also written to ``out``)."""
+    return dossier_pdf(dossier.words.title(KIND), dossier, agency,
+                       lambda width: _story(dossier, events, agency, width), out)

@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.doctemplate import LayoutError
 
 from counter_app.domain.agency import AgencySettings
+from counter_app.domain.legal_forms import FormFamily, FormKind, Wording
 from counter_app.errors import PrintFailed
 from counter_app.printing import fonts
 from counter_app.printing.barcode_flowable import BarcodeFlowable
@@ -75,20 +76,45 @@ def vn_datetime_phrase(moment: dt.datetime) -> str:
     return f"{moment.hour:02d} giờ {moment.minute:02d} phút, {vn_date_phrase(moment.date())}"
 
 
-def header(agency: AgencySettings, on: dt.date, width: float, number: str = "") -> Table:
+def issuer(agency: AgencySettings, words: Wording | None = None) -> tuple[str, str]:
+    """The two lines naming who issues a form: (the body above, the issuing office).
+
+    TT 03/2025 forms are issued by the commune's centre, under its UBND (the agency); the
+    2018 forms by the agency under its parent body."""
+    if words is not None and words.family is FormFamily.TT03_2025:
+        return agency.agency_name, agency.centre
+    return agency.parent_body, agency.agency_name
+
+
+def number_line(agency: AgencySettings, words: Wording | None) -> str:
+    """"Số: ……/TTPVHCC" for a family that numbers its forms so, else ""."""
+    if words is None or not words.number_line:
+        return ""
+    return words.number_line.format(suffix=agency.number_suffix)
+
+
+def sentence(words: Wording, kind: FormKind, key: str, **values: str) -> str:
+    """A fixed sentence of the family's form, filled with ``values`` (already markup)."""
+    return words.text(kind, key).format(**values)
+
+
+def header(agency: AgencySettings, on: dt.date, width: float, number: str = "",
+           words: Wording | None = None) -> Table:
     """Left: parent body and agency; right: the national motto and place, date."""
     place = agency.place_name or "……………"
-    return header_table(agency, width, f"{place}, {vn_date_phrase(on)}", number)
+    return header_table(agency, width, f"{place}, {vn_date_phrase(on)}",
+                        number or number_line(agency, words), words)
 
 
 def header_table(agency: AgencySettings, width: float, date_line: str | None,
-                 number: str = "") -> Table:
+                 number: str = "", words: Wording | None = None) -> Table:
     """The header with any (or no) place-and-date line under the motto."""
     s = styles()
+    above, office = issuer(agency, words)
     left = []
-    if agency.parent_body:
-        left.append(Paragraph(text(agency.parent_body.upper()), s["small_center"]))
-    left.append(Paragraph(f"<b>{text(agency.agency_name.upper())}</b>", s["small_center"]))
+    if above:
+        left.append(Paragraph(text(above.upper()), s["small_center"]))
+    left.append(Paragraph(f"<b>{text(office.upper())}</b>", s["small_center"]))
     left.append(Paragraph("<b>―――――</b>", s["small_center"]))
     if number:
         left.append(Paragraph(text(number), s["small_center"]))
@@ -157,10 +183,11 @@ def code_block(code: str) -> list:
 
 
 def form_top(agency: AgencySettings, on: dt.date, width: float, title: str,
-             code: str | None = None, number: str = "") -> list:
+             code: str | None = None, number: str = "", words: Wording | None = None) -> list:
     """What every form opens with: the official header, its title and, given ``code``,
     the dossier code with its barcode."""
-    story = [header(agency, on, width, number=number), Paragraph(title, styles()["title"])]
+    story = [header(agency, on, width, number=number, words=words),
+             Paragraph(title, styles()["title"])]
     return story + (code_block(code) if code else [])
 
 

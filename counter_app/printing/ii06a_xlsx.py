@@ -77,11 +77,16 @@ def date_line(heading: ReportHeading) -> str:
 
 
 def note(report: Report) -> str | None:
-    """The line under the table telling how many of col (9) closed without a result."""
-    n = report.total.closed_without_result
-    if n <= 0:
-        return None
-    return f"Ghi chú: cột (9) gồm {n} hồ sơ rút, dừng hoặc từ chối giải quyết."
+    """The line under the table: how many of col (9) closed without a result, and how many
+    dossiers were refused at reception (not counted in the form)."""
+    parts = []
+    if report.total.closed_without_result > 0:
+        parts.append(f"cột (9) gồm {report.total.closed_without_result} hồ sơ rút hoặc dừng "
+                     "giải quyết theo đề nghị của người nộp")
+    if report.total.refused_at_reception > 0:
+        parts.append(f"{report.total.refused_at_reception} hồ sơ bị từ chối tiếp nhận (Mẫu 03) "
+                     "trong kỳ không được tính là hồ sơ tiếp nhận")
+    return f"Ghi chú: {'; '.join(parts)}." if parts else None
 
 
 def _top(ws: Worksheet, report: Report, heading: ReportHeading) -> None:

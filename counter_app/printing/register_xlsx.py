@@ -20,16 +20,25 @@ from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from counter_app.domain.agency import AgencySettings
-from counter_app.printing.form_parts import write_atomically
+from counter_app.domain.legal_forms import Wording, wording
+from counter_app.printing.form_parts import issuer, write_atomically
 from counter_app.printing.sheet_layout import landscape_a4, put
 from counter_app.store.dossier_store import DossierRow
-from counter_app.store.register_rows import COLUMNS, TITLE, Handover, RegisterLine, lines, period
+from counter_app.store.register_rows import (
+    COLUMNS,
+    Handover,
+    RegisterLine,
+    columns,
+    lines,
+    period,
+    title,
+)
 
 WIDTHS = (5, 27, 28, 9, 22, 26, 20, 17, 17, 17, 17, 17, 10, 28)
+WIDTHS_2025 = (5, 27, 28, 9, 22, 26, 20, 17, 17, 17, 17, 17, 20, 10, 28)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 HEAD_TOP, HEAD_SUB, NUMBERS = 5, 6, 7
 FIRST_DATA = NUMBERS + 1
-LAST = len(COLUMNS)
 FIRST_DATE = 1 + next(i for i, (_, group) in enumerate(COLUMNS) if group)
 LAST_DATE = 1 + max(i for i, (_, group) in enumerate(COLUMNS) if group)
 THIN = Side(style="thin", color="000000")
@@ -39,37 +48,41 @@ TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
 
 
-def _title(ws: Worksheet, agency: AgencySettings, start: dt.date, end: dt.date) -> None:
+def _title(ws: Worksheet, agency: AgencySettings, start: dt.date, end: dt.date,
+           words: Wording, last: int) -> None:
     half = FIRST_DATE - 2
-    put(ws, 1, 1, agency.parent_body.upper(), to_col=half)
-    put(ws, 2, 1, agency.agency_name.upper(), to_col=half, bold=True)
-    put(ws, 1, half + 2, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", to_col=LAST, bold=True)
-    put(ws, 2, half + 2, "Độc lập - Tự do - Hạnh phúc", to_col=LAST, bold=True,
+    above, office = issuer(agency, words)
+    put(ws, 1, 1, above.upper(), to_col=half)
+    put(ws, 2, 1, office.upper(), to_col=half, bold=True)
+    put(ws, 1, half + 2, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", to_col=last, bold=True)
+    put(ws, 2, half + 2, "Độc lập - Tự do - Hạnh phúc", to_col=last, bold=True,
          underline=True)
-    put(ws, 3, 1, TITLE, to_col=LAST, bold=True, size=14)
-    put(ws, 4, 1, period(start, end), to_col=LAST, italic=True)
+    put(ws, 3, 1, title(words), to_col=last, bold=True, size=14)
+    put(ws, 4, 1, period(start, end), to_col=last, italic=True)
     ws.row_dimensions[3].height = 24
 
 
-def _header(ws: Worksheet) -> None:
-    for col, (heading, group) in enumerate(COLUMNS, 1):
+def _header(ws: Worksheet, cols) -> None:
+    last = len(cols)
+    for col, (heading, group) in enumerate(cols, 1):
         if group:
             put(ws, HEAD_SUB, col, heading, bold=True)
         else:
             put(ws, HEAD_TOP, col, heading, to_row=HEAD_SUB, bold=True)
         put(ws, NUMBERS, col, f"({col})", italic=True, size=10)
-    put(ws, HEAD_TOP, FIRST_DATE, COLUMNS[FIRST_DATE - 1][1], to_col=LAST_DATE, bold=True)
+    put(ws, HEAD_TOP, FIRST_DATE, cols[FIRST_DATE - 1][1], to_col=LAST_DATE, bold=True)
     for row in (HEAD_TOP, HEAD_SUB, NUMBERS):
-        for col in range(1, LAST + 1):
+        for col in range(1, last + 1):
             ws.cell(row, col).border = BOX
             ws.cell(row, col).fill = GREY
     ws.row_dimensions[HEAD_TOP].height = 30
     ws.row_dimensions[HEAD_SUB].height = 48
 
 
-def _line(ws: Worksheet, row: int, line: RegisterLine) -> None:
+def _line(ws: Worksheet, row: int, line: RegisterLine, with_method: bool) -> None:
+    method = [line.return_method] if with_method else []
     values = [line.number, line.code, line.procedure, line.sets, line.applicant, line.contact,
-              line.lead_unit, *line.dates, None, line.note]
+              line.lead_unit, *line.dates, *method, None, line.note]
     for col, value in enumerate(values, 1):
         cell = put(ws, row, col, value, align=TOP_LEFT)
         cell.border = BOX
@@ -80,9 +93,9 @@ def _line(ws: Worksheet, row: int, line: RegisterLine) -> None:
             cell.alignment = TOP_CENTER
 
 
-def _book(ws: Worksheet, row: int, book: str) -> None:
-    put(ws, row, 1, f"Quyển số: {book}", to_col=LAST, bold=True, align=TOP_LEFT).fill = GREY
-    for col in range(1, LAST + 1):
+def _book(ws: Worksheet, row: int, book: str, last: int) -> None:
+    put(ws, row, 1, f"Quyển số: {book}", to_col=last, bold=True, align=TOP_LEFT).fill = GREY
+    for col in range(1, last + 1):
         ws.cell(row, col).border = BOX
 
 
@@ -92,25 +105,29 @@ def workbook(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date,
     wb = Workbook()
     ws = wb.active
     ws.title = "Sổ theo dõi hồ sơ"
-    wb.properties.title = f"{TITLE} {period(start, end)}"
+    words = wording(agency.family_for(end))
+    cols = columns(words)
+    last, with_method = len(cols), len(cols) > len(COLUMNS)
+    wb.properties.title = f"{title(words)} {period(start, end)}"
     wb.properties.creator = agency.agency_name
-    _title(ws, agency, start, end)
-    _header(ws)
+    _title(ws, agency, start, end, words, last)
+    _header(ws, cols)
     row, book = FIRST_DATA, None
     register = lines(rows, first_handover)
     for line in register:
         if line.book != book:
             book = line.book
-            _book(ws, row, book)
+            _book(ws, row, book, last)
             row += 1
-        _line(ws, row, line)
+        _line(ws, row, line, with_method)
         row += 1
     if not register:
-        put(ws, row, 1, "Không có hồ sơ nào được tiếp nhận trong thời gian này.", to_col=LAST,
+        put(ws, row, 1, "Không có hồ sơ nào được tiếp nhận trong thời gian này.", to_col=last,
              italic=True)
         row += 1
     put(ws, row + 1, 1, f"Tổng số: {len(register)} hồ sơ.", to_col=6, align=TOP_LEFT)
-    landscape_a4(ws, freeze=f"C{FIRST_DATA}", title_rows=f"{HEAD_TOP}:{NUMBERS}", widths=WIDTHS)
+    landscape_a4(ws, freeze=f"C{FIRST_DATA}", title_rows=f"{HEAD_TOP}:{NUMBERS}",
+                 widths=WIDTHS_2025 if with_method else WIDTHS)
     return wb
 
 

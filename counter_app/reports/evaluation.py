@@ -218,7 +218,7 @@ def service_index(total: ii06a.Row, overall: RatingCounts, fee_paid: int,
                    timely, with_result,
                    "Hồ sơ đã có kết quả (đã xử lý xong, đã trả) kết thúc xử lý trong kỳ; "
                    "trước hạn và đúng hạn trên tổng số, theo cách tính cột 7–10 mẫu II.06a. "
-                   f"Không tính {total.closed_without_result} hồ sơ từ chối, rút hoặc dừng "
+                   f"Không tính {total.closed_without_result} hồ sơ rút hoặc dừng "
                    "xử lý mà mẫu II.06a xếp vào cột “đúng hạn”."),
         IndexInput(DIGITISATION, "Số hóa thành phần hồ sơ khi tiếp nhận", None, None, None,
                    not_recorded + "việc số hóa thành phần hồ sơ; chỉ ghi giấy tờ đã nhận "

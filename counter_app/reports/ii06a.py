@@ -23,17 +23,19 @@ have none.
      dates, docs/law.md §3.2; the date comparison is repeated here if a verdict is missing).
      A dossier finished inside the period and returned to the citizen after it is resolved
      in this period (the hand-over does not count, §3.2).
-   - Statuses 7 (withdrawn) and 8 (stopped) and 3 (refused): resolved, in col9 "đúng hạn".
-     Tân Dân counts 7 as resolved and docs/law.md §3.2 notes that its 06a puts withdrawn
-     dossiers under "đúng hạn". Putting 8 and 3 there too is the program's reading: the
-     form has no column for "closed without a result" and these dossiers must leave the
-     open count, or the next period's col6 would disagree with this period's col11.
-     ``Row.closed_without_result`` tells how many of col9 they are (not a form column).
-   - Refused (3): in this program a dossier exists only once received (a refusal at the
-     counter before reception, Mẫu 03, creates no dossier), and the REFUSE step
-     ("Từ chối giải quyết") is taken after reception; so a refused dossier was received
-     for processing and counts as received (col4/5/6) and resolved (col9) — program's
-     reading; it keeps carry-over consistent from one period to the next.
+   - Statuses 7 (withdrawn) and 8 (stopped at the citizen's request, before a decision):
+     resolved, in col9 "đúng hạn". Tân Dân counts 7 as resolved and docs/law.md §3.2 notes
+     that its 06a puts withdrawn dossiers under "đúng hạn". Putting 8 there too is the
+     program's reading: the form has no column for "closed without a result" and these
+     dossiers must leave the open count, or the next period's col6 would disagree with
+     this period's col11. ``Row.closed_without_result`` tells how many of col9 they are.
+   - Refused on the merits (the competent body's written refusal, docs/law.md §22): a
+     result, status 9/10 with its verdict like any other, judged against the slip.
+   - Refused at reception (status 3, Mẫu 03): never received, so neither in col3 nor in
+     col7; ``Row.refused_at_reception`` counts those refused inside the period (a
+     national indicator counts only received dossiers, docs/law.md §22). Dossiers that
+     earlier versions put in status 3 during processing are read the same way: their
+     Mẫu 03 told the citizen the dossier was not received.
 3. Still open (col11): counted, and no end moment on or before ``end`` (so a dossier
    finished after the period is open in it, whatever its status today).
    - col12 within the deadline: the date of ``due_at`` is on or after the period's last day
@@ -94,7 +96,8 @@ class Row:
     open_total: int = 0           # col11
     open_within: int = 0          # col12
     open_overdue: int = 0         # col13
-    closed_without_result: int = 0  # part of col9: refused/withdrawn/stopped (not a column)
+    closed_without_result: int = 0  # part of col9: withdrawn/stopped (not a column)
+    refused_at_reception: int = 0   # Mẫu 03 at the counter: not received (not a column)
     procedures: list[Row] = field(default_factory=list)
 
     def columns(self) -> tuple[int, ...]:
@@ -102,7 +105,7 @@ class Row:
         return tuple(getattr(self, name) for name in COLUMNS)
 
     def add(self, other: Row) -> None:
-        for name in (*COLUMNS, "closed_without_result"):
+        for name in (*COLUMNS, "closed_without_result", "refused_at_reception"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def problems(self) -> list[str]:
@@ -147,9 +150,11 @@ class Report:
 # Plain SQL that SQLite and PostgreSQL both run (the district server counts with it too).
 _SQL = """
 SELECT {keys},
-       CASE WHEN received_at < :start THEN 6 WHEN channel = 2 THEN 4 ELSE 5 END,
-       CASE WHEN status >= 9 AND finished_at < :next THEN {timeliness}
-            WHEN status IN (3, 7, 8) AND status_at < :next THEN 0
+       CASE WHEN status = 3 THEN 0
+            WHEN received_at < :start THEN 6 WHEN channel = 2 THEN 4 ELSE 5 END,
+       CASE WHEN status = 3 THEN 3
+            WHEN status >= 9 AND finished_at < :next THEN {timeliness}
+            WHEN status IN (7, 8) AND status_at < :next THEN 0
             WHEN substr(due_at, 1, 10) >= CASE WHEN status = 5 AND paused_at < :next
                                                THEN substr(paused_at, 1, 10) ELSE :end END
             THEN 12 ELSE 13 END,
@@ -157,7 +162,8 @@ SELECT {keys},
 FROM dossiers
 WHERE received_at < :next AND status <> 1
   AND NOT (status >= 9 AND finished_at < :start)
-  AND NOT (status IN (3, 7, 8) AND status_at < :start){where}
+  AND NOT (status IN (3, 7, 8) AND status_at < :start)
+  AND NOT (status = 3 AND status_at >= :next){where}
 GROUP BY {group}
 """
 #: The column (8 early, 9 on time, 10 late) a dossier with a result leaves the form by: its
@@ -171,6 +177,8 @@ TIMELINESS_COLUMN = """CASE verdict WHEN 'early' THEN 8 WHEN 'on_time' THEN 9 WH
 DESK_SQL = _SQL.format(keys="procedure_code", where="", group="+procedure_code, 2, 3",
                        timeliness=TIMELINESS_COLUMN)
 _IN = {4: "received_online", 5: "received_direct", 6: "carried_over"}
+#: Refused at reception (status 3): neither received nor resolved, counted beside the form.
+_REFUSED = (0, 3)
 _OUT = {8: ("resolved_total", "resolved_early"), 9: ("resolved_total", "resolved_on_time"),
         10: ("resolved_total", "resolved_late"),
         0: ("resolved_total", "resolved_on_time", "closed_without_result"),
@@ -219,6 +227,9 @@ def fold(period: Period, by_procedure: bool, groups, names: NamesFor) -> Report:
     per_code: dict[str, Row] = {}
     for code, col_in, col_out, n in groups:
         row = per_code.setdefault(code, Row("", "", "", code))
+        if (col_in, col_out) == _REFUSED:
+            row.refused_at_reception += n
+            continue
         for name in ("received_total", _IN[col_in], *_OUT[col_out]):
             setattr(row, name, getattr(row, name) + n)
     found = names(list(per_code))

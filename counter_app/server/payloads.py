@@ -26,9 +26,13 @@ _RECEIVED_OPTIONAL_TEXT = ("applicant_phone", "applicant_address", "applicant_em
 _RECEIVED_INT = {"status": (1, 10), "channel": (0, 99), "sets": (1, 10_000),
                  "register_no": (1, 10**9)}
 _RECEIVED_MOMENTS = ("received_at", "computed_due_at", "due_at", "transfer_due_at")
-#: Step payload keys that become dossier columns (lifecycle.evolve).
-_STEP_TEXT = ("to_unit", "to_person", "reason", "rating", "verdict")
-_STEP_MOMENTS = ("at", "step_due_at", "new_due_at", "new_step_due_at", "finished_at")
+FORM_FAMILIES = ("tt01-2018", "tt03-2025")
+_PROXY_TEXT = ("name", "id_number", "phone", "authorisation")
+#: Step payload keys that become dossier columns (lifecycle.evolve), or are printed.
+_STEP_TEXT = ("to_unit", "to_person", "reason", "rating", "verdict", "decision_no",
+              "decided_by", "requested_by")
+_STEP_MOMENTS = ("at", "step_due_at", "new_due_at", "new_step_due_at", "finished_at",
+                 "decided_at", "requested_at")
 
 
 class BadPayload(ValueError):
@@ -80,6 +84,15 @@ def check_received(payload: object) -> None:
         raise BadPayload("procedure_snapshot must be an object with a name")
     if not isinstance(payload.get("documents"), list):
         raise BadPayload("documents must be a list")
+    family = payload.get("form_family")
+    if family is not None and family not in FORM_FAMILIES:
+        raise BadPayload(f"form_family must be one of {', '.join(FORM_FAMILIES)}")
+    proxy = payload.get("proxy")
+    if proxy is not None:
+        if not isinstance(proxy, dict) or set(proxy) - set(_PROXY_TEXT):
+            raise BadPayload("proxy must be an object of " + ", ".join(_PROXY_TEXT))
+        for key in _PROXY_TEXT:
+            _text(proxy, key, key in ("name", "id_number"))
 
 
 def check_step(payload: object) -> None:

@@ -14,18 +14,26 @@ from counter_app.accounts.session import Session
 from counter_app.backups.opening import open_desk_database
 from counter_app.domain.agency import AgencySettings, validate_agency
 from counter_app.domain.handover_log import Transfer, transfers
-from counter_app.domain.lifecycle import COMMON_UNITS, OPEN, Step, allowed_steps
+from counter_app.domain.lifecycle import (
+    COMMON_UNITS,
+    OPEN,
+    REFUSE_ELSEWHERE,
+    Step,
+    allowed_steps,
+)
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceptionRequest, ValidReception, validate_reception
 from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
+from counter_app.domain.text import clean
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.errors import (
     DatabaseDamaged,
     NotFound,
     NotSetUp,
     PermissionDenied,
+    StepNotAllowed,
     ValidationError,
 )
 from counter_app.service.reports import CounterReports
@@ -197,9 +205,35 @@ class Counter(CounterReports, Session):
         return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
                                      now, transfer_due)
 
-    def _validated(self, request: ReceptionRequest, now: dt.datetime) -> ValidReception:
+    def refuse_at_reception(self, request: ReceptionRequest, reason: str) -> DossierRow:
+        """Refuse a dossier at the reception check, before it is received (Mẫu 03).
+
+        It is recorded, with a code and a register entry, so that the refusal slip can be
+        printed and found again and the register and statistics show it; but it is status
+        3, "Không được tiếp nhận": never counted as received (docs/law.md §22)."""
+        officer = self.require(Action.RECEIVE)
+        agency = self.require_agency()
+        now = self.clock()
+        reason = clean(reason)
+        problem = ("Chưa nhập lý do từ chối tiếp nhận." if not reason else
+                   "Lý do quá dài (tối đa 1000 ký tự)." if len(reason) > 1000 else None)
+        try:
+            valid = self._validated(request, now, refusing=True)
+        except ValidationError as exc:
+            raise ValidationError({**exc.errors, **({"reason": problem} if problem else {})}) \
+                from None
+        if problem:
+            raise ValidationError({"reason": problem})
+        transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
+        refusal = {"at": now.replace(microsecond=0).isoformat(timespec="seconds"),
+                   "reason": reason, "at_reception": True}  # as step_requests.decide makes it
+        return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
+                                     now, transfer_due, refusal=refusal)
+
+    def _validated(self, request: ReceptionRequest, now: dt.datetime,
+                   refusing: bool = False) -> ValidReception:
         procedure = procedure_store.get(self.db, request.procedure_code or "")
-        return validate_reception(request, procedure, self.calendar, now)
+        return validate_reception(request, procedure, self.calendar, now, refusing)
 
     def returning_applicant(self, id_number: str) -> dict | None:
         self.require(Action.RECEIVE)
@@ -241,6 +275,8 @@ class Counter(CounterReports, Session):
         step = Step(step)
         officer = self.require_officer()
         agency = self.require_agency()
+        if step is Step.REFUSE:
+            raise StepNotAllowed(REFUSE_ELSEWHERE, step.value, 0)
         now = self.clock()
         denied: list[PermissionDenied] = []
 
@@ -254,7 +290,8 @@ class Counter(CounterReports, Session):
                               applicant_name=row["applicant_name"],
                               applicant_id_number=row["applicant_id_number"],
                               return_method=row["return_method"], officer=officer.full_name,
-                              hotline=agency.hotline, apology_days_before=self.apology_days)
+                              hotline=agency.hotline, apology_days_before=self.apology_days,
+                              received_at=row.received_at)
             return decide_step(step, row.progress, fields or {}, ctx)
 
         try:
@@ -377,11 +414,19 @@ class Counter(CounterReports, Session):
             raise ValidationError({"out": f"{Path(out).name} là tệp dữ liệu của chương trình; "
                                           "hãy chọn tên tệp khác (không ghi đè lên dữ liệu)."})
 
+    def forms_of(self, code: str) -> tuple[DossierRow, list[str]]:
+        """A dossier and the numbers, in its form family, of the forms it can print now."""
+        from counter_app.printing import forms
+
+        dossier = self.dossier(code)
+        return dossier, forms.printable(dossier, self.events(dossier))
+
     def form_pdf(self, code: str, form: str, out: str | Path | None = None) -> bytes:
-        """Mẫu 01-05 of one dossier as PDF bytes (also written to ``out`` if given).
+        """Form number ``form`` of one dossier, in the dossier's form family, as PDF bytes
+        (also written to ``out`` if given).
 
         Raises FormUnavailable when the dossier has no event the form is made from
-        (e.g. Mẫu 04 before any apology).
+        (e.g. the apology before any apology).
         """
         from counter_app.domain import legal_forms
         from counter_app.printing import forms
@@ -396,7 +441,8 @@ class Counter(CounterReports, Session):
                                                             dossier["officer"])})
         pdf = forms.render(form, shown, events, self.require_agency(), out)
         self.audit(AuditAction.PRINT, dossier.code,
-                   {"form": legal_forms.normalise(form), "file": Path(out).name if out else None})
+                   {"form": legal_forms.normalise(form, dossier.family),
+                    "family": dossier.family.value, "file": Path(out).name if out else None})
         return pdf
 
     def record_printed(self, code: str, form: str, copies: int = 1) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from counter_app.domain import dossier_code, lifecycle
+from counter_app.domain import dossier_code, legal_forms, lifecycle
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.reception import ValidReception
@@ -57,6 +57,21 @@ class DossierRow:
     def procedure(self) -> dict:
         return json.loads(self.data["procedure_snapshot"])
 
+    @property
+    def family(self) -> legal_forms.FormFamily:
+        """The form family it was received under (its forms always print in it)."""
+        return legal_forms.family_of(self.data.get("form_family"))
+
+    @property
+    def words(self) -> legal_forms.Wording:
+        return legal_forms.wording(self.family)
+
+    @property
+    def proxy(self) -> dict | None:
+        """Who submitted it for the applicant (name, id_number, phone, authorisation)."""
+        value = self.data.get("proxy")
+        return json.loads(value) if value else None
+
 
 def _search_text(code: str, r: ValidReception) -> str:
     a = r.applicant
@@ -91,10 +106,12 @@ def _next_register_no(db: sqlite_utils.Database, book: str) -> int:
 
 def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings,
             desk_id: str, officer: str, now: dt.datetime,
-            transfer_due_at: dt.datetime) -> DossierRow:
+            transfer_due_at: dt.datetime, refusal: dict | None = None) -> DossierRow:
     """Allocate the code, write applicant, dossier and 'received' event atomically.
 
-    ``transfer_due_at`` is when the counter must have passed the dossier on (Mẫu 05, row 1).
+    ``transfer_due_at`` is when the counter must have passed the dossier on (the control
+    slip's first row). ``refusal``, the payload of a refusal at reception, is recorded in
+    the same transaction: the dossier is then status 3, "Không được tiếp nhận".
     """
     with transaction(db):
         day = r.received_at.date()
@@ -124,6 +141,8 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
             "due_change_reason": r.due_change_reason, "officer": officer,
             "register_book": book, "register_no": register_no, "note": r.note,
             "search": _search_text(code, r), "updated_at": stamp,
+            "form_family": agency.family_for(day).value,
+            "proxy": json.dumps(r.proxy.to_dict(), ensure_ascii=False) if r.proxy else "",
         }
         row.update(lifecycle.initial(r.received_at, r.due_at, transfer_due_at).to_columns())
         cols = ", ".join(row)
@@ -135,8 +154,18 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
         payload["transfer_due_at"] = row["step_due_at"]
         payload["procedure_snapshot"] = r.procedure.to_dict()
         payload["documents"] = [d.to_dict() for d in r.documents]
+        payload["proxy"] = r.proxy.to_dict() if r.proxy else None
         event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind="received",
                          payload=payload, officer=officer, at=now.astimezone())
+        if refusal is not None:
+            step = lifecycle.Step.REFUSE.value
+            progress = lifecycle.evolve(lifecycle.Progress.from_row(row), step, refusal)
+            row.update(progress.to_columns())
+            sets = ", ".join(f"{k} = ?" for k in progress.to_columns())
+            db.execute(f"UPDATE dossiers SET {sets} WHERE id = ?",
+                       [*progress.to_columns().values(), dossier_id])
+            event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind=step,
+                             payload=refusal, officer=officer, at=now.astimezone())
     return DossierRow(row)
 
 

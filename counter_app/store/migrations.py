@@ -278,11 +278,13 @@ def _v7(db: sqlite_utils.Database) -> None:
     apologised for under the old rule had their deadline replaced by the apology's date and
     were judged against it: they are rebuilt from their own events by today's rules."""
     _run(db, "ALTER TABLE dossiers ADD COLUMN extended_due_at TEXT;")
+    # Today's Progress may know columns that later versions add: only those there by now.
+    present = {r[1] for r in db.execute("PRAGMA table_info(dossiers)")}
     for (dossier_id,) in db.execute("SELECT id FROM dossiers WHERE apologized = 1").fetchall():
         progress = _replayed(db, dossier_id)
         if progress is None:  # its history is not all on this desk: the server's row stays
             continue
-        columns = progress.to_columns()
+        columns = {k: v for k, v in progress.to_columns().items() if k in present}
         sets = ", ".join(f"{k} = ?" for k in columns)
         db.execute(f"UPDATE dossiers SET {sets} WHERE id = ?", [*columns.values(), dossier_id])
 
@@ -301,4 +303,18 @@ def _replayed(db: sqlite_utils.Database, dossier_id: str) -> lifecycle.Progress 
     return progress
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite_utils.Database) -> None:
+    """The law of 2025 (docs/law.md §21, §22): each dossier records the form family it was
+    received under (every dossier before this version got the TT 01/2018 forms, the only
+    ones the program printed, so a reprint keeps matching them), who submitted it for the
+    applicant, and whether its result is the competent body's refusal. The columns accept
+    NULL: rows pulled from desks of earlier versions do not carry them."""
+    _run(db, """
+    ALTER TABLE dossiers ADD COLUMN form_family TEXT;
+    ALTER TABLE dossiers ADD COLUMN proxy TEXT;
+    ALTER TABLE dossiers ADD COLUMN outcome TEXT;
+    UPDATE dossiers SET form_family = 'tt01-2018';
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]

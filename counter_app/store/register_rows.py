@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from counter_app.domain import legal_forms
 from counter_app.domain.lifecycle import Verdict
+from counter_app.domain.reception import ReturnMethod
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_store import DossierRow
 
@@ -31,6 +33,21 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Ký nhận", None), ("Ghi chú", None),
 )
 TITLE = "SỔ THEO DÕI HỒ SƠ"
+#: The 2025 register (TT 03/2025 Mẫu 07) adds this column before "Ký nhận" [secondary:
+#: the nearest verbatim set, docs/law.md §21].
+RETURN_METHOD = ("Phương thức nhận kết quả", None)
+SIGN_COLUMN = 12
+
+
+def columns(words: legal_forms.Wording) -> tuple[tuple[str, str | None], ...]:
+    """The register's columns in ``words``' family."""
+    if words.text(legal_forms.FormKind.REGISTER, "return_method_column"):
+        return COLUMNS[:SIGN_COLUMN] + (RETURN_METHOD,) + COLUMNS[SIGN_COLUMN:]
+    return COLUMNS
+
+
+def title(words: legal_forms.Wording) -> str:
+    return words.title(legal_forms.FormKind.REGISTER)
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class RegisterLine:
     result_at: dt.datetime | None
     returned_at: dt.datetime | None
     note: str
+    return_method: str = ""
 
     @property
     def dates(self) -> tuple[dt.datetime | None, ...]:
@@ -105,6 +123,12 @@ def _note(row: DossierRow) -> str:
     return "; ".join(parts)
 
 
+def _return_method(row: DossierRow) -> str:
+    if row["return_method"] == ReturnMethod.POST.value:
+        return f"{ReturnMethod.POST.label}: {row['return_address']}".rstrip(": ")
+    return ReturnMethod.COUNTER.label
+
+
 def lines(rows: Iterable[DossierRow],
           first_handover: Mapping[str, Handover] | None = None) -> list[RegisterLine]:
     """One line per dossier, in book and entry order. Without ``first_handover`` (see
@@ -121,5 +145,6 @@ def lines(rows: Iterable[DossierRow],
             received_at=row.received_at, due_at=row.due_at,
             handed_over_at=handover.at if handover else None,
             result_at=_moment(row.data.get("finished_at")),
-            returned_at=_moment(row.data.get("returned_at")), note=_note(row)))
+            returned_at=_moment(row.data.get("returned_at")), note=_note(row),
+            return_method=_return_method(row)))
     return out

@@ -20,7 +20,7 @@ from counter_app.domain.text import fold
 from counter_app.errors import StepNotAllowed
 
 #: Keys of the received event's payload that are not columns as they stand.
-_NOT_COLUMNS = ("transfer_due_at", "procedure_snapshot", "documents")
+_NOT_COLUMNS = ("transfer_due_at", "procedure_snapshot", "documents", "proxy")
 
 
 def search_text(row: dict) -> str:
@@ -41,6 +41,8 @@ def from_received(event: dict) -> dict:
     row = {k: v for k, v in payload.items() if k not in _NOT_COLUMNS}
     row["procedure_snapshot"] = json.dumps(payload["procedure_snapshot"], ensure_ascii=False)
     row["documents"] = json.dumps(payload["documents"], ensure_ascii=False)
+    proxy = payload.get("proxy")
+    row["proxy"] = json.dumps(proxy, ensure_ascii=False) if proxy else ""
     row["id"] = event["dossier_id"]
     row["desk_id"] = event["desk_id"]
     row["updated_at"] = event["at"]

@@ -54,7 +54,7 @@ PAGE = 2000
 SNAPSHOT_PAGE = 5000  # dossiers (about 4 events each) in one snapshot page
 BULK = 500  # new dossiers in one page from which the search index is filled in bulk
 _CHUNK = 900  # host parameters per IN (...) lookup
-_JSON_COLUMNS = ("procedure_snapshot", "documents")
+_JSON_COLUMNS = ("procedure_snapshot", "documents", "proxy")
 #: sync_state: dossiers (and events) of the server this desk could not store, newest last:
 #: [{"id", "code", "kind": "dossier" | "event", "reason", "at"}].
 #: sync_state: the cursor of the snapshot being taken (pages of an older one are dropped).

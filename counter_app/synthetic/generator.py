@@ -36,6 +36,7 @@ from pathlib import Path
 
 from counter_app.backups.opening import open_desk_database
 from counter_app.domain import dossier_code, lifecycle
+from counter_app.domain.legal_forms import family_for
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.reception import ReceivedDocument
 from counter_app.domain.text import fold
@@ -292,8 +293,10 @@ class _Generator:
             "search": " ".join(s for s in (f"{prefix[1]}{seq:03d}", name, person.id_number,
                                            phone, procs.search[p.code]) if s),
             "updated_at": stamp,
+            "form_family": family_for(day).value, "proxy": "",
         }
         payload = {k: v for k, v in row.items() if k not in _RECEIVED_NOT_IN_PAYLOAD}
+        payload["proxy"] = None
         payload.update(transfer_due_at=transfer_due.isoformat(timespec="minutes"),
                        procedure_snapshot=_SNAPSHOT, documents=_DOCUMENTS)
         snapshot, documents = procs.sorted_json[p.code]

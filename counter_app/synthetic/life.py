@@ -38,6 +38,9 @@ OTHER_UNIT = "Công chức Văn phòng - Thống kê"
 SUPPLEMENT_REASONS = (
     "Thiếu giấy tờ theo quy định", "Giấy tờ đã nộp chưa hợp lệ, cần bổ sung bản chính",
     "Thông tin trong tờ khai chưa khớp với giấy tờ tùy thân", "Cần xác minh thêm thông tin")
+REFUSE_AT_RECEPTION = (
+    "Thiếu thành phần hồ sơ theo quy định", "Không thuộc thẩm quyền giải quyết của UBND xã",
+    "Giấy tờ có dấu hiệu tẩy xóa, sửa chữa")
 REFUSE_REASONS = (
     "Hồ sơ không đủ điều kiện giải quyết theo quy định",
     "Không thuộc thẩm quyền giải quyết của UBND xã", "Giấy tờ có dấu hiệu tẩy xóa, sửa chữa",
@@ -91,6 +94,7 @@ class Life:
             (dt.datetime.combine(day, b) - dt.datetime.combine(day, a)).total_seconds() / 60
             for a, b in ((h.morning_start, h.morning_end), (h.afternoon_start, h.afternoon_end)))
         self.unit_staff = staff.units
+        self.refusals = 0  # numbers the written refusals
 
     # -- helpers -------------------------------------------------------------------------
     def after(self, moment: dt.datetime, minutes: float) -> dt.datetime:
@@ -125,9 +129,8 @@ class Life:
     def live(self, v: Visit) -> None:
         r, p = self.rng, v.procedure
         t = v.received
-        if r.random() < 0.008:  # the counter finds it cannot be accepted after all
-            self.take(v, Step.REFUSE, self.after(t, r.uniform(5, 60)),
-                      {"reason": r.choice(REFUSE_REASONS)})
+        if r.random() < 0.008:  # refused at the reception check: never received (Mẫu 03)
+            self.take(v, Step.REFUSE, t, {"reason": r.choice(REFUSE_AT_RECEPTION)})
             return
         same_day = p.unit is DurationUnit.SAME_DAY
         direct = same_day and p.code.startswith("2.") and r.random() < 0.5
@@ -154,12 +157,14 @@ class Life:
                 return
         end = r.random()
         if end < 0.012 + 0.005 + 0.002 and v.progress.status is Status.PROCESSING:
-            step, reasons = ((Step.REFUSE, REFUSE_REASONS) if end < 0.012 else
-                             (Step.WITHDRAW, WITHDRAW_REASONS) if end < 0.017 else
+            at = self.after(t, r.uniform(0.1, 0.9) * max(self.left(v, t), 60))
+            if end < 0.012:  # the competent body refuses in writing: that is the result
+                if self.take(v, Step.REFUSE_ON_MERITS, at, self.refusal(at), by=PROCESSING):
+                    self.give_back(v, at, same_day)
+                return
+            step, reasons = ((Step.WITHDRAW, WITHDRAW_REASONS) if end < 0.017 else
                              (Step.STOP, STOP_REASONS))
-            by = {Step.REFUSE: HOLDER, Step.WITHDRAW: DESK, Step.STOP: PROCESSING}[step]
-            self.take(v, step, self.after(t, r.uniform(0.1, 0.9) * max(self.left(v, t), 60)),
-                      {"reason": r.choice(reasons)}, by=by)
+            self.take(v, step, at, {"reason": r.choice(reasons)}, by=DESK)
             return
         if not same_day and not direct and r.random() < 0.6 and self.left(v, t) > 30:
             t = self.after(t, self.left(v, t) * r.uniform(0.3, 0.8))
@@ -195,11 +200,20 @@ class Life:
                       {"reason": r.choice(WITHDRAW_REASONS)})
         elif fate < 0.93:
             self.take(v, Step.STOP, self.after(t, r.uniform(30, 60) * days),
-                      {"reason": STOP_REASONS[0]}, by=PROCESSING)
+                      {"reason": STOP_REASONS[0]})
         elif fate < 0.99:
-            self.take(v, Step.REFUSE, self.after(t, r.uniform(10, 30) * days),
-                      {"reason": REFUSE_REASONS[3]}, by=HOLDER)
+            at = self.after(t, r.uniform(10, 30) * days)
+            if self.take(v, Step.REFUSE_ON_MERITS, at,
+                         self.refusal(at, REFUSE_REASONS[3]), by=PROCESSING):
+                self.give_back(v, at, v.procedure.unit is DurationUnit.SAME_DAY)
         return None  # closed, or still waiting for ever (the last 1%)
+
+    def refusal(self, at: dt.datetime, reason: str | None = None) -> dict:
+        """The fields of a written refusal by the commune's chairman, dated ``at``."""
+        self.refusals += 1
+        return {"decision_no": f"{self.refusals}/TB-UBND", "decided_at": at,
+                "decided_by": "Chủ tịch UBND xã",
+                "reason": reason or self.rng.choice(REFUSE_REASONS)}
 
     def payment(self, v: Visit, t: dt.datetime) -> dt.datetime | None:
         r = self.rng

@@ -58,14 +58,16 @@ def test_a_forbidden_step_exits_3_with_the_reason_and_changes_nothing(ready):
     assert result.err.startswith("counter-app: error: step not allowed: ")
     assert "chưa có kết quả" in result.err
     assert step(ready, "show", code)["status"] == 2
-    step(ready, "refuse", code, "--reason", "Không thuộc thẩm quyền")
+    step(ready, "stop", code, "--reason", "Người nộp đề nghị dừng để bổ sung giấy tờ")
     result = ready("handover", code, "--to", "Tư pháp")
     assert result.code == 3 and "đã kết thúc" in result.err
 
 
 def test_bad_step_input_exits_2(ready):
     code = receive(ready)
-    assert ready("refuse", code).code == 2                    # --reason is required
+    assert ready("stop", code).code == 2                      # --reason is required
+    result = ready("refuse", code, "--reason", "Sai thẩm quyền")  # moved to reception
+    assert result.code == 2 and "receive ... --refuse REASON" in result.err
     step(ready, "finish", code, "--at", "2026-11-18T10:00")
     result = ready("return", code, "--fee", "8000")
     assert result.code == 2 and "fee_receipt_no" in result.err
@@ -103,8 +105,8 @@ def test_find_and_worklists(ready):
 def test_print_forms_and_register(ready, tmp_path):
     code = receive(ready)
     out = tmp_path / "m05.pdf"
-    data = step(ready, "print", code, "--form", "05", "--out", out)
-    assert data["form"] == "05" and out.read_bytes().startswith(b"%PDF")
+    data = step(ready, "print", code, "--form", "06", "--out", out)
+    assert data["form"] == "06" and out.read_bytes().startswith(b"%PDF")
     result = ready("print", code, "--form", "4", "--out", tmp_path / "m04.pdf")
     assert result.code == 2 and not (tmp_path / "m04.pdf").exists()
     xlsx = tmp_path / "so.xlsx"
@@ -157,3 +159,32 @@ def test_show_prints_the_apology_date_beside_the_deadline(ready):
     step(ready, "apologize", code, "--new-due", "2027-06-15T16:00", "--reason", "Chờ")
     text = ready("show", code).out
     assert "apologised, promised: 15/06/2027 16:00" in text
+
+
+def test_refuse_at_reception_and_the_forms_of_each_family(ready, tmp_path):
+    """`receive --refuse` records a refusal (status 3, never received) and writes its Mẫu 03;
+    `forms` lists the family's forms and which can be printed now."""
+    out = tmp_path / "m03.pdf"
+    result = ready("receive", "--json", "--procedure", "1.004873", *CITIZEN,
+                   "--received-at", "2026-11-16T09:00", "--refuse", "Thiếu tờ khai",
+                   "--slip", str(out))
+    assert result.code == 0, result.err
+    refused = result.json()
+    assert refused["status"] == 3 and out.read_bytes().startswith(b"%PDF")
+    data = step(ready, "forms", refused["code"])
+    assert data["family"] == "tt03-2025"
+    assert [(f["form"], f["printable"]) for f in data["forms"]] == [
+        ("01", False), ("02", False), ("03", True), ("04", False), ("05", False),
+        ("06", False)]
+    result = ready("print", refused["code"], "--form", "01", "--out", str(tmp_path / "x.pdf"))
+    assert result.code == 2 and "chỉ có phiếu từ chối" in result.err
+    code = receive(ready)
+    step(ready, "stop", code, "--reason", "Người nộp đề nghị dừng")
+    data = step(ready, "forms", code)
+    assert [f["form"] for f in data["forms"] if f["printable"]] == ["01", "05", "06"]
+    assert data["forms"][4]["title"] == "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
+    notice = tmp_path / "m05.pdf"
+    assert step(ready, "print", code, "--form", "5", "--out", str(notice))["form"] == "05"
+    result = ready("print", code, "--form", "07", "--out", str(tmp_path / "y.pdf"))
+    assert result.code == 2 and "01, 02, 03, 04, 05, 06" in result.err
+    assert not (tmp_path / "y.pdf").exists() and not (tmp_path / "x.pdf").exists()

@@ -12,7 +12,7 @@ from tests.cli.conftest import sign_in
 from tests.core.conftest import clock, desk, make_request, open_desk  # noqa: F401
 from tests.core.test_report_ii06a import book  # noqa: F401
 
-TOTAL = [15, 2, 9, 4, 8, 2, 4, 2, 7, 4, 3]
+TOTAL = [14, 2, 8, 4, 7, 2, 3, 2, 7, 4, 3]
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_xlsx_and_pdf_files(filled, tmp_path):
     xlsx, pdf = tmp_path / "ii06a.xlsx", tmp_path / "ii06a.pdf"
     result = filled("report", "--period", "2026-10", "--out", xlsx)
     assert result.code == 0, result.err
-    assert "received 15, resolved 8, open 7" in result.out
+    assert "received 14, resolved 7, open 7" in result.out
     sheet = openpyxl.load_workbook(xlsx).active
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     total = next(r for r in rows if "Tổng cộng" in [str(c) for c in r if c is not None])

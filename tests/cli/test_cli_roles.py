@@ -49,7 +49,8 @@ def snapshot(db) -> dict[str, list]:
 REFUSED = [
     # (role, command with {A} {B} {C} {out} {csv} filled in)
     ("reception", ["finish", "{A}"]),
-    ("reception", ["stop", "{B}", "--reason", "Hết hạn"]),
+    ("reception", ["refuse-on-merits", "{B}", "--decision-no", "1/TB-UBND", "--decided-at",
+                   "2026-11-16", "--decided-by", "Chủ tịch UBND xã", "--reason", "Không đủ"]),
     ("reception", ["calendar", "off", "2026-12-24", "--reason", "Bão"]),
     ("reception", ["import-procedures", "{csv}"]),
     ("reception", ["user", "list"]),
@@ -67,7 +68,7 @@ REFUSED = [
     ("admin", ["receive", "--procedure", "1.004873", *CITIZEN]),
     ("admin", ["show", "{A}"]),
     ("admin", ["handover", "{A}", "--to", "Công chức Tư pháp"]),
-    ("admin", ["refuse", "{C}", "--reason", "Không thuộc thẩm quyền"]),
+    ("admin", ["stop", "{C}", "--reason", "Người nộp đề nghị dừng"]),
     ("admin", ["print", "{A}", "--form", "01", "--out", "{out}"]),
     ("admin", ["register", "--from", "2026-01-01", "--to", "2026-12-31", "--out", "{out}"]),
 ]
@@ -97,7 +98,7 @@ ALLOWED = [
     ("processing", ["finish", "{B}", "--result", "Giấy xác nhận"]),
     ("processing", ["show", "{B}"]),
     ("reception", ["handover", "{A}", "--to", "Công chức Tư pháp"]),
-    ("reception", ["print", "{C}", "--form", "05", "--out", "{out}"]),
+    ("reception", ["print", "{C}", "--form", "06", "--out", "{out}"]),
     ("leader", ["apologize", "{C}", "--new-due", "{due}", "--reason", "Chờ xác minh"]),
     ("admin", ["calendar", "off", "2026-12-24", "--reason", "Bão"]),
     ("admin", ["import-procedures", "{csv}"]),
@@ -170,8 +171,8 @@ def test_the_help_says_which_commands_need_a_sign_in(cli):
     helps = {a.dest: a.help for a in sub._choices_actions}
     needs = {"receive", "slip", "show", "today", "find", "worklist", "print", "register",
              "import-procedures", "user", "audit", "handover", "request-supplement", "resume",
-             "request-payment", "payment-received", "refuse", "withdraw", "stop", "apologize",
-             "finish", "return"}
+             "request-payment", "payment-received", "refuse-on-merits", "withdraw", "stop",
+             "apologize", "finish", "return", "forms"}
     for name in needs:
         assert helps[name].endswith("[--as]"), name
     for name in ("procedures", "due-date", "generate"):

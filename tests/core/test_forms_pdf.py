@@ -1,5 +1,7 @@
-"""Mẫu 02-05 of real dossiers taken through their steps by a desk, read back from the PDF:
-text by pdftotext, the barcode by zbarimg."""
+"""The TT 01/2018 family: Mẫu 02-05 of real dossiers taken through their steps by a desk,
+read back from the PDF: text by pdftotext, the barcode by zbarimg. The desk keeps the 2018
+numbering by its setting (as a province may choose); test_forms_2025.py reads the TT 03/2025
+family."""
 
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ def control_rows(path) -> list[str]:
     """The rows of the Mẫu 05 table: each starts with "1. Giao:"."""
     text = raw_text(path).split("Ghi chú: Trường hợp")[0]
     return [chunk for chunk in re.split(r"(?=1\. Giao:)", text)[1:]]
+
+
+@pytest.fixture(autouse=True)
+def old_numbering(desk):
+    """The province keeps the 2018 numbering (setting ``form_family``)."""
+    desk.set_up(form_family="tt01-2018")
 
 
 @pytest.fixture
@@ -104,13 +112,12 @@ def test_mau_02_uses_the_latest_request_and_defaults_the_contact(desk, make_requ
 
 
 def test_refusal_notice_mau_03(desk, make_request, clock, tmp_path):
-    clock.now = T(2026, 3, 9, 9, 0)
-    code = desk.receive(make_request(
-        "1.001612", applicant={"kind": "organisation", "full_name": "Hợp tác xã Phú Lộc",
-                               "id_number": "3301234567", "email": ""})).code
     clock.now = T(2026, 3, 9, 9, 40)
-    desk.step(code, "refuse", {"reason": "Ngành nghề đăng ký thuộc diện kinh doanh có điều "
-                                         "kiện, không thuộc thẩm quyền của UBND xã"})
+    code = desk.refuse_at_reception(make_request(
+        "1.001612", applicant={"kind": "organisation", "full_name": "Hợp tác xã Phú Lộc",
+                               "id_number": "3301234567", "email": ""}),
+        "Ngành nghề đăng ký thuộc diện kinh doanh có điều kiện, không thuộc thẩm quyền của "
+        "UBND xã").code
     out = tmp_path / "m03.pdf"
     desk.form_pdf(code, "03", out)
     text = flat(pdftotext(out))
@@ -225,9 +232,11 @@ def test_forms_without_their_step_are_unavailable(desk, make_request, clock, tmp
             desk.form_pdf(code, form, out)
         messages[form] = str(caught.value)
     assert not out.exists()
-    assert messages["02"] == "Hồ sơ chưa có yêu cầu bổ sung nên chưa có Mẫu 02."
-    assert "Mẫu 03" in messages["03"] and "Mẫu 04" in messages["04"]
-    assert legal_forms.available(e.kind for e in desk.events(desk.dossier(code))) == ["01", "05"]
+    assert messages["02"] == "Hồ sơ chưa có yêu cầu bổ sung nên chưa có phiếu yêu cầu bổ sung."
+    assert "từ chối" in messages["03"] and "xin lỗi" in messages["04"]
+    kinds = [e.kind for e in desk.events(desk.dossier(code))]
+    assert legal_forms.available("tt01-2018", kinds) == ["01", "05"]
+    assert desk.forms_of(code)[1] == ["01", "05"]
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in flat(
         pdftotext(_write(desk.form_pdf(code, "1"), tmp_path / "m01.pdf")))
 
@@ -243,14 +252,15 @@ def test_unknown_form_is_a_validation_error(desk, make_request, form, tmp_path):
     with pytest.raises(ValidationError) as caught:
         desk.form_pdf(code, form, tmp_path / "x.pdf")
     assert set(caught.value.errors) == {"form"}
-    assert "Mẫu 01 đến Mẫu 05" in caught.value.errors["form"]
+    assert "Thông tư 01/2018/TT-VPCP; các mẫu in được: 01, 02, 03, 04, 05." \
+        in caught.value.errors["form"]
     assert not (tmp_path / "x.pdf").exists()
 
 
 @pytest.mark.parametrize("form, expected", [("1", "01"), ("02", "02"), (" 3 ", "03"),
                                             ("Mẫu 04", "04"), (5, "05")])
 def test_form_numbers_are_normalised(form, expected):
-    assert legal_forms.normalise(form) == expected
+    assert legal_forms.normalise(form, "tt01-2018") == expected
 
 
 def test_every_form_prints_with_every_text_at_its_longest(desk, make_request, clock, tmp_path):
@@ -272,8 +282,7 @@ def test_every_form_prints_with_every_text_at_its_longest(desk, make_request, cl
     desk.step(code, "resume", {"note": long})
     desk.step(code, "apologize", {"reason": long, "new_due_at": "2026-03-20"})
     desk.step(code, "finish", {"result": long})
-    refused = desk.receive(make_request("1.004873")).code
-    desk.step(refused, "refuse", {"reason": long})
+    refused = desk.refuse_at_reception(make_request("1.004873"), long).code
     for form in ("02", "04", "05"):
         assert desk.form_pdf(code, form, tmp_path / f"{form}.pdf").startswith(b"%PDF")
     assert desk.form_pdf(refused, "03").startswith(b"%PDF")

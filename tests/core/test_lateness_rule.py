@@ -20,7 +20,8 @@ def _old_rule(path) -> None:
     raw = sqlite3.connect(path)
     raw.execute("UPDATE dossiers SET due_at = extended_due_at, verdict = 'on_time' "
                 "WHERE extended_due_at IS NOT NULL")
-    raw.execute("ALTER TABLE dossiers DROP COLUMN extended_due_at")
+    for column in ("extended_due_at", "form_family", "proxy", "outcome"):  # v7 and v8's
+        raw.execute(f"ALTER TABLE dossiers DROP COLUMN {column}")
     raw.execute("PRAGMA user_version = 6")
     raw.commit()
     raw.close()

@@ -33,6 +33,10 @@ FIELDS = {
     Step.APOLOGIZE: st.fixed_dictionaries({"reason": st.just("Chậm"), "new_due_at": st.sampled_from(
         ["2026-03-05", "2026-04-15", "2026-06-10", "2027-01-12"])}),
     Step.FINISH: st.just({}),
+    Step.REFUSE_ON_MERITS: st.fixed_dictionaries({
+        "decision_no": st.sampled_from(["15/TB-UBND", ""]), "decided_at": st.sampled_from(
+            ["2026-03-09", "2026-03-20", "2030-01-01"]), "decided_by": st.just("Chủ tịch"),
+        "reason": st.just("Không đủ điều kiện")}),
     Step.RETURN: st.fixed_dictionaries({"rating": st.sampled_from(["", "satisfied", "bad"])}),
 }
 moves = st.lists(st.tuples(st.sampled_from(list(Step)), st.integers(0, 3 * 24 * 60),
@@ -40,7 +44,8 @@ moves = st.lists(st.tuples(st.sampled_from(list(Step)), st.integers(0, 3 * 24 * 
 
 
 def _reachable() -> set[Status]:
-    """Statuses reachable from 2 by following ALLOWED_FROM (resume returns to 2 or 4)."""
+    """Statuses reachable from 2 by the officer's steps (resume returns to 2 or 4); a
+    refusal (3) is made only at reception, never as a step."""
     seen, todo = {Status.RECEIVED}, [Status.RECEIVED]
     targets = {Step.HANDOVER: {Status.PROCESSING}, Step.REQUEST_SUPPLEMENT: {Status.WAITING_SUPPLEMENT},
                Step.RESUME: {Status.RECEIVED, Status.PROCESSING},
@@ -48,11 +53,12 @@ def _reachable() -> set[Status]:
                Step.PAYMENT_RECEIVED: {Status.PROCESSING}, Step.REFUSE: {Status.REFUSED},
                Step.WITHDRAW: {Status.WITHDRAWN}, Step.STOP: {Status.STOPPED},
                Step.APOLOGIZE: set(), Step.FINISH: {Status.FINISHED},
+               Step.REFUSE_ON_MERITS: {Status.FINISHED},
                Step.RETURN: {Status.RETURNED}}
     while todo:
         status = todo.pop()
         for step, sources in ALLOWED_FROM.items():
-            if status in sources:
+            if status in sources and step in lifecycle.OFFICER_STEPS:
                 for t in targets[step] - seen:
                     seen.add(t)
                     todo.append(t)

@@ -23,6 +23,8 @@ VALID = {
     Step.STOP: {"reason": "Người nộp đã chết"},
     Step.APOLOGIZE: {"reason": "Chờ xác minh", "new_due_at": "2026-03-20"},
     Step.FINISH: {"result": "Giấy xác nhận"},
+    Step.REFUSE_ON_MERITS: {"decision_no": "15/TB-UBND", "decided_at": "2026-03-09",
+                            "decided_by": "Chủ tịch UBND xã", "reason": "Không đủ điều kiện"},
     Step.RETURN: {"rating": "satisfied"},
 }
 # How to bring a fresh dossier (status 2) to each status.
@@ -32,7 +34,7 @@ PATHS = {
     Status.WAITING_SUPPLEMENT: [(Step.REQUEST_SUPPLEMENT, VALID[Step.REQUEST_SUPPLEMENT])],
     Status.WAITING_PAYMENT: [(Step.HANDOVER, {"to_unit": "Công chức Tư pháp"}),
                              (Step.REQUEST_PAYMENT, VALID[Step.REQUEST_PAYMENT])],
-    Status.REFUSED: [(Step.REFUSE, VALID[Step.REFUSE])],
+    Status.REFUSED: None,  # refused at reception: never a step (Counter.refuse_at_reception)
     Status.WITHDRAWN: [(Step.WITHDRAW, {})],
     Status.STOPPED: [(Step.STOP, VALID[Step.STOP])],
     Status.FINISHED: [(Step.FINISH, {})],
@@ -43,6 +45,7 @@ TARGET = {
     Step.REQUEST_PAYMENT: Status.WAITING_PAYMENT, Step.PAYMENT_RECEIVED: Status.PROCESSING,
     Step.REFUSE: Status.REFUSED, Step.WITHDRAW: Status.WITHDRAWN, Step.STOP: Status.STOPPED,
     Step.FINISH: Status.FINISHED, Step.RETURN: Status.RETURNED,
+    Step.REFUSE_ON_MERITS: Status.FINISHED,
 }
 
 
@@ -57,13 +60,20 @@ def _event_count(desk) -> int:
 
 @pytest.mark.parametrize("status", list(PATHS), ids=lambda s: s.name)
 @pytest.mark.parametrize("step", list(Step), ids=lambda s: s.value)
-def test_each_step_from_each_status(desk, received, clock, step, status):
-    for s, fields in PATHS[status]:
+def test_each_step_from_each_status(desk, received, clock, step, status, make_request):
+    if PATHS[status] is None:
+        received = desk.refuse_at_reception(make_request(PROCEDURE, applicant={
+            "full_name": "Lê Văn Bảy", "id_number": "001203012344"}), "Thiếu tờ khai").code
+    for s, fields in PATHS[status] or ():
         desk.step(received, s, fields)
     assert desk.dossier(received).status is status
     before = _event_count(desk)
     clock.now += dt.timedelta(hours=1)
-    if status in ALLOWED_FROM[step]:
+    if step is Step.REFUSE:  # a reception matter, never a step of a dossier
+        with pytest.raises(StepNotAllowed, match="màn hình tiếp nhận"):
+            desk.step(received, step, VALID[step])
+        assert _event_count(desk) == before
+    elif status in ALLOWED_FROM[step]:
         row = desk.step(received, step, VALID[step])
         expected = {Step.RESUME: Status.RECEIVED, Step.APOLOGIZE: status}.get(step) or TARGET[step]
         assert row.status is expected
@@ -80,8 +90,8 @@ def test_each_step_from_each_status(desk, received, clock, step, status):
 
 def test_allowed_steps_match_the_machine(desk, received):
     assert desk.allowed_steps(received) == [
-        Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.REFUSE, Step.WITHDRAW, Step.STOP,
-        Step.APOLOGIZE, Step.FINISH]
+        Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.WITHDRAW, Step.STOP,
+        Step.APOLOGIZE, Step.FINISH, Step.REFUSE_ON_MERITS]
     desk.step(received, Step.FINISH)
     assert desk.allowed_steps(received) == [Step.RETURN]
     desk.step(received, Step.RETURN)

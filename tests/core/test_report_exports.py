@@ -18,7 +18,7 @@ from counter_app.reports.heading import ReportHeading, ReportSettings
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI UBND XÃ QUẢNG PHÚ"
 PERIOD = "Kỳ báo cáo: Tháng 10/2026 (Từ ngày 01/10/2026 đến ngày 31/10/2026)"
 RECEIVER = "Văn phòng UBND tỉnh Quảng Trị"
-OCTOBER_TOTAL = (15, 2, 9, 4, 8, 2, 4, 2, 7, 4, 3)
+OCTOBER_TOTAL = (14, 2, 8, 4, 7, 2, 3, 2, 7, 4, 3)
 SIGNATURES = ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)", "Lê Thị Hương",
               "Quảng Phú, ngày 03 tháng 11 năm 2026", "CHỦ TỊCH",
               "(Ký, đóng dấu, ghi rõ họ tên)", "Nguyễn Văn An")
@@ -107,13 +107,13 @@ def test_xlsx_is_the_form_with_the_reports_numbers(desk, heading, tmp_path, by_p
     assert tuple(ws.cell(9, c).value for c in range(3, 14)) == OCTOBER_TOTAL
     field_rows = {ws.cell(r, 2).value: tuple(ws.cell(r, c).value for c in range(3, 14))
                   for r in range(10, 10 + len(expected) - 1) if "." not in ws.cell(r, 1).value}
-    assert field_rows == {label: cells for label, (cells, _) in OCTOBER.items()}
+    assert field_rows == {label: cells for label, (cells, *_) in OCTOBER.items()}
     if by_procedure:
         assert ws.cell(10, 1).value == "1" and ws.cell(11, 1).value == "1.1"
         assert ws.cell(11, 2).alignment.indent > 0 and not ws.cell(11, 2).font.b
     after = ii06a_xlsx.TOTAL_ROW + len(expected)  # the first row under the table
 
-    remark = find(ws, "Ghi chú: cột (9) gồm 3 hồ sơ rút, dừng hoặc từ chối giải quyết.")
+    remark = find(ws, "Ghi chú: cột (9) gồm 2 hồ sơ rút hoặc dừng giải quyết theo đề nghị của người nộp; 1 hồ sơ bị từ chối tiếp nhận (Mẫu 03) trong kỳ không được tính là hồ sơ tiếp nhận.")
     assert remark.row > after - 1 and remark.font.i and remark.font.sz < 11
     for value in SIGNATURES:
         assert find(ws, value).row > remark.row, value
@@ -172,7 +172,7 @@ def test_pdf_by_field(desk, heading, tmp_path):
                    PERIOD, "Đơn vị báo cáo: UBND xã Quảng Phú",
                    "Đơn vị tính: Số hồ sơ TTHC", "Số hồ sơ nhận giải quyết",
                    "Số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết", "Trong đó",
-                   "Ghi chú: cột (9) gồm 3 hồ sơ rút, dừng hoặc từ chối giải quyết.",
+                   "Ghi chú: cột (9) gồm 2 hồ sơ rút hoặc dừng giải quyết theo đề nghị của người nộp; 1 hồ sơ bị từ chối tiếp nhận (Mẫu 03) trong kỳ không được tính là hồ sơ tiếp nhận.",
                    *SIGNATURES, "Trang 1/1"):
         assert phrase in text, phrase
     raw = pdftotext(out, "-raw")  # cell by cell: a header wrapped in its cell reads whole
@@ -181,7 +181,7 @@ def test_pdf_by_field(desk, heading, tmp_path):
     assert re.search(r"\(1\)\s+\(2\)\s+\(3\)" + r"".join(rf"\s+\({c}\)" for c in range(4, 14)),
                      text)
     assert re.search(r"Tổng cộng\s+" + numbers(OCTOBER_TOTAL) + r"\s*$", text, re.M)
-    for i, (label, (cells, _)) in enumerate(OCTOBER.items(), 1):
+    for i, (label, (cells, *_)) in enumerate(OCTOBER.items(), 1):
         assert re.search(rf"^\s*{i}\s+{label}\s+{numbers(cells)}\s*$", text, re.M), label
     assert text.index("Tổng cộng") < text.index("Bảo trợ xã hội") < text.index("Hộ tịch") \
         < text.index("NGƯỜI LẬP BIỂU")

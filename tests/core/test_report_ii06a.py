@@ -25,7 +25,7 @@ RETURN = (Step.RETURN, {"rating": "satisfied"})
 SUPPLEMENT = (Step.REQUEST_SUPPLEMENT, {"items": ["Bản sao CCCD"], "reason": "Bản sao mờ"})
 RESUME = (Step.RESUME, {})
 WITHDRAW = (Step.WITHDRAW, {})
-REFUSE = (Step.REFUSE, {"reason": "Không thuộc thẩm quyền của xã"})
+REFUSED_AT_RECEPTION = "Không thuộc thẩm quyền của xã"
 STOP = (Step.STOP, {"reason": "Người yêu cầu đã chết"})
 
 
@@ -39,13 +39,13 @@ def book(desk, clock, make_request):
     made: dict[str, str] = {}
     serial = iter(range(10, 99))
 
-    def life(letter, procedure, received, steps=(), due=None, channel=1):
+    def life(letter, procedure, received, steps=(), due=None, channel=1, refuse=None):
         clock.now = _t(received)
         applicant = {"full_name": f"Người nộp {letter}",
                      "id_number": f"0013030123{next(serial):02d}"}
-        row = desk.receive(make_request(procedure, applicant=applicant, received_at=_t(received),
-                                        due_at=_t(due) if due else None,
-                                        channel=3 if channel == 3 else 1))
+        request = make_request(procedure, applicant=applicant, received_at=_t(received),
+                               due_at=_t(due) if due else None, channel=3 if channel == 3 else 1)
+        row = (desk.refuse_at_reception(request, refuse) if refuse else desk.receive(request))
         if channel == 2:  # online dossiers never arrive at the desk: as if pulled from sync
             desk.db.execute("UPDATE dossiers SET channel = 2 WHERE id = ?", [row["id"]])
         for moment, (step, fields) in steps:
@@ -85,7 +85,7 @@ def book(desk, clock, make_request):
     life("R", BAOTRO, "2026-08-03T09:00", due="2026-08-28T17:00", steps=[
         ("2026-10-01T09:00", FINISH)])                          # carried over, late
     # Đất đai
-    life("L", DATDAI, "2026-10-07T09:00", steps=[("2026-10-07T14:00", REFUSE)])
+    life("L", DATDAI, "2026-10-07T09:00", refuse=REFUSED_AT_RECEPTION)  # never received
     life("M", DATDAI, "2026-10-15T09:00", steps=[("2026-11-05T09:00", STOP)])
     life("N", DATDAI, "2026-09-10T09:00", steps=[("2026-10-20T09:00", STOP)])
     life("Q", DATDAI, "2026-09-08T09:00", steps=[("2026-09-25T09:00", WITHDRAW)])
@@ -119,12 +119,12 @@ def test_the_setup_is_what_the_cells_assume(desk, book):
     assert desk.dossier(book["M"]).progress.due_at.date() > dt.date(2026, 10, 31)
 
 
-# label: col3..col13, closed without result
+# label: col3..col13, closed without result, refused at reception
 OCTOBER = {
-    "Bảo trợ xã hội": ((4, 2, 1, 1, 3, 1, 1, 1, 1, 1, 0), 1),   # I J K R
-    "Chứng thực": ((3, 0, 3, 0, 1, 0, 0, 1, 2, 1, 1), 0),       # F G H
-    "Đất đai": ((3, 0, 2, 1, 2, 0, 2, 0, 1, 1, 0), 2),          # L M N (Q before)
-    "Hộ tịch": ((5, 0, 3, 2, 2, 1, 1, 0, 3, 1, 2), 0),          # A B D E P (C before, O after)
+    "Bảo trợ xã hội": ((4, 2, 1, 1, 3, 1, 1, 1, 1, 1, 0), 1, 0),   # I J K R
+    "Chứng thực": ((3, 0, 3, 0, 1, 0, 0, 1, 2, 1, 1), 0, 0),       # F G H
+    "Đất đai": ((2, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0), 1, 1),          # M N (L refused, Q before)
+    "Hộ tịch": ((5, 0, 3, 2, 2, 1, 1, 0, 3, 1, 2), 0, 0),   # A B D E P (C before, O after)
 }
 
 
@@ -134,14 +134,17 @@ def test_october_cell_by_cell(desk, book):
     assert [r.label for r in report.rows] == list(OCTOBER)  # Vietnamese order: Đ after D, before H
     assert [r.stt for r in report.rows] == ["1", "2", "3", "4"]
     for row in report.rows:
-        assert (row.columns(), row.closed_without_result) == OCTOBER[row.label], row.label
+        assert (row.columns(), row.closed_without_result,
+                row.refused_at_reception) == OCTOBER[row.label], row.label
         assert row.procedures == []
-    assert report.total.columns() == (15, 2, 9, 4, 8, 2, 4, 2, 7, 4, 3)
-    assert report.total.closed_without_result == 3
+    assert report.total.columns() == (14, 2, 8, 4, 7, 2, 3, 2, 7, 4, 3)
+    assert report.total.closed_without_result == 2
+    assert report.total.refused_at_reception == 1
     data = report.to_dict()
     assert data["period"] == {"label": "Tháng 10/2026", "start": "2026-10-01",
                               "end": "2026-10-31"}
-    assert data["total"]["received_total"] == 15 and data["columns"]["open_overdue"] == 13
+    assert data["total"]["received_total"] == 14 and data["columns"]["open_overdue"] == 13
+    assert data["total"]["refused_at_reception"] == 1
     assert data["rows"][3]["field"] == "Hộ tịch"
 
 
@@ -304,3 +307,64 @@ def test_rule_the_apology_window_is_a_setting_in_working_days(desk, clock, make_
     assert desk.step(code, APOLOGY, {"reason": "Chờ", "new_due_at": "2026-10-20"})["apologized"]
     with pytest.raises(ValidationError):
         desk.set_apology_days(0)  # the law's floor is one working day
+
+
+def _cells(desk, period="2026-10"):
+    total = compute(desk.db, parse_period(period)).total
+    return total.columns(), total.closed_without_result, total.refused_at_reception
+
+
+def test_rule_refused_at_reception_is_neither_received_nor_resolved(desk, clock, make_request):
+    """Mẫu 03 at the reception check: recorded (status 3, for the register and the count
+    beside the form), but not a received dossier: no cell of col3-col13 moves."""
+    clock.now = _t("2026-10-05T09:00")
+    row = desk.refuse_at_reception(make_request(HOTICH_3, received_at=clock.now),
+                                   "Thiếu tờ khai")
+    assert row.status is Status.REFUSED
+    assert _cells(desk) == ((0,) * 11, 0, 1)
+    assert _cells(desk, "2026-11") == ((0,) * 11, 0, 0)  # counted in its own period only
+
+
+def test_rule_stopped_at_request_is_resolved_without_a_result(desk, clock, make_request):
+    """Stopped at the citizen's request before a decision (status 8): leaves the open count
+    as resolved in col9, and is counted among those closed without a result."""
+    clock.now = _t("2026-10-05T09:00")
+    code = desk.receive(make_request(HOTICH_3, received_at=clock.now)).code
+    clock.now = _t("2026-10-06T10:00")
+    row = desk.step(code, Step.STOP, {"reason": "Người nộp đề nghị dừng để bổ sung giấy tờ"})
+    assert row.status is Status.STOPPED
+    assert _cells(desk) == ((1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0), 1, 0)
+
+
+def test_rule_refused_on_the_merits_is_a_result_judged_by_the_slip(desk, clock, make_request):
+    """The competent body's written refusal is the dossier's result (status 9, then 10
+    when handed over), early/on time/late against the slip's deadline like any other."""
+    clock.now = _t("2026-10-05T09:00")  # due Thu 08/10
+    on_time = desk.receive(make_request(HOTICH_3, received_at=clock.now)).code
+    late = desk.receive(make_request(HOTICH_3, received_at=clock.now, applicant={
+        "full_name": "Trần Văn Bình", "id_number": "001303012399"})).code
+    refusal = {"decision_no": "15/TB-UBND", "decided_by": "Chủ tịch UBND xã",
+               "reason": "Không đủ điều kiện theo quy định"}
+    clock.now = _t("2026-10-08T16:00")
+    row = desk.step(on_time, Step.REFUSE_ON_MERITS, {**refusal, "decided_at": "2026-10-08"})
+    assert (row.status, row["verdict"], row["outcome"]) == (Status.FINISHED, "on_time", "refused")
+    clock.now = _t("2026-10-09T09:00")
+    row = desk.step(late, Step.REFUSE_ON_MERITS, {**refusal, "decided_at": "2026-10-09"})
+    assert row["verdict"] == "late"
+    assert _cells(desk) == ((2, 0, 2, 0, 2, 0, 1, 1, 0, 0, 0), 0, 0)
+    assert desk.step(late, Step.RETURN, {})["status"] == Status.RETURNED
+
+
+@pytest.mark.parametrize(("received", "cells"), [
+    ("2026-10-05T15:00", (1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0)),   # due the same day: late
+    ("2026-10-05T15:01", (1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0)),   # after 15:00: due next day
+])
+def test_rule_received_at_1500_and_1501(desk, clock, make_request, received, cells):
+    """"Sau 15 giờ" is strictly after 15:00: a same-day certification received at 15:00 is
+    due that day, at 15:01 the next working day; finished the next morning it is late in
+    the first case and on time in the second."""
+    clock.now = _t(received)
+    code = desk.receive(make_request("2.000815", received_at=clock.now)).code
+    clock.now = _t("2026-10-06T09:00")
+    desk.step(code, *FINISH)
+    assert _cells(desk) == (cells, 0, 0)

@@ -32,10 +32,10 @@ def test_months_by_hand(desk, book):
     assert [_cols(p) for p in points] == [
         (0, 0, 0, 0),      # August: nothing ended (R was due 28/8 but finished 1/10)
         (2, 1, 1, 0),      # C early (16/9), Q withdrawn (25/9: on time, no result)
-        (8, 2, 4, 2),      # A J early; D + K L N closed; F R late
+        (7, 2, 3, 2),      # A J early; D + K N closed (L refused at reception); F R late
         (2, 0, 1, 1)]      # M stopped (5/11); E late (2/11)
     assert points[0].rate is None
-    assert points[1].rate == 1.0 and points[2].rate == pytest.approx(6 / 8)
+    assert points[1].rate == 1.0 and points[2].rate == pytest.approx(5 / 7)
     assert points[3].rate == 0.5
     assert points[2].to_dict()["label"] == "10/2026"
 
@@ -47,13 +47,13 @@ def test_every_month_agrees_with_ii06a(desk, book):
         total = compute(desk.db, parse_period(f"{point.start:%Y-%m}")).total
         assert _cols(point) == (total.resolved_total, total.resolved_early,
                                 total.resolved_on_time, total.resolved_late), point.label
-    assert sum(p.resolved for p in points) == 12
+    assert sum(p.resolved for p in points) == 11
     # Even for a row the desk would never write (received after it finished), the month's
     # figures follow II.06a: J leaves October (and is not in November either).
     desk.db.execute("UPDATE dossiers SET received_at = '2026-11-05T09:00' WHERE code = ?",
                     [book["J"]])
     points = on_time_by_month(desk.db, D(2026, 11, 1), months=2)
-    assert [_cols(p) for p in points] == [(7, 1, 4, 2), (2, 0, 1, 1)]
+    assert [_cols(p) for p in points] == [(6, 1, 3, 2), (2, 0, 1, 1)]
     for point in points:
         total = compute(desk.db, parse_period(f"{point.start:%Y-%m}")).total
         assert _cols(point) == (total.resolved_total, total.resolved_early,

@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from counter_app.domain import lifecycle
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.working_calendar import OverrideKind
 from counter_app.errors import PermissionDenied
@@ -72,14 +73,14 @@ STEP_CASES = [
     (Step.REQUEST_PAYMENT, "handed to another", {L}),
     (Step.PAYMENT_RECEIVED, "waiting payment, theirs", {R, P, L}),
     (Step.PAYMENT_RECEIVED, "waiting payment, another's", {R, L}),
-    (Step.REFUSE, "at the counter", {R, L}),
-    (Step.REFUSE, "handed to them", {R, P, L}),
-    (Step.REFUSE, "handed to another", {R, L}),
     (Step.WITHDRAW, "at the counter", {R, L}),
     (Step.WITHDRAW, "handed to them", {R, L}),
-    (Step.STOP, "at the counter", {L}),
-    (Step.STOP, "handed to them", {P, L}),
-    (Step.STOP, "handed to another", {L}),
+    (Step.STOP, "at the counter", {R, L}),      # asked for at the counter (NĐ 118 Đ21)
+    (Step.STOP, "handed to them", {R, P, L}),
+    (Step.STOP, "handed to another", {R, L}),
+    (Step.REFUSE_ON_MERITS, "at the counter", {L}),
+    (Step.REFUSE_ON_MERITS, "handed to them", {P, L}),
+    (Step.REFUSE_ON_MERITS, "handed to another", {L}),
     (Step.APOLOGIZE, "at the counter", {L}),
     (Step.APOLOGIZE, "handed to them", {L}),
     (Step.FINISH, "at the counter", {L}),
@@ -156,7 +157,20 @@ def test_each_role_and_each_step(staff, make_request, clock, role, step, situati
 
 
 def test_the_step_table_covers_every_step():
-    assert {step for step, _, _ in STEP_CASES} == set(Step)
+    assert {step for step, _, _ in STEP_CASES} == set(lifecycle.OFFICER_STEPS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_reception_refuses_at_reception(staff, make_request, role):
+    """A refusal at the reception check (Mẫu 03) is the receiving officer's, like receiving."""
+    as_role(staff, role)
+    request = make_request("1.004873", applicant={"full_name": "Lê Văn Bảy",
+                                                  "id_number": "001203012344"})
+    if role == RECEPTION:
+        assert staff.refuse_at_reception(request, "Thiếu tờ khai").status == 3
+    else:
+        with pytest.raises(PermissionDenied):
+            staff.refuse_at_reception(request, "Thiếu tờ khai")
 
 
 # -- everything else the core guards -------------------------------------------------------
@@ -177,7 +191,7 @@ ACTIONS = {
         lambda d, c, m, t: d.returning_applicant("001303012345"), {R}),
     "print a form": (lambda d, c, m, t: d.form_pdf(c["counter"], "01"), {R, L}),
     "print a form of a dossier handed to them": (
-        lambda d, c, m, t: d.form_pdf(c["theirs"], "05"), {R, L}),
+        lambda d, c, m, t: d.form_pdf(c["theirs"], "06"), {R, L}),
     "record a form sent to the printer": (
         lambda d, c, m, t: d.record_printed(c["counter"], "01"), {R, L}),
     "export the register": (
@@ -245,7 +259,7 @@ def test_nobody_signed_in_is_refused_everything(staff, dossiers, make_request, t
             attempt(staff, dossiers, make_request, tmp_path)
             pytest.fail(f"{action} without anyone signed in")
     with pytest.raises(PermissionDenied):
-        staff.step(dossiers["counter"], Step.REFUSE, FIELDS[Step.REFUSE])
+        staff.step(dossiers["counter"], Step.STOP, FIELDS[Step.STOP])
     assert snapshot(staff) == state
 
 

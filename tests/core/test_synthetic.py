@@ -34,7 +34,9 @@ STEP_FIELDS = {  # the officer's fields each step's payload was made from
     "request_supplement": ("items", "reason", "contact", "contact_phone"),
     "resume": ("note",), "request_payment": ("amount_vnd", "note"),
     "payment_received": ("receipt_no",), "refuse": ("reason",), "withdraw": ("reason",),
-    "stop": ("reason",), "apologize": ("reason", "new_due_at"), "finish": ("result",),
+    "stop": ("reason", "requested_at", "requested_by"), "apologize": ("reason", "new_due_at"),
+    "finish": ("result",),
+    "refuse_on_merits": ("decision_no", "decided_at", "decided_by", "reason"),
     "return": ("recipient_kind", "recipient_name", "recipient_id_number", "authorisation",
                "method", "postal_ref", "fee_vnd", "fee_receipt_no", "rating", "comment"),
 }
@@ -210,7 +212,7 @@ def _replay(counter: Counter, desk: Counter, row: dict, clock: list) -> DossierR
     _as(desk, ADMIN)
     desk.set_up(desk_number=parse_code(row["code"])[2])
     _as(desk, events[0].officer)
-    made = desk.receive(ReceptionRequest(
+    request = ReceptionRequest(
         procedure_code=received["procedure_code"],
         applicant={"full_name": received["applicant_name"]} | {
             k: received[f"applicant_{k}"] for k in ("kind", "id_number", "phone", "address",
@@ -219,7 +221,10 @@ def _replay(counter: Counter, desk: Counter, row: dict, clock: list) -> DossierR
         return_method=received["return_method"], return_address=received["return_address"],
         due_at=dt.datetime.fromisoformat(received["due_at"])
         if received["due_change_reason"] else None,
-        due_change_reason=received["due_change_reason"], note=received["note"]))
+        due_change_reason=received["due_change_reason"], note=received["note"])
+    if len(events) == 2 and events[1].kind == "refuse":  # refused at the reception check
+        return desk.refuse_at_reception(request, events[1].payload["reason"])
+    made = desk.receive(request)
     for event, moment in zip(events[1:], at[1:], strict=True):
         clock[0] = moment
         fields = {k: event.payload[k] for k in STEP_FIELDS[event.kind] if k in event.payload}

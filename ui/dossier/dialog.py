@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from counter_app.domain import handover_log, legal_forms
+from counter_app.domain import handover_log
 from counter_app.domain.handover_log import Transfer
-from counter_app.domain.legal_forms import FORMS
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import FINAL, Step, suggested_step
 from counter_app.domain.roles import Action, Role
+from counter_app.printing import forms
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 from ui.common.messages import describe
@@ -59,6 +60,7 @@ class Loaded:
     may_print: bool
     flag: str
     ctx: FormContext
+    printable: list[str]  # the form numbers, in the dossier's family, that can print now
 
 
 def load(counter, code: str) -> Loaded:
@@ -78,7 +80,7 @@ def load(counter, code: str) -> Loaded:
     allowed = counter.steps_allowed_now(dossier)
     mine = [s for s in allowed if counter.may_step(dossier, s)]
     return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
-                  counter.deadline_flag(dossier), ctx)
+                  counter.deadline_flag(dossier), ctx, forms.printable(dossier, events))
 
 
 class DossierDialog(QDialog):
@@ -106,23 +108,27 @@ class DossierDialog(QDialog):
         self.forms_box = forms = QGroupBox("In phiếu, biểu mẫu")
         forms.hide()  # until the officer's right to print is known
         grid = QGridLayout(forms)
-        self.form_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
-        for row, (form, title) in enumerate(FORMS.items()):
-            caption = QLabel(f"Mẫu {form}: {FORM_SHORT[form]}")
-            caption.setToolTip(title)
-            preview = QPushButton("&Xem trước" if form == "01" else "Xem")
-            printing = QPushButton("&In lại" if form == "01" else "In")
-            preview.clicked.connect(lambda _=False, f=form: self.preview_form(f))
-            printing.clicked.connect(lambda _=False, f=form: self.print_form(f))
+        # One row per kind of form; the numbers and titles are the dossier's family's,
+        # filled in when it is loaded (a kind the family lacks is hidden).
+        self.form_buttons: dict[FormKind, tuple[QPushButton, QPushButton]] = {}
+        self.form_captions: dict[FormKind, QLabel] = {}
+        for row, kind in enumerate(FORM_SHORT):
+            caption = QLabel(FORM_SHORT[kind])
+            receipt = kind is FormKind.RECEIPT
+            preview = QPushButton("&Xem trước" if receipt else "Xem")
+            printing = QPushButton("&In lại" if receipt else "In")
+            preview.clicked.connect(lambda _=False, k=kind: self.preview_form(k))
+            printing.clicked.connect(lambda _=False, k=kind: self.print_form(k))
             for b in (preview, printing):
                 b.setAutoDefault(False)
                 b.setEnabled(False)
             grid.addWidget(caption, row, 0)
             grid.addWidget(preview, row, 1)
             grid.addWidget(printing, row, 2)
-            self.form_buttons[form] = (preview, printing)
+            self.form_buttons[kind] = (preview, printing)
+            self.form_captions[kind] = caption
         grid.setColumnStretch(0, 1)
-        self.preview_button, self.print_button = self.form_buttons["01"]
+        self.preview_button, self.print_button = self.form_buttons[FormKind.RECEIPT]
 
         self.steps_box = QGroupBox("Bước tiếp theo")
         self.steps_grid = QGridLayout(self.steps_box)
@@ -170,9 +176,18 @@ class DossierDialog(QDialog):
         set_history(self.history, data.events)
         set_transfers(self.transfers_table, data.transfers)
         self.documents.setText(self.details.documents_html(d))
-        printable = legal_forms.available(e.kind for e in data.events)
-        for form, buttons in self.form_buttons.items():
-            available = form in printable
+        words = d.words
+        self.forms_box.setTitle(f"In phiếu, biểu mẫu ({words.label})")
+        for kind, buttons in self.form_buttons.items():
+            number = words.number(kind)
+            caption = self.form_captions[kind]
+            for widget in (caption, *buttons):
+                widget.setVisible(number is not None)
+            if number is None:
+                continue
+            caption.setText(f"Mẫu {number}: {FORM_SHORT[kind]}")
+            caption.setToolTip(words.title(kind))
+            available = number in data.printable
             for b in buttons:
                 b.setEnabled(available)
                 b.setToolTip("" if available else "Hồ sơ chưa có bước để lập mẫu này.")
@@ -252,8 +267,19 @@ class DossierDialog(QDialog):
         (target or self.close_button).setFocus()
 
     # -- forms ---------------------------------------------------------------------------
-    def _form_pdf(self, form: str, then) -> None:
-        code = self.code
+    def _number(self, kind: FormKind) -> str:
+        """The number of form ``kind`` in the loaded dossier's family."""
+        words = self.loaded.dossier.words if self.loaded else None
+        return (words.number(kind) if words else None) or ""
+
+    def _title(self, kind: FormKind) -> str:
+        words = self.loaded.dossier.words if self.loaded else None
+        return words.title(kind) if words and words.has(kind) else FORM_SHORT[kind]
+
+    def _form_pdf(self, kind: FormKind, then) -> None:
+        code, form = self.code, self._number(kind)
+        if not form:
+            return
 
         def render(c) -> bytes:
             return c.form_pdf(code, form)
@@ -266,15 +292,15 @@ class DossierDialog(QDialog):
 
         self.worker.run(render, alive(then), alive(lambda e: self._form_failed(form, e)))
 
-    def preview_form(self, form: str) -> None:
-        title = f"Mẫu {form}: {FORMS[form]} – {self.code}"
-        self._form_pdf(form, lambda pdf: SlipPreview(pdf, title, self.printer, self).exec())
+    def preview_form(self, kind: FormKind) -> None:
+        title = f"Mẫu {self._number(kind)}: {self._title(kind)} – {self.code}"
+        self._form_pdf(kind, lambda pdf: SlipPreview(pdf, title, self.printer, self).exec())
 
-    def print_form(self, form: str) -> None:
+    def print_form(self, kind: FormKind) -> None:
         def done(pdf: bytes) -> None:
             if self.printer.print_pdf(pdf, self):
-                self.say(f"Đã in Mẫu {form}: {FORMS[form]}.")
-        self._form_pdf(form, done)
+                self.say(f"Đã in Mẫu {self._number(kind)}: {self._title(kind)}.")
+        self._form_pdf(kind, done)
 
     def _form_failed(self, form: str, error: BaseException) -> None:
         self.say(f"Chưa in được Mẫu {form}: {describe(error)}", error=True)

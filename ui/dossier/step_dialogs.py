@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
 from counter_app.domain.text import fold, matches
@@ -124,7 +125,7 @@ class HandoverDialog(StepDialog):
 
 class RequestSupplementDialog(StepDialog):
     step = Step.REQUEST_SUPPLEMENT
-    form = "02"
+    form = FormKind.SUPPLEMENT
 
     def build(self) -> None:
         self.items = self.add("items", "&Cần bổ sung:",
@@ -188,7 +189,7 @@ class PaymentReceivedDialog(StepDialog):
 
 
 class ReasonDialog(StepDialog):
-    """Refuse, withdraw, stop: one reason (required except for a withdrawal)."""
+    """Withdraw, stop: one reason (required except for a withdrawal)."""
     caption = "&Lý do:"
     default = ""
 
@@ -200,8 +201,30 @@ class ReasonDialog(StepDialog):
         return {"reason": self.reason.toPlainText()}
 
 
-class RefuseDialog(ReasonDialog):
-    step, form, caption = Step.REFUSE, "03", "&Lý do từ chối:"
+class RefuseOnMeritsDialog(StepDialog):
+    """The competent body's written refusal: its number, date, signer and reason. It is the
+    dossier's result (status 9), returned to the citizen like any other."""
+    step = Step.REFUSE_ON_MERITS
+
+    def build(self) -> None:
+        _info(self, "Ghi văn bản trả lời, quyết định không giải quyết của cơ quan có thẩm quyền. "
+                    "Văn bản này là kết quả của hồ sơ, được trả cho người dân như các kết quả "
+                    "khác; hồ sơ được tính trước, đúng hay quá hạn theo ngày hẹn trên phiếu.")
+        self.decision_no = self.add("decision_no", "&Số văn bản:", _line("vd: 15/TB-UBND"))
+        today = self.ctx.now().date()
+        self.decided_at = QDateEdit(QDate(today.year, today.month, today.day),
+                                    displayFormat="dd/MM/yyyy", calendarPopup=True)
+        self.add("decided_at", "&Ngày ban hành:", self.decided_at)
+        self.decided_by = self.add("decided_by", "&Cơ quan, người ký:",
+                                   _line("vd: Chủ tịch UBND xã"))
+        self.reason = self.add("reason", "&Lý do không giải quyết:",
+                               lines_edit("Ghi rõ lý do như trong văn bản", 70))
+
+    def values(self) -> dict:
+        d = self.decided_at.date()
+        return {"decision_no": self.decision_no.text(),
+                "decided_at": dt.date(d.year(), d.month(), d.day()),
+                "decided_by": self.decided_by.text(), "reason": self.reason.toPlainText()}
 
 
 class WithdrawDialog(ReasonDialog):
@@ -209,12 +232,25 @@ class WithdrawDialog(ReasonDialog):
 
 
 class StopDialog(ReasonDialog):
-    step, caption = Step.STOP, "&Lý do dừng xử lý:"
+    """At the citizen's request, before a decision (NĐ 118/2025 Đ21); the 2025 family
+    prints the Mẫu 05 notice."""
+    step, form = Step.STOP, FormKind.STOP
+    caption = "&Lý do người nộp đề nghị dừng:"
+
+    def build(self) -> None:
+        _info(self, "Chỉ dừng giải quyết khi người nộp hồ sơ đề nghị và hồ sơ chưa có quyết "
+                    "định giải quyết.")
+        super().build()
+        self.requested_by = self.add("requested_by", "&Người đề nghị:",
+                                     _line(text=self.dossier["applicant_name"]))
+
+    def values(self) -> dict:
+        return {**super().values(), "requested_by": self.requested_by.text()}
 
 
 class ApologizeDialog(StepDialog):
     step = Step.APOLOGIZE
-    form = "04"
+    form = FormKind.APOLOGY
 
     def build(self) -> None:
         due, cal = self.dossier.due_at, self.ctx.calendar
@@ -321,7 +357,7 @@ class ReturnDialog(StepDialog):
 
 STEP_DIALOGS: dict[Step, type[StepDialog]] = {cls.step: cls for cls in (
     HandoverDialog, RequestSupplementDialog, ResumeDialog, RequestPaymentDialog,
-    PaymentReceivedDialog, RefuseDialog, WithdrawDialog, StopDialog, ApologizeDialog,
+    PaymentReceivedDialog, RefuseOnMeritsDialog, WithdrawDialog, StopDialog, ApologizeDialog,
     FinishDialog, ReturnDialog)}
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from counter_app.domain.legal_forms import FORMS
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import COMMON_UNITS, Step
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
@@ -104,7 +104,7 @@ class StepDialog(QDialog):
     add their fields in ``build`` and return the core's field names in ``values``."""
 
     step: Step
-    form: str | None = None
+    form: FormKind | None = None  # the form printed after saving, if any
     recorded = Signal(object)  # the dossier as stored after the step
 
     def __init__(self, worker: DbWorker, ctx: FormContext, parent: QWidget | None = None):
@@ -130,9 +130,10 @@ class StepDialog(QDialog):
         self.result_label.hide()
         self.fields = QFormLayout()
         self.fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        words = self.dossier.words
         self.print_check = QCheckBox(
-            f"In Mẫu {self.form} – {FORMS[self.form]} ngay sau khi lưu") \
-            if self.form and ctx.may_print else None
+            f"In Mẫu {words.number(self.form)} – {words.title(self.form).capitalize()} "
+            "ngay sau khi lưu") if self.form and words.has(self.form) and ctx.may_print else None
         if self.print_check is not None:
             self.print_check.setChecked(True)
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import EVENT_LABELS, Verdict
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
 from counter_app.domain.vn_numbers import thousands
 
 #: Short names for buttons and lists (the full title is in the tooltip and the preview).
-FORM_SHORT = {"01": "Giấy tiếp nhận, hẹn trả", "02": "Phiếu yêu cầu bổ sung",
-              "03": "Phiếu từ chối", "04": "Phiếu xin lỗi, hẹn lại", "05": "Phiếu kiểm soát"}
+FORM_SHORT = {FormKind.RECEIPT: "Giấy tiếp nhận, hẹn trả",
+              FormKind.SUPPLEMENT: "Phiếu yêu cầu bổ sung",
+              FormKind.REFUSAL: "Phiếu từ chối tiếp nhận",
+              FormKind.APOLOGY: "Xin lỗi, hẹn lại ngày trả",
+              FormKind.STOP: "Thông báo dừng giải quyết",
+              FormKind.CONTROL: "Phiếu kiểm soát"}
 DEADLINE_LABELS = {"overdue": "quá hạn", "warning": "sắp đến hạn"}
 
 
@@ -73,8 +78,19 @@ def summary(kind: str, p: dict) -> str:
         return _join(money(p.get("amount_vnd")), p.get("note", ""))
     if kind == "payment_received":
         return _if("Biên lai số ", p.get("receipt_no"))
-    if kind in ("refuse", "withdraw", "stop"):
+    if kind == "refuse":
+        return _join("Từ chối ngay khi kiểm tra, không tiếp nhận" if p.get("at_reception")
+                     else "", _if("lý do: ", p.get("reason")))
+    if kind == "stop":
+        return _join(_if("Theo đề nghị của ", p.get("requested_by")),
+                     _if("lý do: ", p.get("reason")))
+    if kind == "withdraw":
         return _if("Lý do: ", p.get("reason"))
+    if kind == "refuse_on_merits":
+        return _join(_if("Văn bản số ", p.get("decision_no")),
+                     _if("ngày ", moment(p.get("decided_at"))[:10]),
+                     _if("người ký: ", p.get("decided_by")), verdict_label(p.get("verdict")),
+                     _if("lý do: ", p.get("reason")))
     if kind == "apologize":
         return _join(f"Hẹn lại {moment(p.get('new_due_at'))} "
                      f"(trước: {moment(p.get('old_due_at'))})", _if("lý do: ", p.get("reason")))

@@ -12,8 +12,10 @@ import datetime as dt
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -37,6 +39,7 @@ from ui.common.tasks import DbWorker
 from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
 from ui.reception.document_checklist import DocumentChecklist
 from ui.reception.procedure_picker import ProcedurePicker
+from ui.reception.refusal_dialog import RefusalDialog
 
 ERROR_STYLE = "border: 2px solid #c62828; background: #fff3f3;"
 
@@ -57,7 +60,8 @@ class ReceptionScreen(QWidget):
         self._build()
         self._enter = EnterMovesFocus(self)
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
-                  self.kind, self.picker, self.sets, self.channel, self.return_method,
+                  self.kind, self.proxy_name, self.proxy_id, self.proxy_phone,
+                  self.proxy_authorisation, self.picker, self.sets, self.channel, self.return_method,
                   self.return_address, self.due_edit, self.due_reason):
             w.installEventFilter(self._enter)
         self._tick = QTimer(self, interval=30_000, timeout=self._refresh_due)
@@ -96,6 +100,22 @@ class ReceptionScreen(QWidget):
         form.addRow(self._label("Đị&a chỉ:", self.address), self.address)
         form.addRow(self._label("&Email:", self.email), self.email)
         form.addRow(self._label("&Loại người nộp:", self.kind), self.kind)
+        self.proxy_check = QCheckBox("Người khác nộp thay (được ủy &quyền)")
+        self.proxy_check.toggled.connect(self._proxy_toggled)
+        form.addRow("", self.proxy_check)
+        self.proxy_name = QLineEdit(placeholderText="Họ tên người nộp thay")
+        self.proxy_id = QLineEdit(placeholderText="CCCD người nộp thay")
+        self.proxy_id.setMaxLength(16)
+        self.proxy_phone = QLineEdit(placeholderText="Điện thoại")
+        self.proxy_authorisation = QLineEdit(placeholderText="Giấy ủy quyền số, ngày")
+        self.proxy_box = QWidget()
+        proxy = QGridLayout(self.proxy_box)
+        proxy.setContentsMargins(0, 0, 0, 0)
+        proxy.addWidget(self.proxy_name, 0, 0)
+        proxy.addWidget(self.proxy_id, 0, 1)
+        proxy.addWidget(self.proxy_phone, 1, 0)
+        proxy.addWidget(self.proxy_authorisation, 1, 1)
+        form.addRow("", self.proxy_box)
 
         self.picker = ProcedurePicker()
         self.picker.chosen.connect(self._procedure_chosen)
@@ -153,10 +173,15 @@ class ReceptionScreen(QWidget):
         self.save_button.clicked.connect(lambda: self.save(print_slip=True))
         self.new_button = QPushButton("Hồ sơ mới (Ctrl+N)")
         self.new_button.clicked.connect(self.reset)
+        self.refuse_button = QPushButton("Từ chối tiếp nhận…")
+        self.refuse_button.setToolTip("Hồ sơ không đủ điều kiện tiếp nhận: ghi lý do, in "
+                                      "Phiếu từ chối tiếp nhận; hồ sơ không được tiếp nhận.")
+        self.refuse_button.clicked.connect(self.refuse)
         for key in ("F9", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, lambda: self.save(print_slip=True))
         QShortcut(QKeySequence("Ctrl+N"), self, self.reset)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.refuse_button)
         buttons.addStretch(1)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.save_button)
@@ -180,11 +205,16 @@ class ReceptionScreen(QWidget):
             "return_method": self.return_method, "return_address": self.return_address,
             "due_at": self.due_edit, "due_change_reason": self.due_reason,
             "received_at": self.due_edit, "kind": self.kind,
+            "proxy_name": self.proxy_name, "proxy_id_number": self.proxy_id,
+            "proxy_phone": self.proxy_phone, "proxy_authorisation": self.proxy_authorisation,
         }
         self.setTabOrder(self.id_number, self.full_name)
         for a, b in ((self.full_name, self.phone), (self.phone, self.address),
                      (self.address, self.email), (self.email, self.kind),
-                     (self.kind, self.picker), (self.picker, self.checklist),
+                     (self.kind, self.proxy_check), (self.proxy_check, self.proxy_name),
+                     (self.proxy_name, self.proxy_id), (self.proxy_id, self.proxy_phone),
+                     (self.proxy_phone, self.proxy_authorisation),
+                     (self.proxy_authorisation, self.picker), (self.picker, self.checklist),
                      (self.checklist, self.check_all_button), (self.check_all_button, self.sets),
                      (self.sets, self.channel), (self.channel, self.return_method),
                      (self.return_method, self.return_address),
@@ -208,8 +238,11 @@ class ReceptionScreen(QWidget):
 
     def reset(self) -> None:
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
-                  self.return_address, self.due_reason):
+                  self.return_address, self.due_reason, self.proxy_name, self.proxy_id,
+                  self.proxy_phone, self.proxy_authorisation):
             w.clear()
+        self.proxy_check.setChecked(False)
+        self.proxy_box.hide()
         self.kind.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.return_method.setCurrentIndex(0)
@@ -308,7 +341,16 @@ class ReceptionScreen(QWidget):
             sets=self.sets.value(), channel=self.channel.currentData(),
             return_method=self.return_method.currentData(),
             return_address=self.return_address.text(),
-            due_at=chosen_due, due_change_reason=self.due_reason.text())
+            due_at=chosen_due, due_change_reason=self.due_reason.text(),
+            proxy={"name": self.proxy_name.text(), "id_number": self.proxy_id.text(),
+                   "phone": self.proxy_phone.text(),
+                   "authorisation": self.proxy_authorisation.text()}
+            if self.proxy_check.isChecked() else None)
+
+    def _proxy_toggled(self, on: bool) -> None:
+        self.proxy_box.setVisible(on)
+        if on:
+            self.proxy_name.setFocus()
 
     def save(self, print_slip: bool = True) -> None:
         if self._saving:
@@ -322,6 +364,25 @@ class ReceptionScreen(QWidget):
             return dossier, counter.slip_pdf(dossier.code)
 
         self.worker.run(work, lambda result: self._saved(result, print_slip), self._failed)
+
+    def refuse(self) -> None:
+        """Refuse at the reception check: asks the reason, records the refusal (never a
+        received dossier) and hands the Mẫu 03 to the window to print."""
+        if self._saving:
+            return
+        dialog = RefusalDialog(self.full_name.text().strip(),
+                               self.procedure.name if self.procedure else "", self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        request, reason = self.request(), dialog.text()
+
+        def work(counter):
+            dossier = counter.refuse_at_reception(request, reason)
+            return dossier, counter.form_pdf(dossier.code, "03")
+
+        self.worker.run(work, lambda result: self._saved(result, True), self._failed)
 
     def _saved(self, result, print_slip: bool) -> None:
         self._saving = False
@@ -344,7 +405,7 @@ class ReceptionScreen(QWidget):
                     first = first or widget
             if first is not None:
                 first.setFocus()
-        self.errors_label.setText("Chưa lưu được hồ sơ:\n" + describe(error))
+        self.errors_label.setText("Chưa lưu được:\n" + describe(error))
         self.errors_label.show()
 
     def _clear_errors(self) -> None:

@@ -52,7 +52,7 @@ MEANING = {
        "khi kỳ bắt đầu).",
     7: "Số hồ sơ đã giải quyết trong kỳ – tổng số: cột (8) + (9) + (10).",
     8: "Đã giải quyết trước hạn (xong trước ngày hẹn trả).",
-    9: "Đã giải quyết đúng hạn (xong đúng ngày hẹn trả); gồm cả hồ sơ rút, dừng hoặc từ chối "
+    9: "Đã giải quyết đúng hạn (xong đúng ngày hẹn trả); gồm cả hồ sơ rút hoặc dừng "
        "giải quyết.",
     10: "Đã giải quyết quá hạn (xong sau ngày hẹn trả).",
     11: "Số hồ sơ đang giải quyết ở ngày cuối kỳ – tổng số: cột (12) + (13).",
