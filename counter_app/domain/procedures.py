@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -59,6 +61,12 @@ class Procedure:
     authority: str = "UBND cấp xã"
     confidence: str = "chua_ro"
     note: str = field(default="", compare=False)
+    #: "toan_trinh" / "mot_phan" (trực tuyến toàn trình / một phần), "" when not known.
+    online: str = ""
+    #: On the province's list of procedures received regardless of boundary (phi địa giới).
+    boundary_free: bool | None = None
+    #: Where the entry was read (a decision, a published list).
+    reference: str = field(default="", compare=False)
 
     @property
     def duration_text(self) -> str:
@@ -130,6 +138,45 @@ def parse_documents(value: object) -> tuple[RequiredDocument, ...]:
     return tuple(docs)
 
 
+ONLINE_LABELS = {"toan_trinh": "Trực tuyến toàn trình", "mot_phan": "Trực tuyến một phần"}
+_ONLINE_WORDS = {
+    "toan trinh": "toan_trinh", "toan_trinh": "toan_trinh",
+    "truc tuyen toan trinh": "toan_trinh", "dvc truc tuyen toan trinh": "toan_trinh",
+    "muc do 4": "toan_trinh", "4": "toan_trinh",
+    "mot phan": "mot_phan", "mot_phan": "mot_phan", "truc tuyen mot phan": "mot_phan",
+    "dvc truc tuyen mot phan": "mot_phan", "muc do 3": "mot_phan", "3": "mot_phan",
+    "": "", "khong": "", "muc do 2": "", "2": "", "muc do 1": "", "1": "",
+}
+_YES = {"x", "co", "1", "true", "yes", "phi dia gioi", "khong phu thuoc dia gioi"}
+_NO = {"khong", "0", "false", "no", "-"}
+
+
+def parse_online(value: object) -> str:
+    """A province list's "Mức độ" / "Trực tuyến toàn trình/một phần" cell."""
+    key = " ".join(fold(value).replace("_", " ").replace(".", " ").split())
+    if key in _ONLINE_WORDS:
+        return _ONLINE_WORDS[key]
+    if "toan trinh" in key:
+        return "toan_trinh"
+    if "mot phan" in key:
+        return "mot_phan"
+    raise ValueError(f"mức độ trực tuyến '{clean(value)}' không rõ (dùng: toàn trình, một phần, "
+                     "hoặc để trống)")
+
+
+def parse_yes_no(value: object, label: str) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    key = " ".join(fold(value).split())
+    if not key:
+        return None
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ValueError(f"{label} '{clean(value)}' phải là có (x) hoặc không")
+
+
 def procedure_from_row(row: dict) -> Procedure:
     """Build a Procedure from a catalogue row; raises ValueError with a Vietnamese reason."""
     code = clean(row.get("code")).upper()
@@ -169,4 +216,20 @@ def procedure_from_row(row: dict) -> Procedure:
         legal_basis=clean(row.get("legal_basis")),
         authority=clean(row.get("authority")) or "UBND cấp xã",
         confidence=confidence, note=clean(row.get("note")),
+        online=parse_online(row.get("online")),
+        boundary_free=parse_yes_no(row.get("boundary_free"), "phi địa giới"),
+        reference=clean(row.get("reference")),
     )
+
+
+def canonical_json(body: dict) -> str:
+    """The one text of a procedure version: sorted keys, no spaces, UTF-8 as it is."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def version_id(body: dict) -> str:
+    """A procedure version's id: its code and the first 16 hex digits of the SHA-256 of its
+    canonical text. The same content gives the same id on every desk and on the server, so
+    a version is stored once wherever it is used, and an id names one content only."""
+    digest = hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()[:16]
+    return f"{body.get('code', '')}@{digest}"

@@ -9,6 +9,7 @@ Blank rows follow for the hand-overs still to come, unless the dossier is closed
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from counter_app.printing.form_parts import (
     dossier_pdf,
     form_top,
     grid_style,
+    sentence,
     styles,
     text,
     vn_datetime_phrase,
@@ -34,9 +36,6 @@ from counter_app.printing.form_parts import (
 from counter_app.store.dossier_store import DossierRow
 
 KIND = FormKind.CONTROL
-HEADINGS = ("<b>TÊN CƠ QUAN</b>", "<b>THỜI GIAN GIAO, NHẬN HỒ SƠ</b>",
-            "<b>KẾT QUẢ GIẢI QUYẾT HỒ SƠ</b><br/><i>(Trước hạn/đúng hạn/quá hạn)</i>",
-            "<b>GHI CHÚ</b>")
 COLUMNS = (0.26, 0.38, 0.20, 0.16)
 MIN_ROWS, MIN_BLANK = 4, 2
 SHORT_DOTS = "……………"
@@ -79,7 +78,7 @@ def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
 
 def _table(dossier: DossierRow, rows: Sequence[Transfer], width: float) -> Table:
     s = styles()
-    data = [[Paragraph(h, s["small_center"]) for h in HEADINGS]]
+    data = [[Paragraph(h, s["small_center"]) for h in dossier.words.text(KIND, "headings")]]
     data += [_row(t, width) for t in rows]
     if dossier.status not in FINAL:
         blank = max(MIN_BLANK, MIN_ROWS - len(rows))
@@ -106,15 +105,16 @@ def _story(dossier: DossierRow, events: Sequence, agency: AgencySettings, width:
     words = dossier.words
     story = form_top(agency, dossier.received_at.date(), width, words.title(KIND),
                      dossier.code, words=words)
-    lines = [f"(Kèm theo hồ sơ của: {applicant(dossier)})",
-             f"Nội dung yêu cầu giải quyết: <b>{text(dossier['procedure_name'])}</b>",
-             f"Thời gian nhận hồ sơ: {vn_datetime_phrase(dossier.received_at)}",
-             f"Thời gian hẹn trả kết quả: <b>{vn_datetime_phrase(dossier.due_at)}</b>",
-             *([f"Hẹn lại theo văn bản xin lỗi (Mẫu {words.number(FormKind.APOLOGY)}): "
-                f"<b>{vn_datetime_phrase(dossier.progress.extended_due_at)}</b>"]
-               if dossier.progress.extended_due_at else []),
-             f"Cơ quan (bộ phận) giải quyết hồ sơ: <b>{text(lead) or DOTS}</b>",
-             f"Cơ quan phối hợp giải quyết hồ sơ: {text(others) or DOTS}"]
+    say = functools.partial(sentence, words, KIND)
+    extended = dossier.progress.extended_due_at
+    lines = [say("for", applicant=applicant(dossier)),
+             say("request", procedure=text(dossier["procedure_name"])),
+             say("received", received=vn_datetime_phrase(dossier.received_at)),
+             say("due", due=vn_datetime_phrase(dossier.due_at)),
+             *([say("extended", apology=words.number(FormKind.APOLOGY),
+                    extended=vn_datetime_phrase(extended))] if extended else []),
+             say("lead_unit", unit=text(lead) or DOTS),
+             say("other_units", units=text(others) or DOTS)]
     story += [Paragraph(line, s["base"]) for line in lines]
     story += [Spacer(1, 3 * mm), _table(dossier, rows, width), Spacer(1, 2 * mm),
               Paragraph(f"<i>{text(words.text(KIND, 'postal_note'))}</i>", s["small"])]

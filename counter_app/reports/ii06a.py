@@ -53,7 +53,7 @@ have none.
 
 Rows are the fields (lĩnh vực) of the procedure catalogue (``procedures.field`` by
 ``dossiers.procedure_code``; for a code no longer in the catalogue, the ``field`` of the
-most recent dossier's ``procedure_snapshot``), sorted in Vietnamese order; with
+most recent dossier's procedure version), sorted in Vietnamese order; with
 ``by_procedure`` each field row carries its procedures' rows. Everything is one SQL
 aggregate (one pass over the dossiers, no Python loop over them) grouped by procedure code
 and column, plus one small lookup per procedure code found.
@@ -198,15 +198,20 @@ def _bounds(period: Period) -> dict:
             "next": (period.end + dt.timedelta(days=1)).isoformat()}
 
 
+#: The latest dossier's procedure as received: its version's body on a desk (schema 9),
+#: the row's own copy on the server.
+_LATEST_VERSION = ("SELECT v.body, d.procedure_name FROM dossiers d "
+                   "LEFT JOIN procedure_versions v ON v.id = d.procedure_version "
+                   "WHERE d.procedure_code = ? ORDER BY d.received_at DESC LIMIT 1")
+
+
 def procedure_names(db, codes: list[str]) -> dict[str, tuple[str, str]]:
     """code -> (field, name): the catalogue first, else the latest dossier's snapshot."""
     out: dict[str, tuple[str, str]] = {}
     for code in codes:
         row = db.execute("SELECT field, name FROM procedures WHERE code = ?", [code]).fetchone()
         if row is None:
-            snap = db.execute("SELECT procedure_snapshot, procedure_name FROM dossiers "
-                              "WHERE procedure_code = ? ORDER BY received_at DESC LIMIT 1",
-                              [code]).fetchone()
+            snap = db.execute(_LATEST_VERSION, [code]).fetchone()
             try:
                 field_ = json.loads(snap[0]).get("field") or ""
             except (TypeError, ValueError, AttributeError):

@@ -38,9 +38,12 @@ class Outcome:
 
 
 class Merger:
-    def __init__(self, commune_id: int, known: dict[str, Known], codes: dict[str, str]):
-        """``known``: dossiers by id; ``codes``: this commune's code -> dossier id."""
+    def __init__(self, commune_id: int, known: dict[str, Known], codes: dict[str, str],
+                 versions: projection.Versions | None = None):
+        """``known``: dossiers by id; ``codes``: this commune's code -> dossier id;
+        ``versions``: id -> body of the procedure versions received events name."""
         self.commune_id, self.known, self.codes = commune_id, known, codes
+        self.versions = versions
         self.need_history: set[str] = set()  # dossiers whose stored events conflicts cite
 
     def merge(self, event: dict) -> Outcome:
@@ -73,7 +76,7 @@ class Merger:
             return Outcome("quarantined", reason)
         try:
             payloads.check_received(event["payload"])
-            row = projection.from_received(event)
+            row = projection.from_received(event, self.versions)
             code = row["code"]
             if not isinstance(code, str) or not code.strip() or len(code) > 64:
                 raise ValueError("code must be a non-empty string of at most 64 characters")

@@ -80,8 +80,11 @@ def check_received(payload: object) -> None:
     for key in _RECEIVED_MOMENTS:
         _moment(payload, key, True)
     snapshot = payload.get("procedure_snapshot")
-    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("name"), str):
-        raise BadPayload("procedure_snapshot must be an object with a name")
+    if snapshot is None and isinstance(payload.get("procedure_version"), str):
+        pass  # desk schema 9: the version is sent beside the events (projection.procedure_of)
+    elif not isinstance(snapshot, dict) or not isinstance(snapshot.get("name"), str):
+        raise BadPayload("procedure_snapshot must be an object with a name, or "
+                         "procedure_version the id of a version sent")
     if not isinstance(payload.get("documents"), list):
         raise BadPayload("documents must be a list")
     family = payload.get("form_family")

@@ -10,7 +10,10 @@ import datetime as dt
 import json
 
 from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from counter_app.domain.procedures import canonical_json
 from counter_app.server import auth, chain, clock, database, validation
 from counter_app.server.merge import Known, Merger, add_history
 from counter_app.server.schema import (
@@ -23,6 +26,7 @@ from counter_app.server.schema import (
     dossiers,
     inbox,
     officers,
+    procedure_versions,
 )
 
 
@@ -46,6 +50,7 @@ def _parse(body) -> dict:
                      enumerate(validation.items(body, "officers", "request", 500))],
         "resolutions": [validation.resolution(r, i) for i, r in
                         enumerate(validation.items(body, "resolutions", "request", 2000))],
+        "procedure_versions": validation.procedure_versions(body),
     }
     return parsed
 
@@ -71,7 +76,9 @@ def push(conn: Connection, token: str | None, body) -> dict:
                         lambda lo, hi: _stored(conn, audit_inbox, me, lo, hi))
 
     seen_ids = _stored_ids(conn, [e["id"] for e in events.new])
-    merger = Merger(commune_id, *_load(conn, commune_id, events.new, pg))
+    _store_versions(conn, req["procedure_versions"], pg)
+    merger = Merger(commune_id, *_load(conn, commune_id, events.new, pg),
+                    versions=_version_lookup(conn, req["procedure_versions"]))
     outcomes = []
     for e in events.new:
         if e["id"] in seen_ids:
@@ -148,6 +155,28 @@ def push(conn: Connection, token: str | None, body) -> dict:
         clock_offset_s=_offset(req["desk_time"])))
     return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
             "results": results}
+
+
+def _store_versions(conn, versions: dict[str, dict], pg: bool) -> None:
+    """Each version of the batch, once (its id is the hash of its content)."""
+    if not versions:
+        return
+    rows = [{"id": vid, "body": canonical_json(body)} for vid, body in versions.items()]
+    insert = (pg_insert if pg else sqlite_insert)(procedure_versions)
+    conn.execute(insert.on_conflict_do_nothing(index_elements=["id"]), rows)
+
+
+def _version_lookup(conn, versions: dict[str, dict]):
+    """id -> body: the batch's, else one stored by an earlier push (KeyError if neither)."""
+    def lookup(vid: str) -> dict:
+        if vid not in versions:
+            text = conn.execute(select(procedure_versions.c.body)
+                                .where(procedure_versions.c.id == vid)).scalar()
+            if text is None:
+                raise KeyError(f"procedure version {vid!r} was not sent")
+            versions[vid] = json.loads(text)
+        return versions[vid]
+    return lookup
 
 
 def _retired_chain(conn, device: dict, desk_id: str) -> dict:

@@ -181,6 +181,14 @@ procedures = Table(
     Column("updated_seq", BigInteger, nullable=False),
 )
 
+#: Procedure versions (revision 0005): each stored once, by the id that is the hash of its
+#: content; received events name them, the dossier rows carry the body.
+procedure_versions = Table(
+    "procedure_versions", metadata,
+    Column("id", String(80), primary_key=True),
+    Column("body", Text, nullable=False),
+)
+
 calendar_overrides = Table(
     "calendar_overrides", metadata,
     Column("day", String(10), primary_key=True),

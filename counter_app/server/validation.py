@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from counter_app.domain.procedures import canonical_json, version_id
+
 CLIENT_SCHEMA = 1
 MAX_BATCH = 2000
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -185,3 +187,27 @@ def resolution(r: Any, i: int) -> dict:
             "resolved_by": string(r, "resolved_by", where, 200, empty=False),
             "resolution": string(r, "resolution", where, 4000),
             "resolved_at": moment(r, "resolved_at", where)}
+
+
+#: A procedure version's text is a catalogue entry: a few kilobytes at most.
+VERSION_TEXT_MAX = 64_000
+
+
+def procedure_versions(d: dict) -> dict[str, dict]:
+    """The push's ``procedure_versions``: id -> body, each id the hash of its body
+    (``domain.procedures.version_id``), so no desk can pass off one content as another."""
+    value = d.get("procedure_versions", {})
+    if not isinstance(value, dict):
+        raise bad("procedure_versions must be an object")
+    if len(value) > MAX_BATCH:
+        raise Refused(413, "too_large", f"at most {MAX_BATCH} procedure versions per request")
+    out = {}
+    for vid, body in value.items():
+        if not isinstance(body, dict) or len(vid) > 80:
+            raise bad(f"procedure_versions[{vid[:80]!r}] must be an object under a short id")
+        if len(canonical_json(body)) > VERSION_TEXT_MAX:
+            raise Refused(413, "too_large", f"procedure version {vid[:80]!r} is too long")
+        if version_id(body) != vid:
+            raise bad(f"procedure version {vid[:80]!r} does not match its content")
+        out[vid] = body
+    return out

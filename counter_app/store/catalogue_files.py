@@ -3,7 +3,9 @@
 A province's file has one procedure per row with these column headers (Vietnamese or English):
   ma_thu_tuc|code, linh_vuc|field, ten_thu_tuc|name, don_vi|unit, thoi_han|value,
   le_phi|fee_text, le_phi_dong|fee_vnd, giay_to|documents, can_cu|legal_basis,
-  co_quan|authority, muc_tin_cay|confidence, ghi_chu|note
+  co_quan|authority, muc_tin_cay|confidence, ghi_chu|note, and the columns the provinces'
+  published lists use: "Mức độ" or "Trực tuyến toàn trình/Một phần" (online), "Phi địa
+  giới" / "Tiếp nhận không phụ thuộc địa giới hành chính" (boundary_free), "Nguồn"
 ``giay_to`` lists documents as "Tên|bản chính|1; Tên khác|bản sao|2".
 Any bad row rejects the whole file (ImportRejected lists each row number and reason).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from counter_app.domain.procedures import Procedure, procedure_from_row
@@ -28,19 +31,32 @@ COLUMNS = {
     "documents": "documents", "can cu": "legal_basis", "legal basis": "legal_basis",
     "co quan": "authority", "authority": "authority", "muc tin cay": "confidence",
     "confidence": "confidence", "ghi chu": "note", "note": "note",
+    # the columns of the provinces' published lists (e.g. QĐ 2806/QĐ-UBND Đồng Nai, 2025)
+    "muc do": "online", "muc do dvc": "online", "muc do dvctt": "online", "online": "online",
+    "truc tuyen": "online", "dich vu cong truc tuyen": "online",
+    "truc tuyen toan trinh mot phan": "online", "dvc truc tuyen toan trinh mot phan": "online",
+    "phi dia gioi": "boundary_free", "khong phu thuoc dia gioi hanh chinh": "boundary_free",
+    "tiep nhan khong phu thuoc dia gioi hanh chinh": "boundary_free",
+    "boundary free": "boundary_free", "nguon": "reference", "reference": "reference",
 }
 REQUIRED = ("code", "field", "name", "unit", "value")
 
 
 def bundled() -> list[Procedure]:
     data = json.loads(resource("catalogue", "procedures.json").read_text(encoding="utf-8"))
-    return [procedure_from_row(row) for row in data["procedures"]]
+    return [procedure_from_row({**row, "reference": row.get("source", "")})
+            for row in data["procedures"]]
+
+
+def header_key(name: object) -> str:
+    """A column heading as COLUMNS knows it: folded, punctuation as spaces."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(name)).split())
 
 
 def _header_map(header: list[object]) -> dict[int, str]:
     mapping = {}
     for i, name in enumerate(header):
-        key = COLUMNS.get(fold(name).replace("_", " "))
+        key = COLUMNS.get(header_key(name))
         if key:
             mapping[i] = key
     missing = [c for c in REQUIRED if c not in mapping.values()]

@@ -11,10 +11,11 @@ import sqlite_utils
 from counter_app.domain import dossier_code, legal_forms, lifecycle
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.citizen_id import normalise_id
+from counter_app.domain.procedures import canonical_json
 from counter_app.domain.reception import ValidReception
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold, tokens
-from counter_app.store import event_log
+from counter_app.store import event_log, procedure_versions
 from counter_app.store.database import transaction
 from counter_app.store.ids import new_id
 
@@ -55,7 +56,11 @@ class DossierRow:
 
     @property
     def procedure(self) -> dict:
-        return json.loads(self.data["procedure_snapshot"])
+        """The procedure as received under (its version), when the row was read with it."""
+        body = self.data.get("procedure_body") or self.data.get("procedure_snapshot")
+        if not body:
+            raise KeyError("procedure_body: read the dossier with WITH_PROCEDURE")
+        return json.loads(body)
 
     @property
     def family(self) -> legal_forms.FormFamily:
@@ -127,7 +132,7 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
         row = {
             "id": dossier_id, "code": code, "desk_id": desk_id, "status": int(Status.RECEIVED),
             "procedure_code": r.procedure.code, "procedure_name": r.procedure.name,
-            "procedure_snapshot": json.dumps(r.procedure.to_dict(), ensure_ascii=False),
+            "procedure_version": procedure_versions.put(db, r.procedure.to_dict()),
             "applicant_id": applicant_id, "applicant_kind": a.kind.value,
             "applicant_name": a.full_name, "applicant_id_number": a.id_number,
             "applicant_phone": a.phone, "applicant_address": a.address,
@@ -152,7 +157,6 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
                    if k not in ("id", "search", "updated_at", "desk_id", "applicant_id")
                    and k not in PROGRESS_COLUMNS}
         payload["transfer_due_at"] = row["step_due_at"]
-        payload["procedure_snapshot"] = r.procedure.to_dict()
         payload["documents"] = [d.to_dict() for d in r.documents]
         payload["proxy"] = r.proxy.to_dict() if r.proxy else None
         event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind="received",
@@ -166,11 +170,17 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
                        [*progress.to_columns().values(), dossier_id])
             event_log.append(db, dossier_id=dossier_id, desk_id=desk_id, kind=step,
                              payload=refusal, officer=officer, at=now.astimezone())
+    row["procedure_body"] = canonical_json(r.procedure.to_dict())
     return DossierRow(row)
 
 
+#: A dossier with the body of its procedure version (``DossierRow.procedure``).
+WITH_PROCEDURE = ("SELECT d.*, v.body AS procedure_body FROM dossiers d "
+                  "LEFT JOIN procedure_versions v ON v.id = d.procedure_version")
+
+
 def by_code(db: sqlite_utils.Database, code: str) -> DossierRow | None:
-    rows = list(db.query("SELECT * FROM dossiers WHERE code = ?", [code.strip().upper()]))
+    rows = list(db.query(f"{WITH_PROCEDURE} WHERE d.code = ?", [code.strip().upper()]))
     return DossierRow(rows[0]) if rows else None
 
 

@@ -9,6 +9,7 @@ import sqlite3
 import sqlite_utils
 
 from counter_app.domain import lifecycle
+from counter_app.domain.procedures import canonical_json, version_id
 
 
 def _run(db: sqlite_utils.Database, script: str) -> None:
@@ -317,4 +318,38 @@ def _v8(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    """Each procedure version stored once (docs/law.md §23), and the catalogue's new columns
+    (online level, "phi địa giới", where it was read). Every dossier row carried its
+    own copy of the procedure as received (about 1.2 kB), now one row of procedure_versions
+    per distinct content, referenced by id. Old received events keep their copy (the log is
+    append-only and hash-chained); new ones carry the id. One pass to collect the distinct
+    copies, one to point the rows at them, one to drop the column."""
+    _run(db, """
+    CREATE TABLE procedure_versions (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    ALTER TABLE dossiers ADD COLUMN procedure_version TEXT;
+    ALTER TABLE procedures ADD COLUMN online TEXT NOT NULL DEFAULT '';
+    ALTER TABLE procedures ADD COLUMN boundary_free INTEGER;
+    ALTER TABLE procedures ADD COLUMN reference TEXT NOT NULL DEFAULT '';
+    CREATE TEMP TABLE version_of (snapshot TEXT PRIMARY KEY, id TEXT NOT NULL);
+    """)
+    for (snapshot,) in db.execute(
+            "SELECT DISTINCT procedure_snapshot FROM dossiers").fetchall():
+        body = json.loads(snapshot)
+        vid = version_id(body)
+        db.execute("INSERT OR IGNORE INTO procedure_versions (id, code, body) VALUES (?, ?, ?)",
+                   [vid, str(body.get("code", "")), canonical_json(body)])
+        db.execute("INSERT INTO version_of (snapshot, id) VALUES (?, ?)", [snapshot, vid])
+    _run(db, """
+    UPDATE dossiers SET procedure_version =
+        (SELECT id FROM version_of WHERE snapshot = dossiers.procedure_snapshot);
+    DROP TABLE version_of;
+    ALTER TABLE dossiers DROP COLUMN procedure_snapshot;
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]

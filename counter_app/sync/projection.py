@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from counter_app.domain import lifecycle
+from counter_app.domain.procedures import version_id
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold
 from counter_app.errors import StepNotAllowed
 
 #: Keys of the received event's payload that are not columns as they stand.
-_NOT_COLUMNS = ("transfer_due_at", "procedure_snapshot", "documents", "proxy")
+_NOT_COLUMNS = ("transfer_due_at", "procedure_snapshot", "procedure_version", "documents",
+                "proxy")
+#: id -> body of the procedure versions a batch of events refers to.
+Versions = Callable[[str], dict]
 
 
 def search_text(row: dict) -> str:
@@ -32,14 +37,32 @@ def search_text(row: dict) -> str:
                 f"{row['applicant_phone']} {row['procedure_code']} {snapshot['name']}")
 
 
-def from_received(event: dict) -> dict:
+def procedure_of(payload: dict, versions: Versions | None) -> tuple[str, dict]:
+    """(version id, body) of a received event's procedure: the copy events of desk schema
+    8 and before carry, or the version its id names (KeyError when it is not known)."""
+    body = payload.get("procedure_snapshot")
+    if body is None:
+        vid = payload["procedure_version"]
+        if versions is None:
+            raise KeyError(f"procedure version {vid!r} not sent")
+        body = versions(vid)
+        if version_id(body) != vid:
+            raise ValueError(f"procedure version {vid!r} does not match its content")
+        return vid, body
+    return version_id(body), body
+
+
+def from_received(event: dict, versions: Versions | None = None) -> dict:
     """The dossier as its 'received' event created it (event: the events row as a dict,
-    payload already parsed)."""
+    payload already parsed). The row carries its procedure's body (``procedure_snapshot``)
+    and version id: the server keeps both, a desk stores the body once (pull_page)."""
     if event["kind"] != "received":
         raise StepNotAllowed("Hồ sơ chưa được tiếp nhận.", event["kind"], 0)
     payload = event["payload"]
     row = {k: v for k, v in payload.items() if k not in _NOT_COLUMNS}
-    row["procedure_snapshot"] = json.dumps(payload["procedure_snapshot"], ensure_ascii=False)
+    vid, body = procedure_of(payload, versions)
+    row["procedure_snapshot"] = json.dumps(body, ensure_ascii=False)
+    row["procedure_version"] = vid
     row["documents"] = json.dumps(payload["documents"], ensure_ascii=False)
     proxy = payload.get("proxy")
     row["proxy"] = json.dumps(proxy, ensure_ascii=False) if proxy else ""
@@ -65,9 +88,9 @@ def apply(row: dict, event: dict) -> dict:
     return updated
 
 
-def replay(events: list[dict]) -> dict:
+def replay(events: list[dict], versions: Versions | None = None) -> dict:
     """A dossier from its whole history, in order (the first event must be 'received')."""
-    row = from_received(events[0])
+    row = from_received(events[0], versions)
     for event in events[1:]:
         row = apply(row, event)
     return row

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from counter_app.store import procedure_versions
 from counter_app.store.database import transaction
 from counter_app.store.hash_chain import stored_json
 from counter_app.store.ids import new_id
@@ -54,7 +55,7 @@ PAGE = 2000
 SNAPSHOT_PAGE = 5000  # dossiers (about 4 events each) in one snapshot page
 BULK = 500  # new dossiers in one page from which the search index is filled in bulk
 _CHUNK = 900  # host parameters per IN (...) lookup
-_JSON_COLUMNS = ("procedure_snapshot", "documents", "proxy")
+_JSON_COLUMNS = ("documents", "proxy")
 #: sync_state: dossiers (and events) of the server this desk could not store, newest last:
 #: [{"id", "code", "kind": "dossier" | "event", "reason", "at"}].
 #: sync_state: the cursor of the snapshot being taken (pages of an older one are dropped).
@@ -220,8 +221,21 @@ def _write_rows(db: sqlite_utils.Database, sql: str, rows: list) -> tuple[int, l
     return changed, failed
 
 
+def _store_versions(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """The server's rows carry their procedure's body: stored here once per version, the
+    row keeping only the id (``procedure_versions``)."""
+    for row in rows:
+        body = row.get("procedure_snapshot")
+        if isinstance(body, str):
+            body = json.loads(body)
+        if not isinstance(body, dict):
+            raise ValueError("procedure_snapshot must be an object")
+        row["procedure_version"] = procedure_versions.put(db, body)
+
+
 def _upsert_dossiers(db: sqlite_utils.Database, rows: list[dict], table: list[str],
                      one_by_one: bool) -> None:
+    _store_versions(db, rows)
     columns = [c for c in table if c != "applicant_id" and c in rows[0]]
     ids = _applicant_ids(db, rows)
     here = set() if one_by_one else {r[0] for r in _existing(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from counter_app.store import procedure_versions
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state
 from counter_app.sync.transport import CLIENT_SCHEMA, Channel
@@ -76,6 +77,18 @@ def _body(fields: dict, events: list[dict]) -> bytes:
     text = encode({**fields, "events": "<events>"})  # the last key: its slot is the last match
     before, _, after = text.rpartition(_EVENTS_SLOT)
     return f"{before}[{','.join(parts)}]{after}".encode()
+
+
+def _versions(db: sqlite_utils.Database, events: list[dict]) -> dict[str, dict]:
+    """The procedure versions the batch's received events name, id -> body: the server
+    rebuilds each dossier from its event and its version (PROTOCOL.md, Push)."""
+    ids = set()
+    for e in events:
+        if e["kind"] == "received":
+            vid = json.loads(e["payload"]).get("procedure_version")
+            if vid:
+                ids.add(vid)
+    return procedure_versions.bodies(db, ids)
 
 
 def _audit(db: sqlite_utils.Database, desk_id: str, after: int) -> list[dict]:
@@ -159,7 +172,8 @@ def _push_chain(db: sqlite_utils.Database, channel: Channel, chain: str, desk_id
         fields = {"desk_id": chain, "client_schema": CLIENT_SCHEMA,
                   "desk_time": desk_time or channel.desk_time(),
                   "waiting": waiting(db, desk_id), "audit": audit,
-                  "officers": [o for o, _ in officers], "resolutions": resolutions}
+                  "officers": [o for o, _ in officers], "resolutions": resolutions,
+                  "procedure_versions": _versions(db, events)}
         reply = channel.call("POST", "/v1/push", _body(fields, events))
         _store_reply(db, reply, events, officers, resolutions, keys)
         report.requests += 1

@@ -37,12 +37,18 @@ from pathlib import Path
 from counter_app.backups.opening import open_desk_database
 from counter_app.domain import dossier_code, lifecycle
 from counter_app.domain.legal_forms import family_for
-from counter_app.domain.procedures import Procedure
+from counter_app.domain.procedures import Procedure, version_id
 from counter_app.domain.reception import ReceivedDocument
 from counter_app.domain.text import fold
 from counter_app.domain.working_calendar import DurationUnit
 from counter_app.service.counter import Counter
-from counter_app.store import calendar_store, hash_chain, officer_store, settings_store
+from counter_app.store import (
+    calendar_store,
+    hash_chain,
+    officer_store,
+    procedure_versions,
+    settings_store,
+)
 from counter_app.store.database import transaction
 from counter_app.store.dossier_store import PROGRESS_COLUMNS
 from counter_app.synthetic.bulk import Ids, Writer
@@ -67,8 +73,8 @@ BATCH = 20_000
 PROCEDURE_WEIGHTS = {
     "2.000815": 30, "2.000884": 8, "2.000635": 6, "1.001193": 7, "1.004873": 6, "2.001016": 4,
     "1.000656": 2.5, "1.000894": 2.5, "2.001023": 2, "1.004194": 2, "2.001035": 1.5,
-    "1.004859": 1.5, "1.004222": 1.5, "1.001776": 1.2, "2.000986": 1, "2.001009": 0.8,
-    "2.001406": 0.8, "2.000488": 0.8, "1.001612": 0.8, "1.009994": 0.8, "1.004884": 0.6,
+    "1.004859": 1.5, "1.004222": 1.5, "1.001776": 1.2, "2.000986": 1,
+    "2.001406": 0.8, "1.001612": 0.8, "1.009994": 0.8, "1.004884": 0.6,
     "1.002755": 0.5, "1.003677": 0.5, "1.001699": 0.5, "2.001050": 0.4, "1.001758": 0.4,
     "1.010038": 0.4, "1.000689": 0.4, "2.000992": 0.3, "2.001019": 0.3, "1.001022": 0.3,
     "1.005461": 0.2, "2.002145": 0.2, "1.004746": 0.1, "1.004837": 0.1, "1.004845": 0.05,
@@ -76,8 +82,8 @@ PROCEDURE_WEIGHTS = {
 }
 _RECEIVED_NOT_IN_PAYLOAD = {"id", "search", "updated_at", "desk_id", "applicant_id",
                             *PROGRESS_COLUMNS}  # as dossier_store.receive
-_SNAPSHOT, _DOCUMENTS = "\x00snapshot", "\x00documents"  # spliced in already encoded
-_SNAPSHOT_JSON, _DOCUMENTS_JSON = json.dumps(_SNAPSHOT), json.dumps(_DOCUMENTS)
+_DOCUMENTS = "\x00documents"  # spliced in already encoded
+_DOCUMENTS_JSON = json.dumps(_DOCUMENTS)
 _SORTED = hash_chain.stored_json  # as event_log stores (and hashes) payloads
 
 
@@ -98,11 +104,11 @@ class _Procedures:
         snapshots = {p.code: p.to_dict() for p in procedures}
         documents = {p.code: [ReceivedDocument(d.name, d.form, d.count, True).to_dict()
                               for d in p.documents] for p in procedures}
+        self.snapshots = snapshots
+        self.version = {c: version_id(d) for c, d in snapshots.items()}
         # The row keeps json.dumps' order; the event payload is dumped with sorted keys.
-        self.snapshot_json = {c: json.dumps(d, ensure_ascii=False) for c, d in snapshots.items()}
         self.documents_json = {c: json.dumps(d, ensure_ascii=False) for c, d in documents.items()}
-        self.sorted_json = {c: (_SORTED(snapshots[c]), _SORTED(documents[c]))
-                            for c in snapshots}
+        self.sorted_documents = {c: _SORTED(documents[c]) for c in snapshots}
         self.search = {p.code: fold(f"{p.code} {p.name}") for p in procedures}
 
     def pick(self, rng: random.Random) -> Procedure:
@@ -186,6 +192,9 @@ class _Generator:
         self.tie = 0
         rows, events, applicants = [], [], {}
         desk_weights = [1.2] + [1.0] * (len(self.numbers) - 1)
+        with transaction(self.db):  # each version once, as dossier_store.receive does
+            for body in self.procedures.snapshots.values():
+                procedure_versions.put(self.db, body)
         writer = Writer(self.path)
         try:
             for day, count, segments in daily_counts(rng, self.cal, start, present, total,
@@ -275,7 +284,7 @@ class _Generator:
         row = {
             "id": self.ids.at(now), "code": code, "desk_id": self.desk_ids[desk], "status": 2,
             "procedure_code": p.code, "procedure_name": p.name,
-            "procedure_snapshot": procs.snapshot_json[p.code],
+            "procedure_version": procs.version[p.code],
             "applicant_id": person.applicant_id, "applicant_kind": person.kind,
             "applicant_name": person.full_name, "applicant_id_number": person.id_number,
             "applicant_phone": phone, "applicant_address": person.address,
@@ -298,10 +307,8 @@ class _Generator:
         payload = {k: v for k, v in row.items() if k not in _RECEIVED_NOT_IN_PAYLOAD}
         payload["proxy"] = None
         payload.update(transfer_due_at=transfer_due.isoformat(timespec="minutes"),
-                       procedure_snapshot=_SNAPSHOT, documents=_DOCUMENTS)
-        snapshot, documents = procs.sorted_json[p.code]
-        text = _SORTED(payload).replace(_SNAPSHOT_JSON, snapshot, 1).replace(
-            _DOCUMENTS_JSON, documents, 1)
+                       documents=_DOCUMENTS)
+        text = _SORTED(payload).replace(_DOCUMENTS_JSON, procs.sorted_documents[p.code], 1)
         self.event(row["id"], "received", text, now, desk, officer)
         start = lifecycle.initial(received_at, due, transfer_due)
         visit = Visit(p, now, start, person.full_name, person.id_number, row["return_method"],

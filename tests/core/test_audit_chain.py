@@ -210,9 +210,15 @@ def _make_v3(path) -> sqlite3.Connection:
     return conn
 
 
+#: Today's dossier rows as schema 8 and before held them: a copy of the procedure each.
+_DOSSIERS_WITH_COPY = ("(SELECT d.rowid AS rowid, d.*, v.body AS procedure_snapshot "
+                       "FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version)")
+
+
 def _copy(source: sqlite3.Connection, target: sqlite3.Connection, table: str,
           columns: list[str], order: str = "rowid") -> None:
-    rows = source.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+    origin = _DOSSIERS_WITH_COPY if table == "dossiers" else table
+    rows = source.execute(f"SELECT {', '.join(columns)} FROM {origin} ORDER BY {order}")
     target.executemany(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES "
                        f"({', '.join('?' * len(columns))})", rows.fetchall())
 

@@ -208,3 +208,30 @@ def test_import_semicolon_csv_as_saved_by_excel(desk, tmp_path):
     assert desk.import_procedures(path) == 3
     assert [d.count for d in desk.procedure("1.999001").documents] == [1, 2]
     assert desk.procedure("2.999003").fee_text == "3.000 đồng/bản"
+
+
+def test_the_columns_of_a_provinces_published_list(desk, tmp_path):
+    """The lists provinces publish (e.g. QĐ 2806/QĐ-UBND Đồng Nai) carry "Mức độ" or
+    "Trực tuyến toàn trình/Một phần" and a "Phi địa giới" mark: both are read; a value that
+    means neither is a row error, and nothing is imported."""
+    header = ["STT", "Mã TTHC", "Lĩnh vực", "Tên thủ tục", "Đơn vị", "Thời hạn",
+              "Trực tuyến toàn trình/Một phần", "Phi địa giới"]
+    header[1] = "Mã thủ tục"
+    rows = [header,
+            ["1", "1.999001", "Văn hóa", "Xác nhận thôn văn hóa", "ngày", "10", "Toàn trình",
+             "x"],
+            ["2", "1.999002", "Văn hóa", "Công nhận gia đình văn hóa", "ngày", "5",
+             "Một phần", ""],
+            ["3", "1.999003", "Văn hóa", "Đăng ký câu lạc bộ", "ngày", "5", "", "Không"]]
+    desk.import_procedures(write_csv(tmp_path / "dong_nai.csv", rows))
+    got = {p.code: (p.online, p.boundary_free) for p in desk.procedures("1.99900")}
+    assert got == {"1.999001": ("toan_trinh", True), "1.999002": ("mot_phan", None),
+                   "1.999003": ("", False)}
+    levels = [["Mã thủ tục", "Lĩnh vực", "Tên thủ tục", "Đơn vị", "Thời hạn", "Mức độ"],
+              ["1.999004", "Văn hóa", "Thủ tục thứ tư", "ngày", "3", "Mức độ 4"],
+              ["1.999005", "Văn hóa", "Thủ tục thứ năm", "ngày", "3", "rất cao"]]
+    with pytest.raises(ImportRejected) as caught:
+        desk.import_procedures(write_csv(tmp_path / "bad.csv", levels))
+    assert [n for n, _ in caught.value.rows] == [3]
+    assert "mức độ trực tuyến 'rất cao' không rõ" in caught.value.rows[0][1]
+    assert desk.procedures("1.999004") == []

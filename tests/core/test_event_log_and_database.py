@@ -77,7 +77,15 @@ def test_one_received_event_is_written_with_the_dossier(desk, make_request, cloc
     assert dt.datetime.fromisoformat(event.at).replace(tzinfo=None) == clock.now
     assert event.payload["code"] == dossier.code
     assert event.payload["applicant_name"] == "Nguyễn Thị Ngọc Ánh"
-    assert event.payload["procedure_snapshot"]["code"] == "1.001193"
+    # the procedure version by id, stored once (not a copy in every event and row)
+    assert "procedure_snapshot" not in event.payload
+    vid = event.payload["procedure_version"]
+    assert vid.startswith("1.001193@") and vid == dossier["procedure_version"]
+    assert desk.db.execute("SELECT count(*) FROM procedure_versions").fetchone()[0] == 1
+    again = desk.receive(make_request(applicant={"id_number": "001303012399"}))
+    assert again["procedure_version"] == vid
+    assert desk.db.execute("SELECT count(*) FROM procedure_versions").fetchone()[0] == 1
+    assert desk.dossier(again.code).procedure["code"] == "1.001193"
     assert event.payload["due_at"] == "2026-03-09T17:00"
     assert len(event.id) == 36 and event.id[14] == "7"  # a UUIDv7
 

@@ -20,7 +20,12 @@ def _old_rule(path) -> None:
     raw = sqlite3.connect(path)
     raw.execute("UPDATE dossiers SET due_at = extended_due_at, verdict = 'on_time' "
                 "WHERE extended_due_at IS NOT NULL")
-    for column in ("extended_due_at", "form_family", "proxy", "outcome"):  # v7 and v8's
+    raw.execute("ALTER TABLE dossiers ADD COLUMN procedure_snapshot TEXT")  # undo v9
+    raw.execute("UPDATE dossiers SET procedure_snapshot = (SELECT body FROM procedure_versions "
+                "v WHERE v.id = dossiers.procedure_version)")
+    raw.execute("DROP TABLE procedure_versions")
+    for column in ("extended_due_at", "form_family", "proxy", "outcome",  # v7, v8, v9's
+                   "procedure_version"):
         raw.execute(f"ALTER TABLE dossiers DROP COLUMN {column}")
     raw.execute("PRAGMA user_version = 6")
     raw.commit()

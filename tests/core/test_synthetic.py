@@ -254,7 +254,7 @@ def test_the_program_makes_the_same_rows_and_events(made, tmp_path):
             again = _replay(counter, desk, row, clock).data
             ours = {**row, "search": row["search"].replace(row["code"].lower(),
                                                            again["code"].lower())}
-            skip = {"id", "applicant_id", "desk_id", "code", "register_no"}
+            skip = {"id", "applicant_id", "desk_id", "code", "register_no", "procedure_body"}
             assert {k: v for k, v in again.items() if k not in skip} == \
                    {k: v for k, v in ours.items() if k not in skip}, row["code"]
             theirs = desk.events(DossierRow(again))

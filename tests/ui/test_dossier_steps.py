@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.statuses import Status
@@ -105,17 +106,23 @@ def test_only_allowed_steps_and_the_usual_one_has_focus(qtbot, worker, desk, cod
     dialog = open_dialog(qtbot, worker, code, printed)
     assert dialog.windowTitle() == f"Hồ sơ {code} – Được tiếp nhận"
     assert set(dialog.step_buttons) == set(desk.allowed_steps(code)) == {
-        Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.REFUSE, Step.WITHDRAW, Step.STOP,
-        Step.APOLOGIZE, Step.FINISH}
+        Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.WITHDRAW, Step.STOP,
+        Step.APOLOGIZE, Step.FINISH, Step.REFUSE_ON_MERITS}
     handover = dialog.step_buttons[Step.HANDOVER]
     assert handover.text() == "Chuyển hồ sơ (bàn giao)"
     assert handover.isDefault() and dialog.focusWidget() is handover
     assert dialog.details.values["due"].text() == "26/11/2026 17:00"
     assert history(dialog) == [("Tiếp nhận hồ sơ",
                                 "Cấp Giấy xác nhận tình trạng hôn nhân; hẹn trả 26/11/2026 17:00")]
-    # Mẫu 02-04 need their step first; 01 and 05 exist from reception on.
-    assert [dialog.form_buttons[f][1].isEnabled() for f in ("01", "02", "03", "04", "05")] == [
-        True, False, False, False, True]
+    # In the dossier's family (TT 03/2025): the supplement, refusal, apology and stop need
+    # their step first; the slip (01) and the control slip (06) exist from reception on.
+    kinds = (FormKind.RECEIPT, FormKind.SUPPLEMENT, FormKind.REFUSAL, FormKind.APOLOGY,
+             FormKind.STOP, FormKind.CONTROL)
+    assert [dialog.form_buttons[k][1].isEnabled() for k in kinds] == [
+        True, False, False, False, False, True]
+    assert [dialog.form_captions[k].text()[:6] for k in kinds] == [
+        "Mẫu 01", "Mẫu 02", "Mẫu 03", "Mẫu 04", "Mẫu 05", "Mẫu 06"]
+    assert "Thông tư 03/2025" in dialog.forms_box.title()
     # Opened from a list (not scanned): Enter must not start a step by accident.
     browsing = open_dialog(qtbot, worker, code, printed, ready=False)
     assert browsing.focusWidget() is browsing.close_button
@@ -192,7 +199,7 @@ def test_supplement_then_resume_moves_the_due_date(qtbot, worker, desk, code, pr
     assert history(dialog)[-1] == (
         "Yêu cầu bổ sung hồ sơ", "Cần bổ sung: Bản sao giấy khai sinh, Xác nhận cư trú; "
         "lý do: Thiếu giấy tờ chứng minh")
-    assert dialog.form_buttons["02"][1].isEnabled()
+    assert dialog.form_buttons[FormKind.SUPPLEMENT][1].isEnabled()
 
     clock.now = dt.datetime(2026, 11, 23, 9, 15)  # Monday: one working day (8 h) later
     dialog.refresh()

@@ -171,8 +171,8 @@ def test_earlier_appointment_needs_no_reason(qtbot, window, counter):
 
 @pytest.mark.parametrize("query", ["chứng thực", "chung thuc", "thuc chung"])
 def test_procedure_search_ignores_diacritics_and_word_order(window, query):
-    names = [p.name for p in window.reception.picker.matching(query)]
-    assert names and all("Chứng thực" in n for n in names)
+    found = window.reception.picker.matching(query)
+    assert found and all(p.field == "Chứng thực" or "chứng thực" in p.name.lower() for p in found)
 
 
 def test_today_list_search_without_diacritics_and_details(qtbot, window, counter):
@@ -202,3 +202,73 @@ def test_today_list_search_without_diacritics_and_details(qtbot, window, counter
     assert seen[0][1:] == (1, "Tiếp nhận hồ sơ")
     qtbot.keyClicks(screen.search, " xyz")
     qtbot.waitUntil(lambda: window.worker.idle and screen.proxy.rowCount() == 0)
+
+
+def test_refused_at_reception_from_the_screen_prints_mau_03(qtbot, window, counter, tmp_path):
+    """An incomplete dossier is refused at the counter: the reason is asked for, the refusal
+    is recorded without receiving the dossier (status 3) and its Mẫu 03 goes to the printer."""
+    screen = window.reception
+    sent = []
+    window.printer.print_pdf = lambda pdf, parent: sent.append(pdf) or True
+    type_text(screen.id_number, "038190012399")
+    type_text(screen.full_name, "Trần Thị Lan")
+    screen.id_number.setFocus()
+    qtbot.keyClick(screen.id_number, Qt.Key.Key_Tab)
+    screen.picker.setFocus()
+    pick_procedure(qtbot, screen, "xac nhan tinh trang hon nhan")
+
+    def refuse_with(reason: str):
+        def answer():
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                QTimer.singleShot(50, answer)
+                return
+            if not reason:  # nothing typed: the dialog says so and stays open
+                dialog.ok.click()
+                assert dialog.error.text() == "Chưa nhập lý do từ chối tiếp nhận."
+                assert dialog.isVisible()
+                dialog.reject()
+                return
+            type_text(dialog.reason, reason)
+            dialog.ok.click()
+        QTimer.singleShot(50, answer)
+        screen.refuse_button.click()
+
+    refuse_with("")
+    assert counter.received_today() == [] and sent == []
+    refuse_with("Thiếu tờ khai theo mẫu")
+    qtbot.waitUntil(lambda: len(sent) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.worker.idle)
+    refused = [d for d in counter.received_today() if d["applicant_name"] == "Trần Thị Lan"]
+    assert len(refused) == 1 and refused[0]["status"] == 3
+    assert "từ chối tiếp nhận" in window.statusBar().currentMessage()
+    assert sent[0].startswith(b"%PDF")
+    assert screen.full_name.text() == ""  # cleared for the next citizen
+
+
+def test_someone_submitting_for_the_applicant(qtbot, window, counter):
+    """Alt+Q opens the proxy's fields (the TT 03/2025 slip prints them); a wrong ID number
+    is marked on its field and nothing is saved."""
+    screen = window.reception
+    window.printer.print_pdf = lambda pdf, parent: True
+    assert not screen.proxy_box.isVisible()
+    type_text(screen.id_number, "038190012398")
+    type_text(screen.full_name, "Trần Văn Hùng")
+    screen.proxy_check.click()
+    assert screen.proxy_box.isVisible() and focused() is screen.proxy_name
+    type_text(screen.proxy_name, "Trần Thị Mai")
+    type_text(screen.proxy_id, "12345")
+    screen.picker.setFocus()
+    pick_procedure(qtbot, screen, "dang ky ket hon")
+    screen.checklist.check_all()
+    screen.save()
+    qtbot.waitUntil(lambda: window.worker.idle)
+    assert screen.errors_label.isVisible() and screen.proxy_id.toolTip()
+    assert counter.received_today() == []
+    screen.proxy_id.clear()
+    type_text(screen.proxy_id, "038190012397")
+    screen.save()
+    qtbot.waitUntil(lambda: window.worker.idle)
+    saved = [d for d in counter.received_today() if d["applicant_name"] == "Trần Văn Hùng"]
+    assert len(saved) == 1 and saved[0].proxy["name"] == "Trần Thị Mai"
+    assert not screen.proxy_box.isVisible()  # the next citizen starts without a proxy

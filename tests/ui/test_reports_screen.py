@@ -30,7 +30,7 @@ from tests.ui.driving import finished, run, start
 from ui.reports.screen import ReportsScreen
 from ui.reports.settings_dialog import ReportSettingsDialog
 
-OCTOBER_TOTAL = (15, 2, 9, 4, 8, 2, 4, 2, 7, 4, 3)
+OCTOBER_TOTAL = (14, 2, 8, 4, 7, 2, 3, 2, 7, 4, 3)
 RECEPTION = ("lan", "Trần Thị Lan", "Công chức Văn phòng", ["reception"], "mat-khau-lan")
 PROCESSING = ("ngovantu", "Ngô Văn Tư", "Công chức Tư pháp", ["processing"], "mat-khau-tu")
 
@@ -114,8 +114,9 @@ def test_last_month_by_default_and_the_form_cell_by_cell(qtbot, window):
     for column in range(2, 13):
         alignment = screen.table.item(1, column).textAlignment()
         assert alignment & Qt.AlignmentFlag.AlignRight.value
-    assert screen.note_label.text() == "Ghi chú: cột (9) gồm 3 hồ sơ rút, dừng hoặc từ chối " \
-                                       "giải quyết."
+    assert screen.note_label.text() == (
+        "Ghi chú: cột (9) gồm 2 hồ sơ rút hoặc dừng giải quyết theo đề nghị của người nộp; "
+        "1 hồ sơ bị từ chối tiếp nhận (Mẫu 03) trong kỳ không được tính là hồ sơ tiếp nhận.")
     assert not screen.problems_label.isVisible()
     assert "Tháng 10/2026" in screen.title.text()
 
@@ -210,7 +211,7 @@ def test_three_charts_hold_the_reports_figures(qtbot, window):
     on_time, fields, overdue = screen.chart_views
     rate = bars(on_time)["Tỉ lệ đúng hạn (%)"]
     assert list(rate)[0] == "11/2025" and list(rate)[-1] == "10/2026" and len(rate) == 12
-    assert rate["10/2026"] == 75.0                          # (2 + 4) / 8
+    assert rate["10/2026"] == 71.4                          # (2 + 3) / 7
     assert rate["09/2026"] == 100.0 and rate["08/2026"] == 0.0  # C early, Q withdrawn; none
     assert "Không có hồ sơ giải quyết xong" in on_time.chart().title()
     report = screen.data.report

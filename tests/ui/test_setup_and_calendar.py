@@ -25,6 +25,35 @@ def test_setup_dialog_explains_bad_fields_then_accepts(qtbot):
     settings = dialog.result_settings
     assert (settings.agency_code, settings.agency_name, settings.desk_number) == (
         "000.17.22.H56", "UBND xã Quảng Phú", 3)
+    # the centre, named after the UBND when left empty; the 2025 forms from 15/09/2025
+    assert settings.centre == "Trung tâm Phục vụ hành chính công xã Quảng Phú"
+    assert (settings.number_suffix, settings.form_family, settings.forms_2025_from) == (
+        "TTPVHCC", "auto", "2025-09-15")
+
+
+def test_setup_dialog_the_centre_and_the_form_family(qtbot):
+    dialog = SetupDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.fields["agency_code"].setText("H56.245")
+    dialog.fields["agency_name"].setText("UBND xã Quảng Phú")
+    assert "xã Quảng Phú" in dialog.fields["centre_name"].placeholderText()
+    dialog.fields["number_suffix"].setText("TT/<b>")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == 0 and "Ký hiệu số văn bản" in dialog.errors.text()
+    dialog.fields["number_suffix"].setText("ttpvhcc")
+    dialog.fields["centre_name"].setText("Trung tâm PVHCC xã Quảng Phú")
+    dialog.family.setCurrentIndex(1)  # the province keeps the 2018 numbering
+    dialog.forms_from.setDate(QDate(2025, 10, 1))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    settings = dialog.result_settings
+    assert (settings.centre, settings.number_suffix, settings.form_family,
+            settings.forms_2025_from) == ("Trung tâm PVHCC xã Quảng Phú", "TTPVHCC",
+                                          "tt01-2018", "2025-10-01")
+    again = SetupDialog(settings)
+    qtbot.addWidget(again)
+    assert again.family.currentData() == "tt01-2018"
+    assert again.forms_from.date() == QDate(2025, 10, 1)
 
 
 def test_local_day_off_moves_the_live_appointment(qtbot, window, counter):
