@@ -226,6 +226,8 @@ def _store_versions(db: sqlite_utils.Database, rows: list[dict]) -> None:
     row keeping only the id (``procedure_versions``)."""
     for row in rows:
         body = row.get("procedure_snapshot")
+        if body is None and procedure_versions.get(db, row.get("procedure_version") or ""):
+            continue  # a row naming a version this desk has
         if isinstance(body, str):
             body = json.loads(body)
         if not isinstance(body, dict):

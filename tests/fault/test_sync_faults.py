@@ -358,24 +358,24 @@ def test_f_two_desks_editing_one_dossier_first_arrival_wins_both_see_the_conflic
     s.desks += paths
     for path, number in zip(paths, (1, 2), strict=True):
         enrol_desk(path, s.server.url, s.code(number))
-    both_return, finish_or_refuse, refuse_first = (receive(a, n) for n in range(3))
+    both_return, finish_or_stop, stop_first = (receive(a, n) for n in range(3))
     a.step(both_return, "finish", {})
-    for code in (finish_or_refuse, refuse_first):
+    for code in (finish_or_stop, stop_first):
         a.step(code, "handover", {"to_unit": "Công chức Tư pháp - Hộ tịch"})
     quiesce(paths, rounds=1)
     b.after_sync()
     # offline from each other: A's edits reach the server first...
     a.step(both_return, "return", {"rating": "satisfied"})
     b.step(both_return, "return", {"rating": "very_satisfied"})
-    a.step(finish_or_refuse, "finish", {"result": "Đã cấp"})
-    b.step(finish_or_refuse, "refuse", {"reason": "Hồ sơ không hợp lệ"})
+    a.step(finish_or_stop, "finish", {"result": "Đã cấp"})
+    b.step(finish_or_stop, "stop", {"reason": "Người nộp đề nghị dừng"})
     assert desk_sync(paths[0])[0] == 0
     code, report_b, err = desk_sync(paths[1])
     assert code == 0, err
     assert report_b["pushed"]["conflicts"] == 2
     # ...and here B's does
-    b.step(refuse_first, "refuse", {"reason": "Hồ sơ không hợp lệ"})
-    a.step(refuse_first, "finish", {})
+    b.step(stop_first, "stop", {"reason": "Người nộp đề nghị dừng"})
+    a.step(stop_first, "finish", {})
     assert desk_sync(paths[1])[0] == 0
     code, report_a, err = desk_sync(paths[0])
     assert code == 0, err
@@ -386,15 +386,15 @@ def test_f_two_desks_editing_one_dossier_first_arrival_wins_both_see_the_conflic
         lost = conn.execute(text("SELECT d.code, c.kind, i.desk_id, i.event_json FROM conflicts c "
                                  "JOIN inbox i ON i.event_id = c.event_id "
                                  "JOIN dossiers d ON d.id = c.dossier_id ORDER BY d.code")).all()
-    assert status == {both_return: 10, finish_or_refuse: 9, refuse_first: 3}  # returned, finished, refused
+    assert status == {both_return: 10, finish_or_stop: 9, stop_first: 8}  # returned, finished, stopped
     assert [(r.code, r.kind, r.desk_id, json.loads(r.event_json)["kind"]) for r in lost] == [
         (both_return, "step_not_allowed", b.desk_id, "return"),
-        (finish_or_refuse, "step_not_allowed", b.desk_id, "refuse"),
-        (refuse_first, "step_not_allowed", a.desk_id, "finish")]
+        (finish_or_stop, "step_not_allowed", b.desk_id, "stop"),
+        (stop_first, "step_not_allowed", a.desk_id, "finish")]
     for counter in (a, b):
-        assert {c.code for c in counter.conflicts()} == {both_return, finish_or_refuse,
-                                                         refuse_first}
-        assert counter.dossier(refuse_first).status == 3  # refused, on A too: the server's row
+        assert {c.code for c in counter.conflicts()} == {both_return, finish_or_stop,
+                                                         stop_first}
+        assert counter.dossier(stop_first).status == 8  # stopped, on A too: the server's row
     a.close()
     b.close()
     summary = s.check()

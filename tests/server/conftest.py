@@ -11,6 +11,8 @@ import warnings
 import pytest
 from sqlalchemy import text
 
+from counter_app.store import procedure_versions
+
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the desk uses
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
@@ -116,10 +118,15 @@ class Desk:
         return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
     def body(self, events=None, **extra) -> dict:
+        """A push of ``events`` with the procedure versions they name, as the desk sends."""
         events = self.events() if events is None else events
+        named = {e["payload"].get("procedure_version") for e in events
+                 if isinstance(e, dict) and e.get("kind") == "received"
+                 and isinstance(e.get("payload"), dict)}
+        versions = procedure_versions.bodies(self.counter.db, {v for v in named if v})
         return {"desk_id": self.desk_id, "client_schema": 1,
                 "desk_time": "2026-03-09T09:00:00+07:00", "waiting": len(events),
-                "events": events, **extra}
+                "events": events, "procedure_versions": versions, **extra}
 
     def push(self, events=None, **extra):
         return self.client.post("/v1/push", json=self.body(events, **extra), headers=self.auth)

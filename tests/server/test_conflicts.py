@@ -62,19 +62,19 @@ def test_two_desks_return_the_same_dossier(enrolled, make_request, server_db):
     assert snap["dossiers"][0]["status"] == 10
 
 
-def test_refuse_against_finish_and_resolution(enrolled, make_request, server_db):
+def test_stop_against_finish_and_resolution(enrolled, make_request, server_db):
     a, b = enrolled("a.db", desk=1), enrolled("b.db", desk=2)
     code = a.counter.receive(make_request()).code
     a.push()
     _copy_dossier(a, b, code)
-    b.counter.step(code, Step.REFUSE, {"reason": "Hồ sơ không đủ điều kiện"})
+    b.counter.step(code, Step.STOP, {"reason": "Người nộp đề nghị dừng giải quyết"})
     a.counter.step(code, Step.FINISH, {"result": "Giấy khai sinh"})
     assert b.push().json()["results"][0]["status"] == "applied"
     result = a.push(a.events(1)).json()["results"][0]
     assert result["status"] == "conflict"
     cursor = b.client.get("/v1/pull?cursor=0", headers=b.auth).json()["next_cursor"]
     resolution = {"conflict_id": result["conflict_id"], "resolved_by": "lanhdao",
-                  "resolution": "Giữ từ chối; báo lại công dân",
+                  "resolution": "Giữ việc dừng; báo lại công dân",
                   "resolved_at": "2026-03-09T10:00:00+07:00"}
     reply = b.push([], resolutions=[resolution])
     assert reply.status_code == 200, reply.text
@@ -84,7 +84,7 @@ def test_refuse_against_finish_and_resolution(enrolled, make_request, server_db)
     changes = [c for c in page["changes"] if c["type"] == "conflict"]
     assert len(changes) == 1
     assert changes[0]["conflict"]["resolved_by"] == "lanhdao"
-    assert changes[0]["conflict"]["detail"]["dossier"]["status"] == 3  # refused
+    assert changes[0]["conflict"]["detail"]["dossier"]["status"] == 8  # stopped
     assert count(server_db, "conflicts") == 1
 
 

@@ -79,7 +79,7 @@ def test_upgrade_rebuilds_apologised_dossiers_by_the_slips_deadline(server_db, o
     clock.now = dt.datetime(2026, 3, 16, 10, 0)
     desk.step(row.code, Step.FINISH, {"result": "Kết quả"})
     events = [dataclasses.asdict(e) for e in desk.events(row)]
-    old = projection.replay(events)
+    old = projection.replay(events, lambda vid: desk.dossier(row.code).procedure)
     old.update(due_at=old.pop("extended_due_at"), verdict="on_time")  # as 0003 kept it
     with server_db.begin() as conn:
         command.downgrade(database.alembic_config(conn), "0003")

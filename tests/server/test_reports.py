@@ -59,7 +59,7 @@ def test_per_commune_equals_the_desk_cell_by_cell(pushed, desk, book, other, ser
     assert [c.code for c in found] == sorted([AGENCY_CODE, OTHER_CODE])
     mine = next(c for c in found if c.code == AGENCY_CODE)
     assert mine.report.to_dict() == ii06a.compute(desk.db, OCTOBER, by_procedure=True).to_dict()
-    assert mine.report.total.columns() == (15, 0, 11, 4, 8, 2, 4, 2, 7, 4, 3)
+    assert mine.report.total.columns() == (14, 0, 10, 4, 7, 2, 3, 2, 7, 4, 3)
     assert only[0].report.total.columns() == (2, 0, 2, 0, 1, 1, 0, 0, 1, 0, 1)  # early; open one due 14/10
     assert [r.label for r in only[0].report.rows] == ["Chứng thực"]
     assert district.total.columns() == tuple(
@@ -95,7 +95,7 @@ def test_counter_server_report(pushed, desk, book, other, server_db, capsys, tmp
         return code, out, err
 
     code, out, _ = run("--period", "2026-10")
-    assert code == 0 and json.loads(out)["total"]["received_total"] == 17
+    assert code == 0 and json.loads(out)["total"]["received_total"] == 16
     code, out, _ = run("--from", "01/10/2026", "--to", "31/10/2026", "--commune", OTHER_CODE)
     assert json.loads(out)["total"]["received_total"] == 2
     code, out, _ = run("--period", "2026-10", "--per-commune", "--by", "procedure")
@@ -104,7 +104,7 @@ def test_counter_server_report(pushed, desk, book, other, server_db, capsys, tmp
     assert each[0]["rows"][0]["procedures"]
     xlsx, pdf = tmp_path / "d.xlsx", tmp_path / "d.pdf"
     code, out, _ = run("--period", "2026-10", "--out", str(xlsx), "--unit", "UBND huyện Thử")
-    assert code == 0 and "received 17" in out
+    assert code == 0 and "received 16" in out
     cells = [c for row in openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True)
              for c in row if c is not None]
     assert any("UBND HUYỆN THỬ" in str(c) for c in cells)

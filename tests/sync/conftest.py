@@ -22,9 +22,12 @@ PROCEDURE = "1.001193"
 
 
 def dossier_rows(db) -> list[dict]:
-    """The dossiers as the server would send them (no per-desk applicant id)."""
+    """The dossiers as the server would send them (no per-desk applicant id; the body of
+    the procedure version in each row, as ``procedure_snapshot``)."""
     rows = []
-    for row in db.query("SELECT * FROM dossiers ORDER BY rowid"):
+    for row in db.query("SELECT d.*, v.body AS procedure_snapshot FROM dossiers d "
+                        "LEFT JOIN procedure_versions v ON v.id = d.procedure_version "
+                        "ORDER BY d.rowid"):
         row.pop("applicant_id")
         rows.append(row)
     return rows

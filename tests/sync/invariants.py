@@ -43,6 +43,7 @@ from counter_app.server.schema import (
     devices,
     dossiers,
     inbox,
+    procedure_versions,
 )
 from counter_app.sync import projection
 
@@ -79,6 +80,8 @@ def _server_state(engine: Engine) -> dict:
                 select(change_log).order_by(change_log.c.server_seq))],
             "max_seq": conn.execute(text(
                 "SELECT value FROM counters WHERE name = 'server_seq'")).scalar_one(),
+            "versions": {r.id: json.loads(r.body) for r in conn.execute(
+                select(procedure_versions))},
         }
     return state
 
@@ -156,7 +159,7 @@ def _check_legality(s: dict) -> None:
         stored = s["dossiers"][dossier_id]
         assert events[0]["kind"] == "received", (dossier_id, events[0]["kind"])
         assert all(e["kind"] != "received" for e in events[1:]), dossier_id
-        replayed = projection.replay(events)
+        replayed = projection.replay(events, s["versions"].__getitem__)
         row = json.loads(stored["row_json"])
         assert _norm(row) == _norm(replayed), f"dossier {dossier_id} is not its events' replay"
         for column in ("code", "status", "received_at", "due_at", "finished_at",

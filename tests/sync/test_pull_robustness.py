@@ -228,7 +228,7 @@ def test_a_page_asked_before_another_process_pulled_is_dropped(enrolled, server,
     since = desk_state.get(b.db, desk_state.PULL_CURSOR)
     ch = Channel(server.http, desk_state.get(b.db, desk_state.DEVICE_TOKEN))
     stale = ch.call("GET", "/v1/pull", params={"cursor": since})
-    a.step(code, Step.REFUSE, {"reason": "Sai thẩm quyền"})
+    a.step(code, Step.STOP, {"reason": "Người nộp đề nghị dừng"})
     sync_once(a.db, http=server.http)
     sync_once(b.db, http=server.http)  # process 1 of desk B: up to date
     truth, cursor = _status(a.db, code), desk_state.get(b.db, desk_state.PULL_CURSOR)
@@ -267,7 +267,7 @@ def test_a_pull_stops_when_another_process_got_ahead(enrolled, server, make_requ
     sync_once(a.db, http=server.http)
 
     def other():
-        a.step(code, Step.REFUSE, {"reason": "Sai thẩm quyền"})
+        a.step(code, Step.STOP, {"reason": "Người nộp đề nghị dừng"})
         sync_once(a.db, http=server.http)
         sync_once(b.db, http=server.http)
 

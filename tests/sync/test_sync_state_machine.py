@@ -207,8 +207,11 @@ class SyncMachine(RuleBasedStateMachine):
             return {"amount_vnd": "8000", "note": "Lệ phí cấp bản sao"}
         if step is Step.PAYMENT_RECEIVED:
             return {"receipt_no": "BL-0001"}
-        if step in (Step.REFUSE, Step.STOP):
-            return {"reason": "Không đủ điều kiện giải quyết"}
+        if step is Step.STOP:
+            return {"reason": "Người nộp đề nghị dừng giải quyết"}
+        if step is Step.REFUSE_ON_MERITS:
+            return {"decision_no": "12/TB-UBND", "decided_at": self.clock.now,
+                    "decided_by": "Chủ tịch UBND xã", "reason": "Không đủ điều kiện"}
         if step is Step.WITHDRAW:
             return {}
         if step is Step.APOLOGIZE:

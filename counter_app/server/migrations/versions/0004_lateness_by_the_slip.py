@@ -49,7 +49,11 @@ def upgrade() -> None:
             if not events or events[0].get("kind") != "received":
                 continue
             row = json.loads(text)
-            rebuilt = projection.replay(events)
+            # A received event of desk schema 9 names its procedure version (revision
+            # 0005): the dossier's own row carries that version's body.
+            body = row.get("procedure_snapshot")
+            own = json.loads(body) if isinstance(body, str) else body
+            rebuilt = projection.replay(events, lambda _vid, own=own: own)
             row.update({k: rebuilt[k] for k in Progress.from_row(rebuilt).to_columns()})
             conn.execute(sa.update(dossiers).where(dossiers.c.id == dossier_id).values(
                 due_at=row["due_at"], verdict=row["verdict"],
