@@ -62,9 +62,10 @@ def cmd_init(args: argparse.Namespace) -> None:
     counter = open_counter(args, create=True, first_run=True)
     fields = {"agency_code": args.agency_code, "agency_name": args.agency_name,
               "desk_number": args.desk}
-    for key in ("parent_body", "place_name", "address", "hotline"):
+    for key in ("parent_body", "place_name", "address", "hotline", "centre_name",
+                "number_suffix", "form_family", "forms_2025_from"):
         if getattr(args, key) is not None:
-            fields[key] = getattr(args, key)
+            fields[key] = str(getattr(args, key))
     settings = counter.set_up(**fields)
     path, count = default_db_path(args.db), len(counter.procedures())
     accounts = counter.has_officers()
@@ -277,6 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", dest="place_name", help="place name in the slip's date line")
     p.add_argument("--address", help="the agency's address, printed on the slip")
     p.add_argument("--hotline", help="the phone number printed on the slip")
+    p.add_argument("--centre-name", dest="centre_name",
+                   help="the commune's Trung tâm Phục vụ hành chính công (default: named "
+                        "after the agency, e.g. '... xã Quảng Phú')")
+    p.add_argument("--number-suffix", dest="number_suffix",
+                   help="the 2025 forms' 'Số: …/SUFFIX' (default TTPVHCC)")
+    p.add_argument("--form-family", dest="form_family", choices=["auto", "tt01-2018"],
+                   help="auto: the TT 03/2025 forms for dossiers received from "
+                        "--forms-2025-from on (default); tt01-2018: keep the 2018 numbering")
+    p.add_argument("--forms-2025-from", dest="forms_2025_from", type=date_arg,
+                   help="the day the TT 03/2025 forms apply from (default 2025-09-15)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("procedures", parents=[common], help="list or search procedures")

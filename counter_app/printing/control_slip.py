@@ -56,16 +56,18 @@ def _people(giver: str, receiver: str, width: float) -> Table:
     return table
 
 
-def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
+def _row(t: Transfer | None, width: float, from_unit: str = "",
+         counter: str = COUNTER_UNIT) -> list:
     s = styles()
     inner = width * COLUMNS[1] - 12
     if t is None:
-        units = [f"1. Giao: {cell_text(from_unit) or SHORT_DOTS}", f"2. Nhận: {SHORT_DOTS}"]
+        shown = counter if from_unit == COUNTER_UNIT else from_unit
+        units = [f"1. Giao: {cell_text(shown) or SHORT_DOTS}", f"2. Nhận: {SHORT_DOTS}"]
         when = BLANK_MOMENT.replace(", ", ",<br/>", 1)
         giver = receiver = verdict = note = ""
     else:
-        units = [f"1. Giao: <b>{cell_text(t.from_unit)}</b>",
-                 f"2. Nhận: <b>{cell_text(t.to_unit)}</b>"]
+        giver, taker = (counter if u == COUNTER_UNIT else u for u in (t.from_unit, t.to_unit))
+        units = [f"1. Giao: <b>{cell_text(giver)}</b>", f"2. Nhận: <b>{cell_text(taker)}</b>"]
         when = vn_datetime_phrase(t.at).replace(", ", ",<br/>", 1)
         giver, receiver = t.giver, t.receiver
         verdict = t.verdict.label if t.verdict else ""
@@ -79,11 +81,13 @@ def _row(t: Transfer | None, width: float, from_unit: str = "") -> list:
 def _table(dossier: DossierRow, rows: Sequence[Transfer], width: float) -> Table:
     s = styles()
     data = [[Paragraph(h, s["small_center"]) for h in dossier.words.text(KIND, "headings")]]
-    data += [_row(t, width) for t in rows]
+    counter = dossier.words.counter  # the receiving office, as the family names it
+    data += [_row(t, width, counter=counter) for t in rows]
     if dossier.status not in FINAL:
         blank = max(MIN_BLANK, MIN_ROWS - len(rows))
         holder = dossier["holder"] or COUNTER_UNIT
-        data += [_row(None, width, holder if i == 0 else "") for i in range(blank)]
+        data += [_row(None, width, holder if i == 0 else "", counter)
+                 for i in range(blank)]
     table = Table(data, colWidths=[width * c for c in COLUMNS], repeatRows=1)
     table.setStyle(grid_style())
     table.setStyle(TableStyle([("VALIGN", (0, 1), (-1, -1), "TOP")]))
