@@ -130,11 +130,12 @@ def test_headless_commands_with_bundled_catalogue_and_fonts(bundle, run_env, tmp
     assert pdf.startswith(b"%PDF")
     assert b"LiberationSerif" in pdf, "the slip does not embed the bundled Liberation Serif font"
 
-    # The later forms, the register as Excel, and `generate` (a spawned writer process,
+    # The later forms (the control slip, in the 2025 family: its wording is a bundled
+    # resource), the register as Excel, and `generate` (a spawned writer process,
     # which the frozen program must run through multiprocessing.freeze_support()).
     ok("handover", dossier["code"], "--to", "Công chức Tư pháp")
-    ok("print", dossier["code"], "--form", "05", "--out", str(tmp_path / "m05.pdf"))
-    assert (tmp_path / "m05.pdf").read_bytes().startswith(b"%PDF")
+    ok("print", dossier["code"], "--form", "06", "--out", str(tmp_path / "m06.pdf"))
+    assert (tmp_path / "m06.pdf").read_bytes().startswith(b"%PDF")
     day = dossier["received_at"][:10]
     ok("register", "--from", day, "--to", day, "--out", str(tmp_path / "so.xlsx"))
     assert (tmp_path / "so.xlsx").read_bytes().startswith(b"PK")
