@@ -289,3 +289,31 @@ def test_unknown_code_says_so(qtbot, worker, printed):
     dialog = open_dialog(qtbot, worker, "000.17.22.H56-261120-9999", printed)
     assert dialog.message.text() == "Không tìm thấy hồ sơ có mã '000.17.22.H56-261120-9999'."
     assert dialog.step_buttons == {}
+
+
+@pytest.mark.parametrize("step", [Step.FINISH, Step.REFUSE_ON_MERITS])
+def test_the_processing_officer_finishes_without_a_false_failure(qtbot, worker, desk, code,
+                                                                 printed, step):
+    """The officer a dossier was handed to records its result: the dossier goes back to the
+    counter, out of their hands. The window says it was saved and where it went, with no
+    red line, and offers no more steps; the step form closes."""
+    desk.add_officer("xuly", "Ngô Văn Tư", "Công chức Tư pháp", ["processing"], "mat-khau-xu-ly")
+    desk.step(code, Step.HANDOVER, {"to_unit": "Công chức Tư pháp", "to_person": "Ngô Văn Tư"})
+    desk.sign_in("xuly", "mat-khau-xu-ly")
+    dialog = open_dialog(qtbot, worker, code, printed)
+    assert step in dialog.step_buttons
+    form = dialog.start_step(step)
+    if step is Step.REFUSE_ON_MERITS:
+        type_text(form.decision_no, "15/TB-UBND")
+        type_text(form.decided_by, "Chủ tịch UBND xã")
+        form.reason.setPlainText("Không đủ điều kiện theo quy định")
+    save(qtbot, worker, form)
+    qtbot.waitUntil(lambda: not form.isVisible())
+    settle(qtbot, worker)
+    assert desk.db.execute("SELECT status FROM dossiers WHERE code = ?",
+                           [code]).fetchone()[0] == 9
+    message = dialog.message.text()
+    assert "Đã ghi" in message and "không được giao" not in message, message
+    assert "#b71c1c" not in dialog.message.styleSheet()  # not an error
+    assert "Đã xử lý xong" in dialog.windowTitle()
+    assert dialog.step_buttons == {} and "Bộ phận tiếp nhận" in dialog.no_steps.text()

@@ -27,8 +27,9 @@ from shiboken6 import isValid
 from counter_app.domain import handover_log
 from counter_app.domain.handover_log import Transfer
 from counter_app.domain.legal_forms import FormKind
-from counter_app.domain.lifecycle import FINAL, Step, suggested_step
+from counter_app.domain.lifecycle import COUNTER_UNIT, FINAL, Step, suggested_step
 from counter_app.domain.roles import Action, Role
+from counter_app.errors import PermissionDenied
 from counter_app.printing import forms
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
@@ -93,6 +94,7 @@ class DossierDialog(QDialog):
         self.loaded: Loaded | None = None
         self.step_buttons: dict[Step, QPushButton] = {}
         self.step_form: StepDialog | None = None
+        self._just_recorded: tuple[Step, DossierRow] | None = None  # until the next load
         self._focus_step = ready
         self.setWindowTitle(f"Hồ sơ {self.code}")
         self.resize(1180, 680)  # fits 1366×768 with a title bar and the taskbar
@@ -169,6 +171,7 @@ class DossierDialog(QDialog):
     def _loaded(self, data: Loaded) -> None:
         if not isValid(self):  # closed and deleted while the worker was reading
             return
+        self._just_recorded = None
         self.loaded = data
         d = data.dossier
         self.setWindowTitle(f"Hồ sơ {d.code} – {d.status.label}")
@@ -197,7 +200,23 @@ class DossierDialog(QDialog):
     def _load_failed(self, error: BaseException) -> None:
         if not isValid(self):
             return
+        recorded, self._just_recorded = self._just_recorded, None
+        if isinstance(error, PermissionDenied) and recorded is not None:
+            self._handed_away(*recorded)
+            return
         self.say(describe(error), error=True)
+        self.close_button.setFocus()
+
+    def _handed_away(self, step: Step, row: DossierRow) -> None:
+        """The step just recorded took the dossier out of this officer's hands (e.g. a
+        processing officer's result goes back to the counter): say so, as a success."""
+        self.setWindowTitle(f"Hồ sơ {row.code} – {row.status.label}")
+        self._show_steps(row, [])
+        where = row["holder"] or COUNTER_UNIT
+        self.no_steps.setText(f"Hồ sơ đã chuyển về {where}; bạn không còn giữ hồ sơ này.")
+        self.forms_box.hide()
+        self.say(f"Đã ghi: {step.label}. Trạng thái: {row.status.label}. "
+                 f"Hồ sơ đã chuyển về {where}.")
         self.close_button.setFocus()
 
     def _show_steps(self, dossier: DossierRow, allowed: list[Step], others: int = 0) -> None:
@@ -252,6 +271,7 @@ class DossierDialog(QDialog):
 
     def _recorded(self, form: StepDialog, row: DossierRow) -> None:
         self._focus_step = True  # the officer is working on it: next step ready on Enter
+        self._just_recorded = (form.step, row)
         self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}.")
         self.refresh()
         self.changed.emit(self.code)
