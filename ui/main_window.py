@@ -35,9 +35,10 @@ from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from ui.accounts.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
 from ui.accounts.lock_screen import DeskLock
-from ui.common.desk_settings import idle_lock_seconds
+from ui.common.desk_settings import idle_lock_seconds, scanner_port
 from ui.common.messages import describe, show_error
 from ui.common.scanner import ScannerFilter
+from ui.common.serial_scanner import SerialScanner
 from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
 from ui.dossier.dialog import DossierDialog
@@ -111,7 +112,14 @@ class MainWindow(SystemMenu, QMainWindow):
         self.count_timer.start()
         self.scanner = ScannerFilter(self)
         self.scanner.code_scanned.connect(self._scanned)
+        self.scanner.card_scanned.connect(self._card_scanned)
         self.scanner.install()
+        self.serial_scanner = SerialScanner(self)
+        self.serial_scanner.code_scanned.connect(self._scanned)
+        self.serial_scanner.card_scanned.connect(self._card_scanned)
+        self.serial_scanner.unreadable.connect(
+            lambda text: self.statusBar().showMessage(text, 10_000))
+        self.open_serial_scanner(scanner_port())
         self.desk_lock = DeskLock(self.worker, sign_in_hint, self)
         self.desk_lock.unlocked.connect(self._unlocked)
         self.idle = IdleWatch(idle_lock_seconds(), self)
@@ -150,6 +158,7 @@ class MainWindow(SystemMenu, QMainWindow):
         action("Hạn &xin lỗi trước hạn trả…", (), self.edit_apology_days, system, Action.SETUP)
         action("Cài đặt báo cá&o…", (), self.edit_report_settings, system, Action.SETUP)
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
+        action("Máy &quét (cổng COM)…", (), self.edit_scanner_port, system)
         system.addSeparator()
         action("Tài &khoản cán bộ…", (), self.manage_officers, system, Action.MANAGE_OFFICERS)
         action("Đổi &mật khẩu…", (), self.change_password, system)
@@ -321,6 +330,24 @@ class MainWindow(SystemMenu, QMainWindow):
             self.printer.print_pdf(pdf, self)
 
     # -- one dossier -------------------------------------------------------------------------
+    def open_serial_scanner(self, port: str) -> str | None:
+        """Listen to the scanner on ``port`` ("" = keyboard mode only); why not, if not."""
+        self.serial_scanner.close()
+        if not port:
+            return None
+        problem = self.serial_scanner.open(port)
+        if problem:
+            self.statusBar().showMessage(problem, 15_000)
+        return problem
+
+    def _card_scanned(self, text: str) -> None:
+        """An ID card's QR: the reception form is filled from it (the screen says what
+        could not be read, e.g. a scanner in keyboard mode that garbles Vietnamese)."""
+        if self.desk_lock.locked or not self.may(Action.RECEIVE):
+            return
+        self.show_reception()
+        self.reception.fill_from_card(text)
+
     def _scanned(self, code: str) -> None:
         if self.desk_lock.locked:
             return

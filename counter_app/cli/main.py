@@ -33,6 +33,7 @@ from counter_app.cli.args import (
 )
 from counter_app.cli.dossier_json import dossier_dict
 from counter_app.cli.session import existing_database, open_counter
+from counter_app.domain import card_qr
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
 from counter_app.domain.text import clean
@@ -109,12 +110,26 @@ def _moments(args: argparse.Namespace) -> tuple[dict, dict]:
     return values, errors
 
 
+def _applicant(args: argparse.Namespace) -> dict:
+    """The applicant from --card-qr (if given), each explicit option overriding it."""
+    applicant = card_qr.parse(args.card_qr).applicant_fields() if args.card_qr else {}
+    if not args.card_qr and (args.name is None or args.id_number is None):
+        raise CliError("--name and --id-number are required (or --card-qr TEXT)")
+    if args.organisation:
+        applicant = {"kind": ApplicantKind.ORGANISATION}
+    applicant.setdefault("kind", ApplicantKind.CITIZEN)
+    for key, value in (("full_name", args.name), ("id_number", args.id_number),
+                       ("phone", args.phone), ("address", args.address),
+                       ("email", args.email)):
+        if value is not None:
+            applicant[key] = value
+    return applicant
+
+
 def cmd_receive(args: argparse.Namespace) -> int | None:
     counter = open_counter(args)
     moments, date_errors = _moments(args)
-    applicant = {"kind": ApplicantKind.ORGANISATION if args.organisation else ApplicantKind.CITIZEN,
-                 "full_name": args.name, "id_number": args.id_number, "phone": args.phone or "",
-                 "address": args.address or "", "email": args.email or ""}
+    applicant = _applicant(args)
     request = ReceptionRequest(
         procedure_code=args.procedure, applicant=applicant, sets=args.sets,
         channel=Channel.POST if args.by_post else Channel.IN_PERSON,
@@ -308,8 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "WORDS (e.g. --search 'khai sinh').")
     p.add_argument("--procedure", required=True, metavar="CODE",
                    help="national procedure code, e.g. 1.001193 (see 'procedures --search')")
-    p.add_argument("--name", required=True, help="applicant's full name")
-    p.add_argument("--id-number", required=True, help="12-digit citizen ID (or tax code)")
+    p.add_argument("--card-qr", metavar="TEXT",
+                   help="the text of the chip ID card's QR (as the 2D scanner reads it): "
+                        "fills the ID number, name, address, birth date and sex; the "
+                        "options below override it")
+    p.add_argument("--name", help="applicant's full name (required without --card-qr)")
+    p.add_argument("--id-number", help="12-digit citizen ID, or an organisation's tax code "
+                                       "(required without --card-qr)")
     p.add_argument("--organisation", action="store_true", help="the applicant is an organisation")
     p.add_argument("--phone", help="applicant's phone number")
     p.add_argument("--address", help="applicant's address")

@@ -51,6 +51,8 @@ class Applicant:
     phone: str = ""
     address: str = ""
     email: str = ""
+    birth_date: str = ""  # ISO, from the ID card's QR (or typed); "" when not known
+    sex: str = ""         # "Nam" / "Nữ", likewise
 
     def to_dict(self) -> dict:
         return {**asdict(self), "kind": self.kind.value}
@@ -157,7 +159,31 @@ def validate_applicant(data: dict, today: dt.date | None = None) -> tuple[Applic
         errors["address"] = "Địa chỉ quá dài (tối đa 300 ký tự)."
     if kind is ApplicantKind.CITIZEN and name:
         name = " ".join(w[:1].upper() + w[1:] for w in name.split(" "))
-    return Applicant(kind, name, id_number, phone, address, email), errors
+    birth = _birth_date(data.get("birth_date"), today, errors)
+    sex = clean(data.get("sex"))
+    if sex and sex not in ("Nam", "Nữ"):
+        errors["sex"] = "Giới tính phải là Nam hoặc Nữ."
+    return Applicant(kind, name, id_number, phone, address, email, birth, sex), errors
+
+
+def _birth_date(value: object, today: dt.date | None, errors: dict) -> str:
+    """ISO text of a birth date given as a date, ISO or dd/mm/yyyy; "" when none."""
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        text = clean(value)
+        if not text:
+            return ""
+        try:
+            day = (dt.date.fromisoformat(text) if "-" in text
+                   else dt.datetime.strptime(text, "%d/%m/%Y").date())
+        except ValueError:
+            errors["birth_date"] = f"Ngày sinh '{text}' không hợp lệ (dd/mm/yyyy)."
+            return ""
+    if not dt.date(1900, 1, 1) <= day <= (today or dt.date.today()):
+        errors["birth_date"] = f"Ngày sinh {day:%d/%m/%Y} không hợp lệ."
+        return ""
+    return day.isoformat()
 
 
 def validate_proxy(data: dict | None, applicant_id: str, today: dt.date,

@@ -88,12 +88,17 @@ def _upsert_applicant(db: sqlite_utils.Database, r: ValidReception, now: str) ->
     a = r.applicant
     row = db.execute("SELECT id FROM applicants WHERE id_number = ?", [a.id_number]).fetchone()
     applicant_id = row[0] if row else new_id()
+    # A birth date and sex (from the card) replace the stored ones; none given keeps them.
     db.execute(
-        "INSERT INTO applicants (id, id_number, kind, full_name, phone, address, email, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
+        "INSERT INTO applicants (id, id_number, kind, full_name, phone, address, email,"
+        " updated_at, birth_date, sex) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
         " full_name = excluded.full_name, phone = excluded.phone, address = excluded.address,"
-        " email = excluded.email, updated_at = excluded.updated_at",
-        [applicant_id, a.id_number, a.kind.value, a.full_name, a.phone, a.address, a.email, now])
+        " email = excluded.email, updated_at = excluded.updated_at,"
+        " birth_date = coalesce(nullif(excluded.birth_date, ''), applicants.birth_date),"
+        " sex = coalesce(nullif(excluded.sex, ''), applicants.sex)",
+        [applicant_id, a.id_number, a.kind.value, a.full_name, a.phone, a.address, a.email, now,
+         a.birth_date, a.sex])
     return applicant_id
 
 
@@ -201,6 +206,7 @@ def received_between(db: sqlite_utils.Database, start: dt.datetime, end: dt.date
 
 
 def applicant_by_id_number(db: sqlite_utils.Database, id_number: str) -> dict | None:
-    rows = list(db.query("SELECT kind, full_name, id_number, phone, address, email "
-                         "FROM applicants WHERE id_number = ?", [normalise_id(id_number)]))
+    rows = list(db.query("SELECT kind, full_name, id_number, phone, address, email, "
+                         "birth_date, sex FROM applicants WHERE id_number = ?",
+                         [normalise_id(id_number)]))
     return rows[0] if rows else None

@@ -352,4 +352,13 @@ def _v9(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(db: sqlite_utils.Database) -> None:
+    """The applicant's date of birth and sex, read from the ID card's QR (docs/law.md §19):
+    kept with the applicant on this desk ("" where not known)."""
+    _run(db, """
+    ALTER TABLE applicants ADD COLUMN birth_date TEXT NOT NULL DEFAULT '';
+    ALTER TABLE applicants ADD COLUMN sex TEXT NOT NULL DEFAULT '';
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]

@@ -287,3 +287,24 @@ def test_counter_cli_process(tmp_path):
     assert wrong.returncode == 5
     assert wrong.stderr.strip() == ("counter-app: error: sign-in failed: Sai tên đăng nhập "
                                     "hoặc mật khẩu.")
+
+
+def test_receive_from_the_id_cards_qr(ready):
+    """`receive --card-qr TEXT` fills the applicant from the card; explicit options win; a
+    text that is not a card is one line and nothing is saved."""
+    qr = ("038190012345|123456789|NGUYỄN THỊ NGỌC ÁNH|15031990|Nữ|Thôn Phú Lộc, Xã Quảng "
+          "Phú|20042021")
+    result = ready("receive", "--json", "--procedure", "1.004873", "--card-qr", qr,
+                   "--phone", "0912345678")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["applicant"]["name"], data["applicant"]["id_number"]) == (
+        "Nguyễn Thị Ngọc Ánh", "038190012345")
+    result = ready("receive", "--json", "--procedure", "1.004873", "--card-qr", qr,
+                   "--name", "Nguyễn Thị Ánh")
+    assert result.code == 0 and result.json()["applicant"]["name"] == "Nguyễn Thị Ánh"
+    bad = ready("receive", "--procedure", "1.004873", "--card-qr", "H56.245-261120-1001")
+    assert bad.code == 2 and "không phải mã QR của thẻ" in bad.err
+    assert len(bad.err.strip().splitlines()) == 1
+    missing = ready("receive", "--procedure", "1.004873", "--name", "Lê Văn Tám")
+    assert missing.code == 2 and "--card-qr" in missing.err

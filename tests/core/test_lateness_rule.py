@@ -26,6 +26,8 @@ def _old_rule(path) -> None:
     raw.execute("DROP TABLE procedure_versions")
     for column in ("online", "boundary_free", "reference"):
         raw.execute(f"ALTER TABLE procedures DROP COLUMN {column}")
+    for column in ("birth_date", "sex"):  # v10's
+        raw.execute(f"ALTER TABLE applicants DROP COLUMN {column}")
     for column in ("extended_due_at", "form_family", "proxy", "outcome",  # v7, v8, v9's
                    "procedure_version"):
         raw.execute(f"ALTER TABLE dossiers DROP COLUMN {column}")

@@ -38,3 +38,15 @@ def idle_lock_seconds() -> int:
 
 def set_idle_lock_seconds(seconds: int) -> None:
     desk_settings().setValue(IDLE_LOCK_SECONDS, max(0, int(seconds)))
+
+
+SCANNER_PORT = "scanner/serial_port"
+
+
+def scanner_port() -> str:
+    """The serial (virtual COM) port of the 2D scanner; "" = keyboard mode only."""
+    return str(desk_settings().value(SCANNER_PORT, "") or "")
+
+
+def set_scanner_port(name: str) -> None:
+    desk_settings().setValue(SCANNER_PORT, name)

@@ -1,5 +1,6 @@
 """A USB barcode scanner is a keyboard: it types the dossier code, then Enter, into whatever
-has focus. This application-wide filter notices it and emits ``code_scanned(code)``.
+has focus. This application-wide filter notices it and emits ``code_scanned(code)``; the ID
+card's QR typed the same way emits ``card_scanned(text)``.
 
 It watches the printable keystrokes since the last Enter, focus change or pause. When Enter
 comes and they end with a dossier code, the Enter is consumed, the field the keystrokes went
@@ -10,6 +11,7 @@ pause only starts a fresh buffer. Ordinary typing and Enter pass through untouch
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain import card_qr
 from counter_app.domain.dossier_code import looks_like_code
 
 #: Dossier codes differ in length: "H55.242-261120-1001" (an agency code re-issued after the
@@ -34,6 +37,9 @@ from counter_app.domain.dossier_code import looks_like_code
 MIN_CODE_LENGTH = len("H55.24-261120-1001")
 MAX_CODE_LENGTH = 40
 PAUSE_SECONDS = 1.5
+#: What is kept of the keystrokes: enough for an ID card's QR (about 150-250 characters).
+BUFFER = card_qr.MAX_LENGTH
+_CARD_START = re.compile(r"\d{12}\|[^|]{0,20}\|[^|]+\|\d{8}\|")
 #: A widget with this property set keeps the scanned code as text (e.g. the search box).
 KEEP_TEXT_PROPERTY = "scannerKeepsText"
 _MODIFIER_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta,
@@ -98,6 +104,8 @@ def restorer(widget: QWidget | None) -> Restore | None:
 
 class ScannerFilter(QObject):
     code_scanned = Signal(str)
+    #: The ID card's QR typed by a scanner in keyboard mode (docs/law.md §19).
+    card_scanned = Signal(str)
 
     def __init__(self, parent: QObject | None = None, pause: float = PAUSE_SECONDS,
                  clock: Callable[[], float] = time.monotonic):
@@ -171,7 +179,7 @@ class ScannerFilter(QObject):
         if len(text) == 1 and text.isprintable():
             self._chars.append(text)
             self._restores.append(restorer(QApplication.focusWidget()))
-            if len(self._chars) > 4 * MAX_CODE_LENGTH:
+            if len(self._chars) > BUFFER:
                 del self._chars[:MAX_CODE_LENGTH]
                 del self._restores[:MAX_CODE_LENGTH]
             return False
@@ -187,8 +195,16 @@ class ScannerFilter(QObject):
                 return start
         return None
 
+    def _card_start(self) -> int | None:
+        """Where an ID card's QR begins in what was typed (its 12-digit number)."""
+        found = _CARD_START.search("".join(self._chars))
+        return found.start() if found else None
+
     def _enter(self) -> bool:
         start = self._scanned_start()
+        card = None
+        if start is None:
+            start = card = self._card_start()
         if start is None:
             self.reset()
             return False  # an ordinary Enter: the field (or the form) handles it
@@ -200,5 +216,8 @@ class ScannerFilter(QObject):
             popup.hide()  # e.g. a completer that the code's characters opened
         if restore is not None:
             restore()
-        self.code_scanned.emit(tail.strip().upper())
+        if card is not None:
+            self.card_scanned.emit(tail.strip())
+        else:
+            self.code_scanned.emit(tail.strip().upper())
         return True

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.domain import card_qr
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
@@ -57,6 +58,7 @@ class ReceptionScreen(QWidget):
         self._computed_due: dt.datetime | None = None
         self._due_touched = False
         self._saving = False
+        self._card: card_qr.CardData | None = None  # the ID card read for this citizen
         self._build()
         self._enter = EnterMovesFocus(self)
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
@@ -245,6 +247,7 @@ class ReceptionScreen(QWidget):
             w.clear()
         self.proxy_check.setChecked(False)
         self.proxy_box.hide()
+        self._card = None
         self.kind.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
         self.return_method.setCurrentIndex(0)
@@ -265,6 +268,36 @@ class ReceptionScreen(QWidget):
     def _return_changed(self) -> None:
         self.return_address.setEnabled(self.return_method.currentData() == ReturnMethod.POST)
 
+    def fill_from_card(self, text: str) -> bool:
+        """Fill the applicant from an ID card's QR (a new citizen's form: the screen is
+        cleared first); say why not when the text cannot be read. Returns whether it did."""
+        try:
+            card = card_qr.parse(text, self.clock().date())
+        except ValidationError as exc:
+            self._clear_errors()
+            self.errors_label.setText("Không đọc được mã QR trên thẻ căn cước:\n"
+                                      + exc.errors["card_qr"])
+            self.errors_label.show()
+            return False
+        self.reset()
+        self.id_number.setText(card.id_number)
+        self.full_name.setText(card.full_name)
+        self.address.setText(card.address)
+        self._card = card
+        self.returning_label.setText(f"✔ Đã đọc thẻ: sinh ngày {card.birth_date:%d/%m/%Y}, "
+                                     f"{card.sex}.")
+        number = card.id_number
+        self.worker.run(lambda c: c.returning_applicant(number), self._fill_returning)
+        self.picker.setFocus()
+        return True
+
+    def _card_fields(self) -> dict:
+        """Birth date and sex from the card read for this ID number, if any."""
+        card = self._card
+        if card is None or card.id_number != normalise_id(self.id_number.text()):
+            return {}
+        return {"birth_date": card.birth_date.isoformat(), "sex": card.sex}
+
     def _lookup_returning(self) -> None:
         number = self.id_number.text().strip()
         if not number:
@@ -273,14 +306,17 @@ class ReceptionScreen(QWidget):
 
     def _fill_returning(self, applicant: dict | None) -> None:
         if not applicant or applicant["id_number"] != normalise_id(self.id_number.text()):
-            self.returning_label.clear()
+            if self._card is None:
+                self.returning_label.clear()
             return
         for key, widget in (("full_name", self.full_name), ("phone", self.phone),
                             ("address", self.address), ("email", self.email)):
             if not widget.text().strip():
                 widget.setText(applicant[key])
         self.kind.setCurrentIndex(self.kind.findData(applicant["kind"]))
-        self.returning_label.setText("✔ Người đã từng nộp hồ sơ: thông tin được điền sẵn.")
+        read = self.returning_label.text() if self._card is not None else ""
+        self.returning_label.setText(
+            (read + " " if read else "✔ ") + "Người đã từng nộp hồ sơ: thông tin được điền sẵn.")
 
     def _procedure_chosen(self, procedure: Procedure | None) -> None:
         # Keep what was ticked, so choosing the same procedure again (a scan typed into the
@@ -338,7 +374,8 @@ class ReceptionScreen(QWidget):
             procedure_code=self.procedure.code if self.procedure else "",
             applicant={"kind": self.kind.currentData(), "full_name": self.full_name.text(),
                        "id_number": self.id_number.text(), "phone": self.phone.text(),
-                       "address": self.address.text(), "email": self.email.text()},
+                       "address": self.address.text(), "email": self.email.text(),
+                       **self._card_fields()},
             documents=self.checklist.documents() if self.procedure else None,
             sets=self.sets.value(), channel=self.channel.currentData(),
             return_method=self.return_method.currentData(),

@@ -19,7 +19,7 @@ from ui.accounts.audit_dialog import AuditDialog
 from ui.accounts.idle_lock_dialog import IdleLockDialog
 from ui.accounts.officers_dialog import OfficersDialog
 from ui.accounts.password_dialogs import ChangePasswordDialog
-from ui.common.desk_settings import set_idle_lock_seconds
+from ui.common.desk_settings import scanner_port, set_idle_lock_seconds, set_scanner_port
 from ui.common.messages import show_error
 from ui.reports.screen import previous_month
 from ui.reports.settings_dialog import ReportSettingsDialog
@@ -29,6 +29,7 @@ from ui.sync.schedule import SyncSchedule
 from ui.system.apology_days_dialog import ApologyDaysDialog
 from ui.system.backup_dialog import BackupDialog
 from ui.system.calendar_dialog import CalendarDialog
+from ui.system.scanner_port_dialog import ScannerPortDialog
 from ui.system.setup_dialog import SetupDialog
 from ui.system.warning_days_dialog import WarningDaysDialog
 
@@ -110,6 +111,19 @@ class SystemMenu:
         self.statusBar().showMessage(
             f"Đã lưu: tự khóa màn hình sau {seconds // 60} phút." if seconds
             else "Đã lưu: không tự khóa màn hình.", 15_000)
+
+    def edit_scanner_port(self) -> None:
+        dialog = ScannerPortDialog(scanner_port(), self)
+        saved, port = dialog.exec(), dialog.port()
+        dialog.deleteLater()
+        if not saved:
+            return
+        set_scanner_port(port)
+        problem = self.open_serial_scanner(port)
+        if not problem:
+            self.statusBar().showMessage(
+                f"Đã lưu: đọc máy quét ở cổng {port}." if port
+                else "Đã lưu: máy quét ở chế độ bàn phím.", 15_000)
 
     def manage_officers(self) -> None:
         dialog = OfficersDialog(self.worker, self)
