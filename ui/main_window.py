@@ -70,6 +70,7 @@ class MainWindow(SystemMenu, QMainWindow):
         calendar = self.worker.call(lambda c: c.calendar)
         self.reception = ReceptionScreen(self.worker, calendar, counter.clock)
         self.reception.set_procedures(procedures)
+        self.reception.set_usage(self.worker.call(lambda c: c.procedure_usage()))
         self.reception.saved.connect(self._dossier_saved)
         self.worklists = WorklistScreen(self.worker)
         self.today = TodayScreen(self.worker)

@@ -53,6 +53,8 @@ from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Workl
 from counter_app.store.dossier_store import DossierRow
 
 Clock = Callable[[], dt.datetime]
+#: The reception picker ranks procedures by this desk's use over these many days.
+USAGE_DAYS = 90
 WARNING_DAYS_KEY = "warning_working_days"
 APOLOGY_DAYS_KEY = "apology_working_days_before"
 
@@ -157,6 +159,11 @@ class Counter(CounterReports, Session):
 
     def procedures(self, search: str = "", limit: int | None = None) -> list[Procedure]:
         return procedure_store.search(self.db, search, limit)
+
+    def procedure_usage(self, days: int = USAGE_DAYS) -> dict[str, int]:
+        """Procedure code -> dossiers this desk received in the last ``days`` days."""
+        since = self.clock() - dt.timedelta(days=days)
+        return dossier_queries.procedure_usage(self.db, self.desk_id, since)
 
     def procedure(self, code: str) -> Procedure:
         p = procedure_store.get(self.db, code)

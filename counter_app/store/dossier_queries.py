@@ -205,3 +205,12 @@ def recent_units(db: sqlite_utils.Database, within_events: int = 20_000) -> list
         " WHERE kind = 'handover' AND rowid > (SELECT coalesce(max(rowid), 0) FROM events) - ?"
         " GROUP BY unit ORDER BY last DESC", [within_events]).fetchall()
     return [r[0] for r in rows if r[0]]
+
+
+def procedure_usage(db, desk_id: str, since: dt.datetime) -> dict[str, int]:
+    """How many dossiers of each procedure this desk received since ``since`` (the reception
+    picker ranks by it; a range on the received_at index, not a pass over every dossier)."""
+    rows = db.execute("SELECT procedure_code, count(*) FROM dossiers WHERE received_at >= ? "
+                      "AND desk_id = ? GROUP BY procedure_code",
+                      [since.isoformat(timespec="minutes"), desk_id]).fetchall()
+    return {code: n for code, n in rows}

@@ -76,8 +76,7 @@ def test_returning_citizen_received_and_slip_printed_by_keyboard(qtbot, window, 
     # Same-day procedure, Friday 09:15: due today at the close of office.
     assert "17 giờ 00, thứ Sáu 20/11/2026" in screen.due_label.text()
 
-    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
-    assert focused() is screen.checklist
+    assert focused() is screen.checklist  # the pick moves on to the documents by itself
     for _ in range(screen.checklist.rowCount()):
         qtbot.keyClick(screen.checklist, Qt.Key.Key_Space)
         qtbot.keyClick(screen.checklist, Qt.Key.Key_Down)
@@ -272,3 +271,33 @@ def test_someone_submitting_for_the_applicant(qtbot, window, counter):
     saved = [d for d in counter.received_today() if d["applicant_name"] == "Trần Văn Hùng"]
     assert len(saved) == 1 and saved[0].proxy["name"] == "Trần Thị Mai"
     assert not screen.proxy_box.isVisible()  # the next citizen starts without a proxy
+
+
+def test_the_picker_ranks_by_this_desks_use_and_enter_takes_the_top(qtbot, window, counter):
+    """The common procedure comes first once the desk has used it; Enter with the list open
+    and nothing highlighted takes the top match; ↓ reopens the list; Alt+1 takes the most
+    used; after a pick, Space ticks a document instead of typing into the picker."""
+    screen, picker = window.reception, window.reception.picker
+    names = [p.name for p in picker.matching("chung thuc chu ky")]
+    assert names[0].startswith("Chứng thực chữ ký") and len(names) > 1
+    translator = next(p for p in picker.matching("chung thuc chu ky nguoi dich"))
+    picker.set_usage({translator.code: 5, "2.000815": 12})
+    assert picker.matching("chung thuc chu ky")[0].code == translator.code
+    screen.set_usage({translator.code: 5, "2.000815": 12})
+    assert "Alt+1" in screen.favourites_label.text()
+    picker.setFocus()
+    qtbot.keyClicks(picker, "chung thuc")
+    popup = picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert screen.procedure is not None and screen.procedure.code == "2.000815"
+    assert focused() is screen.checklist
+    qtbot.keyClick(screen.checklist, Qt.Key.Key_Space)
+    assert picker.text().startswith("2.000815") and screen.procedure.code == "2.000815"
+    picker.setFocus()
+    qtbot.keyClick(picker, Qt.Key.Key_Down)
+    qtbot.waitUntil(popup.isVisible)
+    popup.hide()
+    screen.reset()
+    qtbot.keyClick(screen, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert screen.procedure is not None and screen.procedure.code == translator.code

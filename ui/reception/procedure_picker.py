@@ -1,14 +1,24 @@
-"""Pick a procedure by typing: with or without diacritics, any word order, by code too."""
+"""Pick a procedure by typing: with or without diacritics, any word order, by code too.
+
+Matches are ranked for the counter: first by how often this desk received each procedure
+lately (``set_usage``), then by how well the text matches (the name starting with what was
+typed, then the shorter name), so the common "chứng thực chữ ký" comes before the rare
+"chứng thực chữ ký người dịch". Enter takes the highlighted match, or the top one; ↓ opens
+the list again; Alt+1…9 take the desk's favourites (``favourites``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from counter_app.domain.procedures import Procedure
-from counter_app.domain.text import fold, matches
+from counter_app.domain.text import fold, matches, tokens
 
 MAX_SHOWN = 30
+FAVOURITES = 9
+_ENTER = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 
 
 def display(p: Procedure) -> str:
@@ -24,8 +34,9 @@ class ProcedurePicker(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText("Gõ tên hoặc mã thủ tục, có dấu hoặc không dấu (vd: ket hon)")
         self.setClearButtonEnabled(True)
-        self._procedures: list[tuple[Procedure, str]] = []
+        self._procedures: list[tuple[Procedure, str, str]] = []  # (p, folded all, folded name)
         self._by_display: dict[str, Procedure] = {}
+        self._usage: dict[str, int] = {}
         self.current: Procedure | None = None
         self._model = QStringListModel(self)
         self._completer = QCompleter(self._model, self)
@@ -34,22 +45,79 @@ class ProcedurePicker(QLineEdit):
         self._completer.setMaxVisibleItems(12)
         self.setCompleter(self._completer)
         self._completer.activated[str].connect(self._pick_text)
+        self._completer.popup().installEventFilter(self)
         self.textEdited.connect(self._refilter)
         self.textChanged.connect(self._exact_text)
         self.editingFinished.connect(self._settle)
 
     def set_procedures(self, procedures: list[Procedure]) -> None:
-        self._procedures = [(p, p.search_text) for p in procedures]
+        self._procedures = [(p, p.search_text, fold(p.name)) for p in procedures]
         self._by_display = {display(p): p for p in procedures}
+
+    def set_usage(self, usage: dict[str, int]) -> None:
+        """Procedure code -> how many this desk received lately (the ranking's first key)."""
+        self._usage = dict(usage)
 
     def matching(self, text: str) -> list[Procedure]:
         query = fold(text)
-        return [p for p, folded in self._procedures if matches(query, folded)]
+        words = tokens(text)
+        found = [(p, name) for p, folded, name in self._procedures if matches(query, folded)]
 
-    def _refilter(self, text: str) -> None:
+        def rank(item: tuple[Procedure, str]) -> tuple:
+            p, name = item
+            starts = bool(words) and name.startswith(" ".join(words))
+            return (-self._usage.get(p.code, 0), not starts, len(name), name)
+        return [p for p, _ in sorted(found, key=rank)]
+
+    def favourites(self) -> list[Procedure]:
+        """The desk's most used procedures (at most 9), for Alt+1…9."""
+        used = [p for p, _, _ in self._procedures if self._usage.get(p.code)]
+        used.sort(key=lambda p: -self._usage[p.code])
+        return used[:FAVOURITES]
+
+    def pick_favourite(self, number: int) -> bool:
+        """Alt+``number``: choose the desk's favourite of that rank; False if there is none."""
+        found = self.favourites()
+        if not 1 <= number <= len(found):
+            return False
+        self.select(found[number - 1])
+        return True
+
+    # -- keys -----------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Down and not self._completer.popup().isVisible():
+            self._refilter(self.text(), force=True)
+            return
+        if event.key() in _ENTER and self.current is None and self.text().strip():
+            self._take_top()
+        super().keyPressEvent(event)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Enter in the open list with nothing highlighted takes the top match."""
+        if (event.type() == QEvent.Type.KeyPress and event.key() in _ENTER
+                and not self._completer.popup().currentIndex().isValid()):
+            self._completer.popup().hide()
+            self._take_top()
+            return True
+        return False
+
+    def _take_top(self) -> None:
+        found = self.matching(self.text())
+        if found:
+            self.select(found[0])
+
+    # -- filtering ------------------------------------------------------------------------
+    def _refilter(self, text: str, force: bool = False) -> None:
         if self.current is not None and text != display(self.current):
             self._set_current(None)
-        shown = [display(p) for p in self.matching(text)[:MAX_SHOWN]] if text.strip() else []
+        query = "" if self.current is not None else text
+        if query.strip():
+            shown = [display(p) for p in self.matching(query)[:MAX_SHOWN]]
+        elif force:  # ↓ on an empty (or already chosen) field: the desk's usual ones
+            shown = [display(p) for p in self.favourites()] or \
+                [display(p) for p, _, _ in self._procedures[:MAX_SHOWN]]
+        else:
+            shown = []
         self._model.setStringList(shown)
         if shown:
             self._completer.complete()

@@ -39,7 +39,7 @@ from ui.common.messages import describe
 from ui.common.tasks import DbWorker
 from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
 from ui.reception.document_checklist import DocumentChecklist
-from ui.reception.procedure_picker import ProcedurePicker
+from ui.reception.procedure_picker import FAVOURITES, ProcedurePicker
 from ui.reception.refusal_dialog import RefusalDialog
 
 ERROR_STYLE = "border: 2px solid #c62828; background: #fff3f3;"
@@ -136,6 +136,10 @@ class ReceptionScreen(QWidget):
         row.addWidget(self._label("&Thủ tục:", self.picker))
         row.addWidget(self.picker, 1)
         box.addLayout(row)
+        self.favourites_label = QLabel(objectName="favourites")
+        self.favourites_label.setStyleSheet("color: #555;")
+        self.favourites_label.setWordWrap(True)
+        box.addWidget(self.favourites_label)
         box.addWidget(self.procedure_info)
         box.addWidget(self.checklist, 1)
         box.addWidget(self.check_all_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -184,6 +188,8 @@ class ReceptionScreen(QWidget):
         for key in ("F9", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, lambda: self.save(print_slip=True))
         QShortcut(QKeySequence("Ctrl+N"), self, self.reset)
+        for n in range(1, FAVOURITES + 1):  # the desk's most used procedures
+            QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.picker.pick_favourite(n))
         buttons = QHBoxLayout()
         buttons.addWidget(self.refuse_button)
         buttons.addStretch(1)
@@ -235,6 +241,23 @@ class ReceptionScreen(QWidget):
     # -- behaviour -----------------------------------------------------------------------
     def set_procedures(self, procedures: list[Procedure]) -> None:
         self.picker.set_procedures(procedures)
+        self._show_favourites()
+
+    def set_usage(self, usage: dict[str, int]) -> None:
+        """This desk's recent use of each procedure: ranks the picker, makes Alt+1…9."""
+        self.picker.set_usage(usage)
+        self._show_favourites()
+
+    def refresh_usage(self) -> None:
+        self.worker.run(lambda c: c.procedure_usage(), self.set_usage)
+
+    def _show_favourites(self) -> None:
+        found = self.picker.favourites()
+        self.favourites_label.setText(
+            "Hay dùng: " + " · ".join(f"Alt+{i} {p.name}" for i, p in enumerate(found[:4], 1))
+            if found else "")
+        self.favourites_label.setToolTip("\n".join(
+            f"Alt+{i}: {p.code} {p.name}" for i, p in enumerate(found, 1)))
 
     def set_calendar(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
@@ -324,6 +347,8 @@ class ReceptionScreen(QWidget):
         if self.procedure is not None:
             self._ticks[self.procedure.code] = self.checklist.ticks()
         self.procedure = procedure
+        if procedure is not None and self.picker.hasFocus():
+            self.checklist.setFocus()  # Space ticks the documents, never types into the picker
         if procedure is None:
             self.procedure_info.clear()
             self.checklist.set_documents(())
@@ -428,6 +453,7 @@ class ReceptionScreen(QWidget):
         self.save_button.setEnabled(True)
         dossier, pdf = result
         self.reset()
+        self.refresh_usage()
         self.saved.emit(dossier, pdf, print_slip)
 
     def _failed(self, error: BaseException) -> None:
