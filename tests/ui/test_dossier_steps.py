@@ -123,9 +123,10 @@ def test_only_allowed_steps_and_the_usual_one_has_focus(qtbot, worker, desk, cod
     assert [dialog.form_captions[k].text()[:6] for k in kinds] == [
         "Mẫu 01", "Mẫu 02", "Mẫu 03", "Mẫu 04", "Mẫu 05", "Mẫu 06"]
     assert "Thông tư 03/2025" in dialog.forms_box.title()
-    # Opened from a list (not scanned): Enter must not start a step by accident.
+    # Opened from a list too, Enter starts the step the window names (it only opens its form).
     browsing = open_dialog(qtbot, worker, code, printed, ready=False)
-    assert browsing.focusWidget() is browsing.close_button
+    assert browsing.focusWidget() is browsing.step_buttons[Step.HANDOVER]
+    assert "(Enter)" in browsing.no_steps.text()
 
 
 def test_handover_by_keyboard(qtbot, worker, desk, code, printed):

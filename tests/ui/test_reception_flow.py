@@ -68,9 +68,8 @@ def test_returning_citizen_received_and_slip_printed_by_keyboard(qtbot, window, 
     qtbot.waitUntil(lambda: screen.full_name.text() == "Nguyễn Thị Đặng")
     assert screen.phone.text() == "0912345678"
     assert "đã từng nộp" in screen.returning_label.text()
-    # Enter through name, phone, address, email, kind to the procedure.
-    for _ in range(5):
-        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    # A returning citizen: her details are there, so the form goes on to the procedure.
+    qtbot.waitUntil(lambda: focused() is screen.picker)
     pick_procedure(qtbot, screen, "dang ky ket hon")  # no diacritics
     assert screen.procedure.name == "Đăng ký kết hôn"
     # Same-day procedure, Friday 09:15: due today at the close of office.
@@ -301,3 +300,27 @@ def test_the_picker_ranks_by_this_desks_use_and_enter_takes_the_top(qtbot, windo
     screen.reset()
     qtbot.keyClick(screen, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert screen.procedure is not None and screen.procedure.code == translator.code
+
+
+def test_new_form_asks_before_losing_typed_data_and_an_empty_form_shows_no_date(
+        qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    screen = window.reception
+    assert screen.due_edit.text().strip() == ""  # no "00:00 01/01/2000" before a procedure
+    answers = []
+
+    def ask(*args, **kwargs):
+        answers.append(args[2])
+        return answers_to_give.pop(0)
+    monkeypatch.setattr(QMessageBox, "question", ask)
+    answers_to_give = []
+    screen.new_form()  # nothing typed: no question
+    assert answers == []
+    type_text(screen.full_name, "Trần Văn Hùng")
+    answers_to_give = [QMessageBox.StandardButton.No]
+    screen.new_button.click()
+    assert answers and screen.full_name.text() == "Trần Văn Hùng"  # kept
+    answers_to_give = [QMessageBox.StandardButton.Yes]
+    screen.new_button.click()
+    assert screen.full_name.text() == ""

@@ -2,9 +2,8 @@
 
 Everything is read and written through the DbWorker. The status machine decides which step
 buttons exist; the usual next step is the default button, so after scanning a slip
-(``ready=True``) Enter starts it. Opened from a list (``ready=False``) the focus starts on
-"Đóng", so a stray Enter starts nothing; once a step is recorded the next one is ready either
-way. Errors show in a line at the top, never as a blocking box.
+(``ready=True``) or opened from a list, Enter starts it, as the window says: a step only opens
+its form, and nothing is written before that form is saved. Errors show in a line at the top, never as a blocking box.
 """
 
 from __future__ import annotations
@@ -95,7 +94,7 @@ class DossierDialog(QDialog):
         self.step_buttons: dict[Step, QPushButton] = {}
         self.step_form: StepDialog | None = None
         self._just_recorded: tuple[Step, DossierRow] | None = None  # until the next load
-        self._focus_step = ready
+        self._focus_step = True  # Enter starts the step the window names ("… (Enter)")
         self.setWindowTitle(f"Hồ sơ {self.code}")
         self.resize(1180, 680)  # fits 1366×768 with a title bar and the taskbar
         self._build()

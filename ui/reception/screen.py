@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -157,6 +159,9 @@ class ReceptionScreen(QWidget):
         self.due_label = QLabel(objectName="due")
         self.due_label.setStyleSheet("font-size: 15px; font-weight: bold; color: #0d47a1;")
         self.due_edit = QDateTimeEdit(displayFormat="HH:mm dd/MM/yyyy", calendarPopup=True)
+        # Empty until a procedure gives the appointment (never "00:00 01/01/2000").
+        self.due_edit.setMinimumDateTime(QDateTime(QDate(2000, 1, 1), QTime(0, 0)))
+        self.due_edit.setSpecialValueText(" ")
         self.due_edit.dateTimeChanged.connect(self._due_edited)
         self.due_reason = QLineEdit(placeholderText="Bắt buộc khi hẹn muộn hơn quy định")
         self.due_reason.setEnabled(False)
@@ -180,14 +185,14 @@ class ReceptionScreen(QWidget):
         self.save_button.setStyleSheet("font-weight: bold; padding: 6px 18px;")
         self.save_button.clicked.connect(lambda: self.save(print_slip=True))
         self.new_button = QPushButton("Hồ sơ mới (Ctrl+N)")
-        self.new_button.clicked.connect(self.reset)
+        self.new_button.clicked.connect(self.new_form)
         self.refuse_button = QPushButton("Từ chối tiếp nhận…")
         self.refuse_button.setToolTip("Hồ sơ không đủ điều kiện tiếp nhận: ghi lý do, in "
                                       "Phiếu từ chối tiếp nhận; hồ sơ không được tiếp nhận.")
         self.refuse_button.clicked.connect(self.refuse)
         for key in ("F9", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, lambda: self.save(print_slip=True))
-        QShortcut(QKeySequence("Ctrl+N"), self, self.reset)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_form)
         for n in range(1, FAVOURITES + 1):  # the desk's most used procedures
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.picker.pick_favourite(n))
         buttons = QHBoxLayout()
@@ -263,6 +268,23 @@ class ReceptionScreen(QWidget):
         self.calendar = calendar
         self._refresh_due()
 
+    def has_input(self) -> bool:
+        """Has the officer typed or chosen anything for this citizen yet?"""
+        return any(w.text().strip() for w in (
+            self.id_number, self.full_name, self.phone, self.address, self.email,
+            self.proxy_name, self.proxy_id)) or self.procedure is not None
+
+    def new_form(self) -> None:
+        """Ctrl+N / Hồ sơ mới: a clean form, after asking when something would be lost."""
+        if self.has_input():
+            answer = QMessageBox.question(
+                self, "Hồ sơ mới", "Bỏ các thông tin đang nhập để tiếp nhận hồ sơ mới?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.reset()
+
     def reset(self) -> None:
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
                   self.return_address, self.due_reason, self.proxy_name, self.proxy_id,
@@ -337,6 +359,9 @@ class ReceptionScreen(QWidget):
             if not widget.text().strip():
                 widget.setText(applicant[key])
         self.kind.setCurrentIndex(self.kind.findData(applicant["kind"]))
+        if QApplication.focusWidget() in (self.id_number, self.full_name, self.phone,
+                                          self.address, self.email, self.kind):
+            self.picker.setFocus()  # a returning citizen: straight on to the procedure
         read = self.returning_label.text() if self._card is not None else ""
         self.returning_label.setText(
             (read + " " if read else "✔ ") + "Người đã từng nộp hồ sơ: thông tin được điền sẵn.")
@@ -368,6 +393,9 @@ class ReceptionScreen(QWidget):
         if self.procedure is None:
             self._computed_due = None
             self.due_label.setText("Hẹn trả kết quả: chọn thủ tục để tính ngày hẹn.")
+            self.due_edit.blockSignals(True)
+            self.due_edit.setDateTime(self.due_edit.minimumDateTime())
+            self.due_edit.blockSignals(False)
             self.due_edit.setEnabled(False)
             return
         now = self.clock()
