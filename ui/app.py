@@ -88,7 +88,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = MainWindow(counter, DEMO_SUFFIX if args.demo else "", hint,
                         db_path=None if args.self_check else db_path)
-    window.show()
+    window.showMaximized()  # an old 1024×768 or 1366×768 screen: all of it
     if args.self_check:
         return _self_check(window, started)
     code = app.exec()

@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -36,8 +35,10 @@ from counter_app.store.dossier_store import DossierRow
 from ui.accounts.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
 from ui.accounts.lock_screen import DeskLock
 from ui.common.desk_settings import idle_lock_seconds, scanner_port
+from ui.common.elided_label import ElidedLabel
 from ui.common.messages import describe, show_error
 from ui.common.scanner import ScannerFilter
+from ui.common.screen_fit import fit_to_screen
 from ui.common.serial_scanner import SerialScanner
 from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
@@ -98,9 +99,10 @@ class MainWindow(SystemMenu, QMainWindow):
         self.setCentralWidget(central)
         self.role_actions: list[tuple[QAction, Action]] = []
         self._build_menu()
-        self.officer_label = QLabel(objectName="officer")
+        self.officer_label = ElidedLabel(minimum=120)
+        self.officer_label.setObjectName("officer")
         self.officer_label.setStyleSheet("font-weight: bold;")
-        self.agency_label = QLabel()
+        self.agency_label = ElidedLabel(minimum=80)
         self.statusBar().addPermanentWidget(self.officer_label)
         self.statusBar().addPermanentWidget(self.agency_label)
         self._show_agency()
@@ -137,7 +139,7 @@ class MainWindow(SystemMenu, QMainWindow):
             self.backups.failed.connect(lambda text: self.statusBar().showMessage(text))
         self.apply_officer(self.officer)
         self.refresh_lists()
-        self.resize(1280, 740)
+        fit_to_screen(self, 1280, 740)  # shown maximised by the program (ui.app)
 
     def _build_menu(self) -> None:
         def action(text, shortcuts, slot, menu, needs: Action | None = None):

@@ -13,6 +13,8 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from ui.common.screen_fit import fit_to_screen
+
 PRINT_DPI = 300
 
 
@@ -71,7 +73,7 @@ class SlipPreview(QDialog):
     def __init__(self, data: bytes, title: str, printer: SlipPrinter, parent=None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(820, 900)
+        fit_to_screen(self, 820, 900)
         self._data = data
         self._printer = printer
         self.document = load_pdf(data, self)

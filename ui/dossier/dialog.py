@@ -33,6 +33,7 @@ from counter_app.printing import forms
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 from ui.common.messages import describe
+from ui.common.screen_fit import fit_to_screen
 from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
 from ui.dossier.step_dialogs import step_dialog
@@ -96,7 +97,7 @@ class DossierDialog(QDialog):
         self._just_recorded: tuple[Step, DossierRow] | None = None  # until the next load
         self._focus_step = True  # Enter starts the step the window names ("… (Enter)")
         self.setWindowTitle(f"Hồ sơ {self.code}")
-        self.resize(1180, 680)  # fits 1366×768 with a title bar and the taskbar
+        fit_to_screen(self, 1180, 680)  # 1366×768 and 1024×768, less the taskbar
         self._build()
         self.refresh()
 

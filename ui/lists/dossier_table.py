@@ -154,13 +154,25 @@ class DossierTable(QTableView):
     def set_rows(self, rows: list[DossierRow], flags: dict[str, str] | None = None) -> None:
         current = self.current_code()
         self.model_.set_rows(rows, flags)
-        for i, spec in enumerate(self.model_.columns):
-            if not spec.stretch:
-                self.resizeColumnToContents(i)
-                self.setColumnWidth(i, min(self.columnWidth(i), MAX_COLUMN_WIDTH))
+        self._fit_columns()
         # Keep the officer's place; otherwise no selection, so the first row's colour shows
         # (the table selects its first row itself when it gets the focus).
         self.select_code(current)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its content, up to a share of the table's width, so the
+        stretching one (the procedure) keeps room on a 1024-pixel screen; cut texts have
+        their tooltip."""
+        columns = self.model_.columns
+        share = max(90, self.viewport().width() // (len(columns) + 1))
+        for i, spec in enumerate(columns):
+            if not spec.stretch:
+                self.resizeColumnToContents(i)
+                self.setColumnWidth(i, min(self.columnWidth(i), MAX_COLUMN_WIDTH, share))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def codes(self) -> list[str]:
         """The codes in the order shown."""

@@ -50,8 +50,8 @@ class WorklistStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
         layout.setSpacing(4)
-        title = QLabel("<b>Việc cần làm:</b>")
-        layout.addWidget(title)
+        self.title = QLabel("<b>Việc cần làm:</b>")
+        layout.addWidget(self.title)
         self.buttons: dict[Worklist, QToolButton] = {}
         self.counts: dict[Worklist, int] = {}
         for name in ORDER:
@@ -64,9 +64,6 @@ class WorklistStrip(QFrame):
             self.buttons[name] = button
             layout.addWidget(button)
         layout.addStretch(1)
-        self.updated_label = QLabel()
-        self.updated_label.setStyleSheet("color: #757575;")
-        layout.addWidget(self.updated_label)
         self.set_counts({}, 1)
 
     def set_counts(self, counts: dict[Worklist, int], warning_days: int,
@@ -80,4 +77,7 @@ class WorklistStrip(QFrame):
             button.setStyleSheet(count_style(name, n))
         due_soon = self.buttons[Worklist.DUE_SOON]
         due_soon.setToolTip(f"Hồ sơ đến hạn trong {warning_days} ngày làm việc tới (F4)")
-        self.updated_label.setText(f"cập nhật lúc {updated}" if updated else "")
+        # The time of the counts, in the title (a narrow screen has no room for more).
+        self.title.setText(f"<b>Việc cần làm</b> <span style='color:#757575'>({updated})</span>"
+                           "<b>:</b>" if updated else "<b>Việc cần làm:</b>")
+        self.title.setToolTip(f"Số hồ sơ cập nhật lúc {updated}" if updated else "")

@@ -24,6 +24,7 @@ class DocumentChecklist(QTableWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for col in (0, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.setWordWrap(True)  # a long document name wraps on a narrow screen
         self.setAccessibleName("Thành phần hồ sơ")
         self._forms: list[DocForm] = []
 
@@ -41,6 +42,7 @@ class DocumentChecklist(QTableWidget):
             for col, value in ((1, doc.name), (2, doc.form.label)):
                 item = QTableWidgetItem(value)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                item.setToolTip(value)
                 self.setItem(row, col, item)
             count = QTableWidgetItem(str(doc.count))
             count.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -48,6 +50,11 @@ class DocumentChecklist(QTableWidget):
             self._forms.append(doc.form)
         if self.rowCount():
             self.setCurrentCell(0, 0)
+        self.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.resizeRowsToContents()  # the names wrap to the new width
 
     def keyPressEvent(self, event):  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Space and self.currentRow() >= 0:

@@ -156,7 +156,7 @@ class ReceptionScreen(QWidget):
         self.return_address = QLineEdit(placeholderText="Địa chỉ nhận kết quả qua bưu chính")
         self.return_method.currentIndexChanged.connect(self._return_changed)
 
-        self.due_label = QLabel(objectName="due")
+        self.due_label = QLabel(objectName="due", wordWrap=True)
         self.due_label.setStyleSheet("font-size: 15px; font-weight: bold; color: #0d47a1;")
         self.due_edit = QDateTimeEdit(displayFormat="HH:mm dd/MM/yyyy", calendarPopup=True)
         # Empty until a procedure gives the appointment (never "00:00 01/01/2000").
@@ -258,9 +258,12 @@ class ReceptionScreen(QWidget):
 
     def _show_favourites(self) -> None:
         found = self.picker.favourites()
+        def short(name: str) -> str:
+            return name if len(name) <= 28 else name[:27].rstrip(" ,") + "…"
         self.favourites_label.setText(
-            "Hay dùng: " + " · ".join(f"Alt+{i} {p.name}" for i, p in enumerate(found[:4], 1))
-            if found else "")
+            "Hay dùng: " + " · ".join(f"Alt+{i} {short(p.name)}"
+                                      for i, p in enumerate(found[:3], 1))
+            + (" …" if len(found) > 3 else "") if found else "")
         self.favourites_label.setToolTip("\n".join(
             f"Alt+{i}: {p.code} {p.name}" for i, p in enumerate(found, 1)))
 
