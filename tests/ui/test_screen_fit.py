@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QHeaderView,
     QLabel,
     QTableView,
