@@ -85,7 +85,7 @@ def _add_step_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--to", required=True, help="receiving unit, e.g. 'Công chức Tư pháp'")
         p.add_argument("--to-person", default="", help="receiving person")
         p.add_argument("--step-due", help="deadline of this step (default: the appointment)")
-        p.add_argument("--note", default="", help="a note for the hand-over log (Mẫu 05)")
+        p.add_argument("--note", default="", help="a note for the hand-over log (the control slip)")
     elif name == "request-supplement":
         p.add_argument("--item", action="append", required=True,
                        help="a missing or incomplete document (repeat for each)")

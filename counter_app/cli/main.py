@@ -165,9 +165,12 @@ def cmd_receive(args: argparse.Namespace) -> int | None:
             else:
                 counter.slip_pdf(dossier.code, args.slip)
         except OSError as exc:  # the dossier is saved: say so, never invite a second receive
-            print(f"counter-app: error: dossier {dossier.code} was received and saved, but "
-                  f"its slip was not written ({file_problem(exc)}); print it with "
-                  f"'counter-app slip {dossier.code} --out FILE'", file=sys.stderr)
+            what, again = (("its refusal was recorded", f"'counter-app print {dossier.code} "
+                            "--form 03 --out FILE'") if refusing else
+                           ("was received and saved", f"'counter-app slip {dossier.code} "
+                            "--out FILE'"))
+            print(f"counter-app: error: dossier {dossier.code} {what}, but its form was not "
+                  f"written ({file_problem(exc)}); print it with {again}", file=sys.stderr)
             return EXIT_SAVED_NO_SLIP
     return None
 

@@ -91,17 +91,20 @@ def validate_agency(data: dict) -> AgencySettings:
         errors["hotline"] = "Đường dây nóng chỉ gồm chữ số (có thể có dấu cách, chấm, gạch)."
     suffix = clean(data.get("number_suffix")) or DEFAULT_SUFFIX
     if not re.fullmatch(r"[A-ZĐ0-9][A-ZĐ0-9.()\- ]{0,39}", suffix.upper()):
-        errors["number_suffix"] = ("Ký hiệu số văn bản chỉ gồm chữ in hoa, chữ số và dấu "
-                                   "gạch (ví dụ: TTPVHCC).")
+        errors["number_suffix"] = ("Ký hiệu số văn bản chỉ gồm chữ cái (được viết in hoa), "
+                                   "chữ số, dấu chấm, gạch ngang, ngoặc và dấu cách, tối đa "
+                                   "40 ký tự (ví dụ: TTPVHCC).")
     family = clean(data.get("form_family")) or "auto"
     if family not in FAMILY_CHOICES:
         errors["form_family"] = ("Bộ biểu mẫu phải là “auto” (theo ngày tiếp nhận) hoặc "
                                  "“tt01-2018” (giữ cách đánh số cũ).")
     start = clean(data.get("forms_2025_from")) or TT03_IN_FORCE.isoformat()
     try:
-        dt.date.fromisoformat(start)
+        if not dt.date(2025, 1, 1) <= dt.date.fromisoformat(start) <= dt.date(2030, 12, 31):
+            raise ValueError
     except ValueError:
-        errors["forms_2025_from"] = "Ngày áp dụng bộ mẫu mới phải là ngày hợp lệ (YYYY-MM-DD)."
+        errors["forms_2025_from"] = ("Ngày áp dụng bộ mẫu mới phải là một ngày từ 01/01/2025 "
+                                     "đến 31/12/2030 (mặc định 15/09/2025).")
     if errors:
         raise ValidationError(errors)
     return AgencySettings(

@@ -1,7 +1,7 @@
-"""The hand-over log of one dossier (what Mẫu 05, the control slip, prints), from its events.
+"""The hand-over log of one dossier (what the control slip prints), from its events.
 
 Each row is one transfer: who gave the dossier to whom and when, and whether the giver kept
-to its step deadline (early / on time / late, docs/law.md §1.3 Mẫu 05 and §3.2). The first row
+to its step deadline (early / on time / late, docs/law.md §1.3 and §3.2). The first row
 is the counter passing the dossier on (same working day, or the next if received after
 15:00); the last ones are the result coming back to the counter and going to the citizen.
 """
@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from counter_app.domain.lifecycle import COUNTER_UNIT, Step, Verdict, timeliness
+from counter_app.domain.lifecycle import COUNTER_UNIT, Step, Verdict, event_label, timeliness
 
 CITIZEN = "Tổ chức, cá nhân"
 
@@ -76,5 +76,5 @@ def transfers(events: Iterable) -> list[Transfer]:
             unit, due, person = COUNTER_UNIT, None, e.officer
         elif step in (Step.REFUSE, Step.WITHDRAW, Step.STOP):
             rows.append(Transfer(at, unit, CITIZEN, e.officer, "", None, None,
-                                 f"{step.label}: {p['reason']}"))
+                                 f"{event_label(step.value, p)}: {p['reason']}"))
     return rows

@@ -91,11 +91,6 @@ class Wording:
         """The numbers of the forms made for one dossier (all but the register)."""
         return [n for n in self.numbers() if self.kind(n) is not FormKind.REGISTER]
 
-    def caption(self, number: str) -> str:
-        """"Mẫu 05: Thông báo dừng giải quyết hồ sơ" (as the window and CLI list it)."""
-        title = self.title(self.kind(number))
-        return f"Mẫu {number}: {title[:1]}{title[1:].lower()}"
-
 
 @functools.cache
 def wording(family: FormFamily | str) -> Wording:

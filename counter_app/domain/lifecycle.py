@@ -56,6 +56,20 @@ STEP_LABELS = {
     Step.RETURN: "Trả kết quả",
 }
 EVENT_LABELS = {"received": "Tiếp nhận hồ sơ", **{s.value: s.label for s in Step}}
+#: What earlier versions called a refusal (made during processing) and a stop (by the
+#: processing officer, for any reason): their events keep those names in the history.
+EARLIER_LABELS = {"refuse": "Từ chối giải quyết", "stop": "Dừng xử lý"}
+
+
+def event_label(kind: str, payload: dict | None = None) -> str:
+    """An event's name as the history shows it: the 2025 names for the 2025 steps, the names
+    of their time for refusals and stops recorded by earlier versions."""
+    payload = payload or {}
+    if kind == "refuse" and not payload.get("at_reception"):
+        return EARLIER_LABELS["refuse"]
+    if kind == "stop" and "requested_at" not in payload:
+        return EARLIER_LABELS["stop"]
+    return EVENT_LABELS.get(kind, kind)
 
 #: Still being worked on: the deadline clock runs.
 OPEN = frozenset({Status.RECEIVED, Status.PROCESSING, Status.WAITING_PAYMENT})

@@ -50,7 +50,7 @@ class Action(StrEnum):
     """Everything the core guards, besides the steps of a dossier (``Step``)."""
     RECEIVE = "receive"
     PRINT = "print"                # forms of a dossier (personal data on paper)
-    EXPORT = "export"              # the register (Mẫu 06) to a file
+    EXPORT = "export"              # the register (Sổ theo dõi) to a file
     SEE_ALL = "see_all"            # every dossier, not only those handed to me
     MANAGE_OFFICERS = "manage_officers"
     SETUP = "setup"                # the commune's details, warning days

@@ -201,6 +201,9 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
                  or now.replace(second=0))
         if asked > now:
             f.errors["requested_at"] = "Thời điểm đề nghị dừng không thể ở tương lai."
+        elif ctx.received_at is not None and asked < ctx.received_at.replace(second=0):
+            f.errors["requested_at"] = ("Thời điểm đề nghị dừng phải sau khi tiếp nhận hồ sơ "
+                                        f"({ctx.received_at:%H:%M %d/%m/%Y}).")
         payload["requested_at"] = _iso(asked, "seconds")
         payload["requested_by"] = f.text("requested_by", "người đề nghị",
                                          default=ctx.applicant_name)

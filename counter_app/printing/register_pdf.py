@@ -1,11 +1,11 @@
 """SỔ THEO DÕI HỒ SƠ (the register: Mẫu 06 of TT 01/2018, Mẫu 07 of TT 03/2025, in the
-family in force on the period's last day) for a date range, as an A4 landscape PDF.
+family of its dossiers) for a date range, as an A4 landscape PDF.
 
 One line per dossier in book (Quyển số) and entry-number order, a heading row before each
 book, the table header repeated on every page, the total at the end, page numbers in
 the footer.
 
-Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
+The 2018 register's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
 form; see ``counter_app.store.register_rows``). Nothing on the printed register says so.
 """
 
@@ -121,9 +121,9 @@ def _table(register: Sequence[RegisterLine], width: float, cols) -> Table:
 
 
 def _story(register: Sequence[RegisterLine], agency: AgencySettings, start: dt.date,
-           end: dt.date, width: float) -> list:
+           end: dt.date, width: float, family: str | None = None) -> list:
     s = styles()
-    words = wording(agency.family_for(end))
+    words = wording(family or agency.family_for(end))
     return [
         header_table(agency, width, None, words=words),
         Paragraph(f"{title(words)}<br/><font size=10>(Mẫu {words.number(FormKind.REGISTER)}, "
@@ -138,7 +138,8 @@ def _story(register: Sequence[RegisterLine], agency: AgencySettings, start: dt.d
 
 def render(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date, end: dt.date,
            out: str | Path | None = None,
-           first_handover: Mapping[str, Handover] | None = None) -> bytes:
+           first_handover: Mapping[str, Handover] | None = None,
+           family: str | None = None) -> bytes:
     """The register as PDF bytes (also written, atomically, to ``out``).
 
     ``first_handover``: dossier id -> first hand-over (``register_rows.first_handovers``),
@@ -155,7 +156,7 @@ def render(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date, e
                                f"Trang {doc.page}")
         canvas.restoreState()
 
-    return build_pdf(lambda width: _story(register, agency, start, end, width),
+    return build_pdf(lambda width: _story(register, agency, start, end, width, family),
                      title=f"{TITLE} {period(start, end)}", agency=agency,
                      subject=period(start, end), out=out, pagesize=landscape(A4),
                      margins=MARGINS, on_page=on_page)

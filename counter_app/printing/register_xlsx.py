@@ -1,11 +1,12 @@
-"""Mẫu 06: SỔ THEO DÕI HỒ SƠ (the register) for a date range, as an Excel workbook.
+"""SỔ THEO DÕI HỒ SƠ (the register, in the family of its dossiers) for a date range, as an
+Excel workbook.
 
 The same lines as the PDF (``register_rows``): title rows, a two-row header with "Ngày,
 tháng, năm" merged over its five date columns, a row of column numbers, a heading row per
 book (Quyển số), dates as real Excel datetimes. Frozen under the header; prints A4
 landscape, one page wide, with the header repeated on every page. Written atomically.
 
-Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
+The 2018 register's columns are [Chưa rõ] in docs/law.md §1.3 (reconstructed, not read from the official
 form). Nothing in the workbook says so.
 """
 
@@ -100,12 +101,13 @@ def _book(ws: Worksheet, row: int, book: str, last: int) -> None:
 
 
 def workbook(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date, end: dt.date,
-             first_handover: Mapping[str, Handover] | None = None) -> Workbook:
+             first_handover: Mapping[str, Handover] | None = None,
+             family: str | None = None) -> Workbook:
     """The register as an openpyxl Workbook (not saved)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Sổ theo dõi hồ sơ"
-    words = wording(agency.family_for(end))
+    words = wording(family or agency.family_for(end))
     cols = columns(words)
     last, with_method = len(cols), len(cols) > len(COLUMNS)
     wb.properties.title = f"{title(words)} {period(start, end)}"
@@ -132,8 +134,9 @@ def workbook(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date,
 
 
 def write(rows: Sequence[DossierRow], agency: AgencySettings, start: dt.date, end: dt.date,
-          out: str | Path, first_handover: Mapping[str, Handover] | None = None) -> Path:
+          out: str | Path, first_handover: Mapping[str, Handover] | None = None,
+          family: str | None = None) -> Path:
     """Save the register to ``out`` (.xlsx) atomically: a failure leaves no half file."""
-    wb = workbook(rows, agency, start, end, first_handover)
+    wb = workbook(rows, agency, start, end, first_handover, family)
     write_atomically(out, lambda tmp: wb.save(tmp))
     return Path(out)

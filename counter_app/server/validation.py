@@ -9,7 +9,9 @@ from typing import Any
 
 from counter_app.domain.procedures import canonical_json, version_id
 
-CLIENT_SCHEMA = 1
+#: The newest desk protocol this server speaks: 2 adds procedure versions (PROTOCOL.md);
+#: desks of schema 1 (a copy of the procedure in each received event) are still accepted.
+CLIENT_SCHEMA = 2
 MAX_BATCH = 2000
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -205,8 +207,15 @@ def procedure_versions(d: dict) -> dict[str, dict]:
     for vid, body in value.items():
         if not isinstance(body, dict) or len(vid) > 80:
             raise bad(f"procedure_versions[{vid[:80]!r}] must be an object under a short id")
-        if len(canonical_json(body)) > VERSION_TEXT_MAX:
+        try:
+            text = canonical_json(body)
+            text.encode("utf-8")
+        except (UnicodeEncodeError, TypeError, ValueError):
+            raise bad(f"procedure version {vid[:80]!r} is not valid JSON text") from None
+        if len(text) > VERSION_TEXT_MAX:
             raise Refused(413, "too_large", f"procedure version {vid[:80]!r} is too long")
+        if not isinstance(body.get("code"), str) or not isinstance(body.get("name"), str):
+            raise bad(f"procedure version {vid[:80]!r} must have a code and a name")
         if version_id(body) != vid:
             raise bad(f"procedure version {vid[:80]!r} does not match its content")
         out[vid] = body

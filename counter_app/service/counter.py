@@ -459,7 +459,7 @@ class Counter(CounterReports, Session):
                    {"form": form, "printer": True, "copies": copies})
 
     def register_export(self, start: dt.date, end: dt.date, out: str | Path) -> int:
-        """Mẫu 06 for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
+        """The register (Sổ theo dõi) for the dates as .pdf or .xlsx (by the file's suffix); returns the row count."""
         from counter_app.printing import register_pdf, register_xlsx
         from counter_app.store import register_rows
 
@@ -470,7 +470,8 @@ class Counter(CounterReports, Session):
         rows = self.register(start, end)
         first = register_rows.first_handovers(self.db, start, end)
         writer = register_pdf.render if suffix == ".pdf" else register_xlsx.write
-        writer(rows, self.require_agency(), start, end, out, first_handover=first)
+        writer(rows, self.require_agency(), start, end, out, first_handover=first,
+               family=register_rows.family_of_register(rows, self.require_agency(), end))
         self.audit(AuditAction.EXPORT, "register", {"from": start.isoformat(),
                    "to": end.isoformat(), "file": Path(out).name, "rows": len(rows)})
         return len(rows)

@@ -186,7 +186,7 @@ def worklist_counts(db: sqlite_utils.Database, window: WorklistWindow) -> dict[W
 
 def registered_between(db: sqlite_utils.Database, start: dt.date, end: dt.date,
                        book: str | None = None) -> list[DossierRow]:
-    """The register (Mẫu 06): dossiers received from ``start`` to ``end`` inclusive, in
+    """The register (Sổ theo dõi): dossiers received from ``start`` to ``end`` inclusive, in
     book and entry-number order."""
     sql = "SELECT * FROM dossiers WHERE received_at >= ? AND received_at < ?"
     params: list = [start.isoformat(), (end + dt.timedelta(days=1)).isoformat()]

@@ -1,7 +1,7 @@
-"""The lines of the register, Mẫu 06 SỔ THEO DÕI HỒ SƠ: one per dossier, in book and entry
+"""The lines of the register, SỔ THEO DÕI HỒ SƠ (Mẫu 06 of 2018, 07 of 2025): one per dossier, in book and entry
 order, shared by the PDF and the XLSX export.
 
-Mẫu 06's columns are [Chưa rõ] in docs/law.md §1.3: reconstructed from memory, not read from
+The 2018 register's columns are [Chưa rõ] in docs/law.md §1.3: reconstructed from memory, not read from
 the official form; check them against TT 01/2018/TT-VPCP (or TT 03/2025) before relying on
 the layout. Nothing on the printed register says so: this note is for developers.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from counter_app.domain import legal_forms
-from counter_app.domain.lifecycle import Verdict
+from counter_app.domain.lifecycle import REFUSED_OUTCOME, Verdict
 from counter_app.domain.reception import ReturnMethod
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_store import DossierRow
@@ -44,6 +44,17 @@ def columns(words: legal_forms.Wording) -> tuple[tuple[str, str | None], ...]:
     if words.text(legal_forms.FormKind.REGISTER, "return_method_column"):
         return COLUMNS[:SIGN_COLUMN] + (RETURN_METHOD,) + COLUMNS[SIGN_COLUMN:]
     return COLUMNS
+
+
+def family_of_register(rows, agency, end: dt.date) -> legal_forms.FormFamily:
+    """The register's family: the 2025 one as soon as a dossier in it was received under
+    it, else the 2018 one (a reprint of an old period matches the book it printed); with
+    no dossier, the family in force on the period's last day."""
+    families = {row.family for row in rows}
+    if not families:
+        return agency.family_for(end)
+    return (legal_forms.FormFamily.TT03_2025 if legal_forms.FormFamily.TT03_2025 in families
+            else legal_forms.FormFamily.TT01_2018)
 
 
 def title(words: legal_forms.Wording) -> str:
@@ -113,6 +124,8 @@ def _note(row: DossierRow) -> str:
     if data.get("verdict"):
         note += f" ({Verdict(data['verdict']).label.lower()})"
     parts = [note]
+    if data.get("outcome") == REFUSED_OUTCOME:
+        parts.append(f"Kết quả: văn bản không giải quyết; lý do: {data.get('closed_reason')}")
     if data.get("closed_reason") and row.status in (Status.REFUSED, Status.WITHDRAWN,
                                                    Status.STOPPED):
         parts.append(f"Lý do: {data['closed_reason']}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from counter_app.domain.lifecycle import EVENT_LABELS
+from counter_app.domain.lifecycle import event_label
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import clean
 from counter_app.errors import NotFound, ValidationError
@@ -67,7 +67,8 @@ def describe_event(event: dict, names: dict[str, str] | None = None) -> str:
     """'Trả kết quả — Lê Thị Hương, 09/03/2026 10:15' (an event as an officer reads it)."""
     names = names or {}
     officer = event.get("officer", "")
-    label = EVENT_LABELS.get(event.get("kind", ""), event.get("kind", ""))
+    payload = event.get("payload")
+    label = event_label(event.get("kind", ""), payload if isinstance(payload, dict) else None)
     return f"{label} — {names.get(officer, officer)}, {_when(event.get('at'))}"
 
 

@@ -238,7 +238,10 @@ def _store_versions(db: sqlite_utils.Database, rows: list[dict]) -> None:
 def _upsert_dossiers(db: sqlite_utils.Database, rows: list[dict], table: list[str],
                      one_by_one: bool) -> None:
     _store_versions(db, rows)
-    columns = [c for c in table if c != "applicant_id" and c in rows[0]]
+    # Every column any row of the page has: rows written before a column existed (or from
+    # events of desks of earlier versions) lack it and store NULL there, never the others.
+    present = set().union(*rows)
+    columns = [c for c in table if c != "applicant_id" and c in present]
     ids = _applicant_ids(db, rows)
     here = set() if one_by_one else {r[0] for r in _existing(
         db, "SELECT id FROM dossiers WHERE id IN ({marks})", [r["id"] for r in rows])}
@@ -251,7 +254,7 @@ def _upsert_dossiers(db: sqlite_utils.Database, rows: list[dict], table: list[st
         except KeyError:  # a row without some column: NULL, or the column's default
             value = [row.get(c) for c in columns]
         for i in as_text:
-            if not isinstance(value[i], str):
+            if value[i] is not None and not isinstance(value[i], str):
                 value[i] = json.dumps(value[i], ensure_ascii=False)
         value.append(ids[row["applicant_id_number"]])
         (known if one_by_one or row["id"] in here else new).append(value)

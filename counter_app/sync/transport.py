@@ -27,7 +27,9 @@ import tenacity
 from counter_app import __version__
 from counter_app.sync.errors import CertificateMismatch, ServerUnreachable, SyncRefused
 
-CLIENT_SCHEMA = 1
+#: 2: received events name their procedure version, sent beside them (PROTOCOL.md, Push);
+#: a server that knows only 1 answers 426, so nothing is pushed that it would quarantine.
+CLIENT_SCHEMA = 2
 TIMEOUT = httpx.Timeout(30, connect=5)
 GZIP_ABOVE = 1024  # bytes of JSON; smaller bodies go as they are
 

@@ -215,3 +215,22 @@ def test_a_stored_family_of_an_earlier_version_reads_as_2018():
     assert legal_forms.family_of(None) is FormFamily.TT01_2018
     assert legal_forms.family_for(dt.date(2025, 9, 14)) is FormFamily.TT01_2018
     assert legal_forms.family_for(dt.date(2025, 9, 15)) is FormFamily.TT03_2025
+
+
+def test_the_register_of_an_old_period_keeps_its_family(desk, make_request, clock, tmp_path):
+    """Dossiers received under the 2018 forms: their register is the 2018 one (Mẫu 06, 14
+    columns) even when it is printed again today; a refusal on the merits says so."""
+    desk.set_up(form_family="tt01-2018")
+    clock.now = T(2026, 3, 9, 9, 0)
+    code = desk.receive(make_request("1.004873")).code
+    clock.now = T(2026, 3, 10, 9, 0)
+    desk.step(code, "refuse_on_merits", {"decision_no": "3/TB-UBND", "decided_at": "10/03/2026",
+                                         "decided_by": "Chủ tịch UBND xã",
+                                         "reason": "Không đủ điều kiện"})
+    desk.set_up(form_family="auto")
+    out = tmp_path / "so.pdf"
+    desk.register_export(dt.date(2026, 3, 1), dt.date(2026, 3, 31), out)
+    text = flat(pdftotext(out, layout=False))
+    assert "(Mẫu 06, Thông tư 01/2018/TT-VPCP)" in text
+    assert "Phương thức nhận kết quả" not in text
+    assert "văn bản không giải quyết; lý do: Không đủ điều kiện" in text

@@ -288,3 +288,18 @@ def test_worklist_days_are_bounded(desk):
         desk.worklist("due_soon", days=999_999_999)
     with pytest.raises(ValidationError):
         desk.worklist("due_soon", days=-3)
+
+
+def test_refusals_and_stops_of_earlier_versions_keep_their_names():
+    assert lifecycle.event_label("refuse", {"reason": "x"}) == "Từ chối giải quyết"
+    assert lifecycle.event_label("refuse", {"at_reception": True}) == "Từ chối tiếp nhận hồ sơ"
+    assert lifecycle.event_label("stop", {"reason": "x"}) == "Dừng xử lý"
+    assert lifecycle.event_label("stop", {"requested_at": "2026-03-09T10:00:00"}) == \
+        "Dừng giải quyết theo đề nghị của người nộp"
+
+
+def test_a_stop_is_asked_for_after_reception(desk, received):
+    with pytest.raises(ValidationError) as caught:
+        desk.step(received, Step.STOP, {"reason": "Đề nghị dừng",
+                                        "requested_at": "01/01/2020 09:00"})
+    assert "sau khi tiếp nhận" in caught.value.errors["requested_at"]

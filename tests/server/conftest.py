@@ -124,7 +124,7 @@ class Desk:
                  if isinstance(e, dict) and e.get("kind") == "received"
                  and isinstance(e.get("payload"), dict)}
         versions = procedure_versions.bodies(self.counter.db, {v for v in named if v})
-        return {"desk_id": self.desk_id, "client_schema": 1,
+        return {"desk_id": self.desk_id, "client_schema": 2,
                 "desk_time": "2026-03-09T09:00:00+07:00", "waiting": len(events),
                 "events": events, "procedure_versions": versions, **extra}
 

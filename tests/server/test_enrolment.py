@@ -92,7 +92,7 @@ def test_bad_enrolment_requests(client, server_db, communes):
         reply = client.post("/v1/enroll", json=body)
         assert reply.status_code == 400, body
         assert reply.json()["error"] == "bad_request"
-    reply = client.post("/v1/enroll", json=_body(code, client_schema=2))
+    reply = client.post("/v1/enroll", json=_body(code, client_schema=3))
     assert reply.status_code == 426 and reply.json()["error"] == "upgrade_required"
     reply = client.post("/v1/enroll", content=b"{not json", headers={"Content-Type": "x"})
     assert reply.status_code == 400

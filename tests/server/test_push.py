@@ -91,7 +91,7 @@ def test_too_large_and_newer_client(enrolled, make_request, server_db):
     event = d.events()[0]
     reply = d.push([event] * 2001)
     assert reply.status_code == 413 and reply.json()["error"] == "too_large"
-    reply = d.client.post("/v1/push", json={**d.body(), "client_schema": 2}, headers=d.auth)
+    reply = d.client.post("/v1/push", json={**d.body(), "client_schema": 3}, headers=d.auth)
     assert reply.status_code == 426 and reply.json()["error"] == "upgrade_required"
     assert _tables(server_db) == (0, 0, 0, 0)
 
@@ -188,3 +188,20 @@ def test_batch_out_of_order_and_audit_chain(enrolled, make_request, server_db):
     reply = d.push([], audit=tampered)
     assert reply.status_code == 409 and reply.json()["error"] == "chain_broken"
     assert count(server_db, "inbox") == 0
+
+
+def test_a_version_that_is_not_text_is_400(enrolled, make_request):
+    """A procedure version whose text cannot be UTF-8 (a lone surrogate) is refused like any
+    other bad field, never a server error; one without a code and name too."""
+    d = enrolled("a.db")
+    d.counter.receive(make_request())
+    body = d.body()
+    vid = next(iter(body["procedure_versions"]))
+    broken = {**body["procedure_versions"][vid], "name": "\ud800"}
+    raw = json.dumps({**body, "procedure_versions": {vid: broken}})  # "\ud800" escaped
+    reply = d.client.post("/v1/push", content=raw.encode("ascii"),
+                          headers={**d.auth, "Content-Type": "application/json"})
+    assert reply.status_code == 400, reply.text
+    reply = d.client.post("/v1/push", json={**body, "procedure_versions": {vid: {"x": 1}}},
+                          headers=d.auth)
+    assert reply.status_code == 400 and "code and a name" in reply.text

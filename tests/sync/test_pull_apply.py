@@ -148,3 +148,21 @@ def test_resolving_needs_words(open_desk):
                  "VALUES ('c', 'd', 'duplicate_code', '{}', '2026-03-09T10:00:00+07:00')")
     with pytest.raises(ValidationError):
         resolve(b.db, "c", "huong", "   ")
+
+
+def test_a_page_mixing_old_and_new_rows_keeps_each_rows_columns(open_desk, make_request):
+    """A row written before a column existed (or from an older desk's events) comes first in
+    a page: the rows after it keep their form family and proxy all the same."""
+    a, b = open_desk("a.db", desk=1), open_desk("b.db", desk=2)
+    proxy = {"name": "Trần Văn Bình", "id_number": "001203012344"}
+    _receive(a, make_request, 1)
+    code = a.receive(make_request(PROCEDURE, applicant={"id_number": "001303019999"},
+                                  proxy=proxy)).code
+    page = page_of(a.db)
+    for key in ("form_family", "proxy", "outcome"):  # as an earlier version's row
+        page["dossiers"][0].pop(key)
+    pull.apply_page(b.db, page, b.desk_id)
+    row = b.dossier(code)
+    assert row["form_family"] == "tt03-2025" and row.proxy["name"] == "Trần Văn Bình"
+    first = b.db.execute("SELECT form_family, proxy FROM dossiers ORDER BY rowid LIMIT 1")
+    assert first.fetchone() == (None, None)  # read as the 2018 family, no proxy

@@ -1,4 +1,4 @@
-"""One dossier: details, history, hand-over log (Mẫu 05), the steps allowed now, the forms.
+"""One dossier: details, history, hand-over log (the control slip), the steps allowed now, the forms.
 
 Everything is read and written through the DbWorker. The status machine decides which step
 buttons exist; the usual next step is the default button, so after scanning a slip
@@ -142,7 +142,7 @@ class DossierDialog(QDialog):
         self.documents = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.history, "&Lịch sử xử lý")
-        self.tabs.addTab(self.transfers_table, "&Phiếu kiểm soát (Mẫu 05)")
+        self.tabs.addTab(self.transfers_table, "&Phiếu kiểm soát")
         self.tabs.addTab(self.documents, "Thành phần &hồ sơ")
 
         self.close_button = QPushButton("Đóng (Esc)")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from counter_app.domain.legal_forms import FormKind
-from counter_app.domain.lifecycle import EVENT_LABELS, Verdict
+from counter_app.domain.lifecycle import Verdict
+from counter_app.domain.lifecycle import event_label as lifecycle_event_label
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
 from counter_app.domain.vn_numbers import thousands
 
@@ -108,5 +109,5 @@ def summary(kind: str, p: dict) -> str:
     return ""
 
 
-def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind)
+def event_label(kind: str, payload: dict | None = None) -> str:
+    return lifecycle_event_label(kind, payload)

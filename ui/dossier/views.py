@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.handover_log import Transfer
-from counter_app.domain.lifecycle import ACTIVE, Progress
+from counter_app.domain.lifecycle import ACTIVE, REFUSED_OUTCOME, Progress
 from counter_app.domain.procedures import DocForm
 from counter_app.domain.reception import ReturnMethod
 from counter_app.domain.statuses import Status
@@ -82,7 +82,8 @@ class DetailsPanel(QWidget):
                 ("register", f"Quyển {d['register_book']}, số {d['register_no']}"),
                 ("officer", d["officer"]), ("received", moment(d.received_at))):
             self._set(name, text)
-        self._set("status", f"{p.status.label} ({int(p.status)})",
+        outcome = " – văn bản không giải quyết" if p.outcome == REFUSED_OUTCOME else ""
+        self._set("status", f"{p.status.label} ({int(p.status)}){outcome}",
                   "font-weight: bold; color: #0d47a1;")
         due = moment(p.due_at)
         if d["due_change_reason"]:
@@ -156,7 +157,7 @@ def history_table() -> QTableWidget:
 
 
 def set_history(table: QTableWidget, events: list[Event]) -> None:
-    _fill(table, [(moment(e.at), e.officer, event_label(e.kind), summary(e.kind, e.payload))
+    _fill(table, [(moment(e.at), e.officer, event_label(e.kind, e.payload), summary(e.kind, e.payload))
                   for e in events])
 
 

@@ -116,7 +116,7 @@ def _who(event: dict, desk_id: str, names: dict[str, str]) -> str:
 def event_html(event: dict, desk_id: str, names: dict[str, str]) -> str:
     kind = event.get("kind", "")
     text = summary(kind, _payload(event)) if kind else ""
-    return (f"<b>{html.escape(event_label(kind))}</b><br>"
+    return (f"<b>{html.escape(event_label(kind, _payload(event)))}</b><br>"
             f"{html.escape(moment(event.get('at')))} · {html.escape(_who(event, desk_id, names))}"
             + (f"<br><i>{html.escape(text)}</i>" if text else ""))
 
