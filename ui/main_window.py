@@ -43,6 +43,7 @@ from ui.common.serial_scanner import SerialScanner
 from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
 from ui.dossier.dialog import DossierDialog
+from ui.lists.register_export_dialog import RegisterExportDialog
 from ui.lists.search_screen import SearchScreen
 from ui.lists.today_screen import TodayScreen
 from ui.lists.worklist_screen import WorklistScreen
@@ -186,6 +187,13 @@ class MainWindow(SystemMenu, QMainWindow):
         action("&Hồ sơ hôm nay", ("F3",), self.show_today, go, Action.SEE_ALL)
         action("Tra &cứu hồ sơ", ("F6", "Ctrl+F"), lambda: self.show_search(), go)
         action("&Báo cáo", ("F7",), self.show_reports, go, Action.REPORTS)
+        go.addSeparator()
+        action("Xuất &sổ theo dõi hồ sơ…", (), self.export_register, go, Action.EXPORT)
+
+    def export_register(self) -> None:
+        dialog = RegisterExportDialog(self.worker, self.counter.clock().date(), self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _show_agency(self) -> None:
         self.worker.run(lambda c: c.agency, self._set_agency_label)

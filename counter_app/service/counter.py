@@ -254,9 +254,20 @@ class Counter(CounterReports, Session):
         row = dossier_store.by_code(self.db, code)
         if row is None:
             raise NotFound(f"Không tìm thấy hồ sơ có mã '{code.strip()}'.")
-        if not sees(officer, row.progress):
+        if not sees(officer, row.progress) and not self._gave_result_today(row):
             self.deny(f"Hồ sơ {row.code} không được giao cho {officer.full_name}.", "see")
         return row
+
+    def _gave_result_today(self, row: DossierRow) -> bool:
+        """Did the signed-in officer record this dossier's result today? They may still
+        open it (from "Tôi đã xử lý xong hôm nay") although it is back at the counter."""
+        start = dt.datetime.combine(self.clock().date(), dt.time()).isoformat()
+        kinds = ", ".join("?" for _ in dossier_queries.RESULT_STEPS)
+        return self.db.execute(
+            f"SELECT 1 FROM events WHERE dossier_id = ? AND kind IN ({kinds}) AND officer = ? "
+            "AND at >= ? LIMIT 1",
+            [row["id"], *dossier_queries.RESULT_STEPS, self.officer.username, start]
+        ).fetchone() is not None
 
     def events(self, dossier: DossierRow) -> list[event_log.Event]:
         return event_log.for_dossier(self.db, dossier["id"])
@@ -383,9 +394,10 @@ class Counter(CounterReports, Session):
         first = today if cal.is_working_day(today) and now <= cal.closing(today) else \
             cal.next_working_day(today)
         apology_day = cal.add_working_days(first, self.apology_days)
+        me = (self.officer.username, self.officer.full_name) if self.officer else ()
         return WorklistWindow(now, cal.closing(last), self.visible_holders(),
                               dt.datetime.combine(apology_day, dt.time()),
-                              cal.closing(cal.add_working_days(apology_day, days)))
+                              cal.closing(cal.add_working_days(apology_day, days)), me)
 
     def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
         return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))

@@ -12,12 +12,13 @@ import sqlite_utils
 
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.dossier_code import looks_like_code
-from counter_app.domain.lifecycle import OPEN
+from counter_app.domain.lifecycle import ACTIVE, OPEN
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold
 from counter_app.store.dossier_store import DossierRow
 
 _OPEN = ", ".join(str(int(s)) for s in sorted(OPEN))
+_ACTIVE = ", ".join(str(int(s)) for s in sorted(ACTIVE))
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class Worklist(StrEnum):
     WAITING_SUPPLEMENT = "waiting_supplement"
     READY_TO_RETURN = "ready_to_return"
     RETURNED_TODAY = "returned_today"
+    MINE = "mine"
+    FINISHED_TODAY = "finished_today"
 
     @property
     def label(self) -> str:
@@ -118,7 +121,15 @@ class Worklist(StrEnum):
             "overdue": "Quá hạn", "needs_apology": "Cần xin lỗi",
             "waiting_supplement": "Chờ bổ sung",
             "ready_to_return": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
+            "mine": "Hồ sơ của tôi", "finished_today": "Tôi đã xử lý xong hôm nay",
         }[self.value]
+
+
+#: Lists about the signed-in officer's own work: never cut to the holders a processing
+#: officer may see (a dossier they finished is back at the counter, out of their hands).
+OWN_WORK = frozenset({Worklist.MINE, Worklist.FINISHED_TODAY})
+#: The steps that give a dossier its result.
+RESULT_STEPS = ("finish", "refuse_on_merits")
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,8 @@ class WorklistWindow:
     #: window: the "cần xin lỗi" list. None: the list is empty.
     apology_from: dt.datetime | None = None
     apology_until: dt.datetime | None = None
+    #: The signed-in officer: their username and full name (as holder_person spells it).
+    me: tuple[str, ...] = ()
 
     @property
     def today(self) -> tuple[str, str]:
@@ -140,6 +153,8 @@ class WorklistWindow:
 
 def _worklist_sql(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
     where, params, order = _worklist_base(name, w)
+    if name in OWN_WORK:
+        return where, params, order
     scope, scope_params = _holders_sql(w.holders, "holder_person")
     if scope:
         return f"({where}) AND {scope}", [*params, *scope_params], order
@@ -166,6 +181,19 @@ def _worklist_base(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
         return f"status = {int(Status.WAITING_SUPPLEMENT)}", [], "paused_at"
     if name is Worklist.READY_TO_RETURN:
         return f"status = {int(Status.FINISHED)}", [], "finished_at"
+    if name is Worklist.MINE:
+        if not w.me:
+            return "0", [], "due_at"
+        marks = ", ".join("?" for _ in w.me)
+        return (f"status IN ({_ACTIVE}) AND holder_person IN ({marks})", list(w.me),
+                "due_at")
+    if name is Worklist.FINISHED_TODAY:
+        if not w.me:
+            return "0", [], "finished_at"
+        kinds = ", ".join(f"'{k}'" for k in RESULT_STEPS)
+        return (f"finished_at >= ? AND finished_at < ? AND id IN (SELECT dossier_id FROM "
+                f"events WHERE kind IN ({kinds}) AND officer = ? AND at >= ?)",
+                [start, end, w.me[0], start], "finished_at DESC")
     return "returned_at >= ? AND returned_at < ?", [start, end], "returned_at DESC"
 
 

@@ -317,4 +317,21 @@ def test_the_processing_officer_finishes_without_a_false_failure(qtbot, worker, 
     assert "Đã ghi" in message and "không được giao" not in message, message
     assert "#b71c1c" not in dialog.message.styleSheet()  # not an error
     assert "Đã xử lý xong" in dialog.windowTitle()
-    assert dialog.step_buttons == {} and "Bộ phận tiếp nhận" in dialog.no_steps.text()
+    assert dialog.step_buttons == {}  # its next step (return) is the counter's
+
+
+def test_the_processing_officer_lists_their_dossiers_and_what_they_finished(desk, code):
+    """'Hồ sơ của tôi' holds what is handed to the officer, with its due date; once they
+    record the result it moves to 'Tôi đã xử lý xong hôm nay', which they can still open."""
+    from counter_app.store.dossier_queries import Worklist
+
+    desk.add_officer("xuly", "Ngô Văn Tư", "Công chức Tư pháp", ["processing"], "mat-khau-xu-ly")
+    desk.step(code, Step.HANDOVER, {"to_unit": "Công chức Tư pháp", "to_person": "Ngô Văn Tư"})
+    desk.sign_in("xuly", "mat-khau-xu-ly")
+    assert [d.code for d in desk.worklist(Worklist.MINE)] == [code]
+    assert desk.worklist(Worklist.FINISHED_TODAY) == []
+    desk.step(code, Step.FINISH, {"result": "Giấy xác nhận"})
+    assert desk.worklist(Worklist.MINE) == []
+    assert [d.code for d in desk.worklist(Worklist.FINISHED_TODAY)] == [code]
+    assert desk.worklist_counts()[Worklist.FINISHED_TODAY] == 1
+    assert desk.dossier(code).status is Status.FINISHED  # still readable for them today

@@ -333,3 +333,24 @@ def test_the_apology_window_is_set_from_the_system_menu(qtbot, home_window):
     assert on_worker(w, lambda c: c.apology_days) == 2
     row = LISTS.index(Worklist.NEEDS_APOLOGY)
     assert w.worklists.lists.item(row).text().startswith("Cần xin lỗi")
+
+
+def test_the_register_is_exported_from_the_window(qtbot, window, counter, tmp_path):
+    """Màn hình › Xuất sổ theo dõi hồ sơ: a date range, PDF or Excel, written by the core;
+    a range the wrong way round is refused on the dialog."""
+    from ui.lists.register_export_dialog import RegisterExportDialog
+
+    dialog = RegisterExportDialog(window.worker, counter.clock().date(), window)
+    qtbot.addWidget(dialog)
+    dialog.start.setDate(dialog.end.date().addDays(1))
+    dialog.choose_file()
+    assert "không sớm hơn" in dialog.message.text()
+    dialog.start.setDate(dialog.end.date().addDays(-60))
+    dialog.kind.setCurrentIndex(1)  # Excel
+    start = dialog.start.date()
+    out = tmp_path / "so"
+    dialog.export(dt.date(start.year(), start.month(), start.day()),
+                  counter.clock().date(), str(out))
+    qtbot.waitUntil(lambda: "Đã lưu" in dialog.message.text() or "Chưa" in dialog.message.text())
+    assert "Đã lưu" in dialog.message.text(), dialog.message.text()
+    assert (tmp_path / "so.xlsx").read_bytes().startswith(b"PK")

@@ -23,7 +23,8 @@ from ui.lists.dossier_table import FULL, OVERDUE_COLOR, WARNING_COLOR, DossierTa
 from ui.lists.worklist_strip import ORDER, list_label
 
 #: The lists on this tab: the strip's, with "cần xin lỗi" after the ones due soon.
-LISTS = (*ORDER[:3], Worklist.NEEDS_APOLOGY, *ORDER[3:])
+LISTS = (*ORDER[:3], Worklist.NEEDS_APOLOGY, *ORDER[3:], Worklist.MINE,
+         Worklist.FINISHED_TODAY)
 
 EXPLANATIONS = {
     Worklist.OVERDUE: "Hồ sơ đang giải quyết đã quá thời hạn hẹn trả.",
