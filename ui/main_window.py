@@ -109,6 +109,7 @@ class MainWindow(SystemMenu, QMainWindow):
         self._show_agency()
         self.setup_sync(layout, db_path or self.worker.call(lambda c: database_file(c.db)))
         self._dialog: QDialog | None = None          # the dossier dialog being shown
+        self._last_slip: tuple[str, bytes] | None = None  # code, PDF: Ctrl+P prints it again
         self._pending: tuple[str, bool] | None = None  # the next one, once it has closed
         self._counts_seq = 0
         self.notice_box: QMessageBox | None = None
@@ -184,6 +185,7 @@ class MainWindow(SystemMenu, QMainWindow):
         go = self.menuBar().addMenu("&Màn hình")
         action("&Việc cần làm", ("F4",), lambda: self.show_worklists(), go)
         action("&Tiếp nhận hồ sơ", ("F2",), self.show_reception, go, Action.RECEIVE)
+        action("In &lại giấy hẹn vừa lưu", ("Ctrl+P",), self.reprint_last, go, Action.RECEIVE)
         action("&Hồ sơ hôm nay", ("F3",), self.show_today, go, Action.SEE_ALL)
         action("Tra &cứu hồ sơ", ("F6", "Ctrl+F"), lambda: self.show_search(), go)
         action("&Báo cáo", ("F7",), self.show_reports, go, Action.REPORTS)
@@ -329,6 +331,7 @@ class MainWindow(SystemMenu, QMainWindow):
             self.worklists.load()
 
     def _dossier_saved(self, dossier: DossierRow, pdf: bytes, print_slip: bool) -> None:
+        self._last_slip = (dossier.code, pdf)
         if dossier.status is Status.REFUSED:
             self.statusBar().showMessage(
                 f"Đã ghi việc từ chối tiếp nhận ({dossier.code}); hồ sơ không được tiếp nhận. "
@@ -338,7 +341,22 @@ class MainWindow(SystemMenu, QMainWindow):
                 f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}", 15_000)
         self.refresh_lists()
         if print_slip:
-            self.printer.print_pdf(pdf, self)
+            self._print_last()
+
+    def reprint_last(self) -> None:
+        """Ctrl+P: the last slip (or refusal) printed again, e.g. after a jammed printer."""
+        if self._last_slip is None:
+            self.statusBar().showMessage("Chưa có giấy hẹn nào để in lại.", 10_000)
+            return
+        self._print_last()
+
+    def _print_last(self) -> None:
+        code, pdf = self._last_slip
+        printed = self.printer.print_pdf(pdf, self)
+        self.reception.show_unprinted("" if printed else code)
+        if not printed:
+            self.statusBar().showMessage(
+                f"Giấy của hồ sơ {code} CHƯA IN. Nhấn Ctrl+P để in lại.", 30_000)
 
     # -- one dossier -------------------------------------------------------------------------
     def open_serial_scanner(self, port: str) -> str | None:

@@ -324,3 +324,23 @@ def test_new_form_asks_before_losing_typed_data_and_an_empty_form_shows_no_date(
     answers_to_give = [QMessageBox.StandardButton.Yes]
     screen.new_button.click()
     assert screen.full_name.text() == ""
+
+
+def test_a_slip_that_did_not_print_stays_marked_and_ctrl_p_prints_it(qtbot, window, counter):
+    screen = window.reception
+    answers = [False, True]  # the print dialog cancelled, then printed
+    sent = []
+    window.printer.print_pdf = lambda pdf, parent: sent.append(pdf) or answers.pop(0)
+    type_text(screen.id_number, "038190012396")
+    type_text(screen.full_name, "Hoàng Thị Lan")
+    screen.picker.setFocus()
+    pick_procedure(qtbot, screen, "dang ky ket hon")
+    screen.checklist.check_all()
+    screen.save()
+    qtbot.waitUntil(lambda: len(sent) == 1)
+    code = [d for d in counter.received_today() if d["applicant_name"] == "Hoàng Thị Lan"][0].code
+    assert screen.unprinted_label.isVisible() and code in screen.unprinted_label.text()
+    assert "CHƯA IN" in window.statusBar().currentMessage()
+    window.reprint_last()
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert not screen.unprinted_label.isVisible()

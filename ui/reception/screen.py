@@ -197,6 +197,10 @@ class ReceptionScreen(QWidget):
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.picker.pick_favourite(n))
         buttons = QHBoxLayout()
         buttons.addWidget(self.refuse_button)
+        self.unprinted_label = QLabel(objectName="unprinted", wordWrap=True)
+        self.unprinted_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.unprinted_label.hide()
+        buttons.addWidget(self.unprinted_label, 1)
         buttons.addStretch(1)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.save_button)
@@ -270,6 +274,12 @@ class ReceptionScreen(QWidget):
     def set_calendar(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
         self._refresh_due()
+
+    def show_unprinted(self, code: str) -> None:
+        """Mark the last slip as not printed ("" clears the mark)."""
+        self.unprinted_label.setText(f"Giấy hẹn {code} chưa in – Ctrl+P để in lại" if code
+                                     else "")
+        self.unprinted_label.setVisible(bool(code))
 
     def has_input(self) -> bool:
         """Has the officer typed or chosen anything for this citizen yet?"""
