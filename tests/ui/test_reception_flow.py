@@ -344,3 +344,20 @@ def test_a_slip_that_did_not_print_stays_marked_and_ctrl_p_prints_it(qtbot, wind
     window.reprint_last()
     assert len(sent) == 2 and sent[0] == sent[1]
     assert not screen.unprinted_label.isVisible()
+
+
+def test_a_field_is_checked_when_left_and_cleared_when_fixed(qtbot, window):
+    screen = window.reception
+    screen.id_number.setFocus()
+    type_text(screen.id_number, "12345")
+    qtbot.keyClick(screen.id_number, Qt.Key.Key_Tab)  # leaving it
+    assert "12 chữ số" in screen.id_number.toolTip() and screen.id_number.styleSheet()
+    assert not screen.errors_label.isVisible()  # a mark on the field, no banner
+    screen.id_number.setText("038190012399")  # corrected
+    assert screen.id_number.styleSheet() == "" and screen.id_number.toolTip() == ""
+    qtbot.keyClick(screen.full_name, Qt.Key.Key_Tab)  # passing through the empty name
+    assert screen.full_name.styleSheet() == ""
+    screen.phone.setFocus()
+    type_text(screen.phone, "12")
+    qtbot.keyClick(screen.phone, Qt.Key.Key_Tab)
+    assert "bắt đầu bằng 0" in screen.phone.toolTip()

@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 from counter_app.domain import card_qr
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
-from counter_app.domain.reception import ApplicantKind, Channel, ReceptionRequest, ReturnMethod
+from counter_app.domain.reception import (
+    ApplicantKind,
+    Channel,
+    ReceptionRequest,
+    ReturnMethod,
+    validate_applicant,
+    validate_proxy,
+)
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
 from ui.common.enter_navigation import EnterMovesFocus
@@ -227,6 +234,12 @@ class ReceptionScreen(QWidget):
             "proxy_name": self.proxy_name, "proxy_id_number": self.proxy_id,
             "proxy_phone": self.proxy_phone, "proxy_authorisation": self.proxy_authorisation,
         }
+        # Each applicant field is checked when the officer leaves it; its mark clears as soon
+        # as it is right (the whole form is checked again at F9).
+        self._checked: set[str] = set()
+        for key, widget in self._field_checks().items():
+            widget.editingFinished.connect(lambda k=key: self._check_field(k, left=True))
+            widget.textChanged.connect(lambda _t, k=key: self._check_field(k))
         self.setTabOrder(self.id_number, self.full_name)
         for a, b in ((self.full_name, self.phone), (self.phone, self.address),
                      (self.address, self.email), (self.email, self.kind),
@@ -274,6 +287,30 @@ class ReceptionScreen(QWidget):
     def set_calendar(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
         self._refresh_due()
+
+    def _field_checks(self) -> dict[str, QLineEdit]:
+        return {"id_number": self.id_number, "full_name": self.full_name, "phone": self.phone,
+                "email": self.email, "address": self.address, "proxy_name": self.proxy_name,
+                "proxy_id_number": self.proxy_id, "proxy_phone": self.proxy_phone}
+
+    def _check_field(self, key: str, left: bool = False) -> None:
+        """Mark ``key`` red with the reason once the officer has left it; clear it when
+        fixed. An empty required field is only marked at F9, not while passing through."""
+        if left:
+            self._checked.add(key)
+        if key not in self._checked:
+            return
+        request = self.request()
+        errors: dict[str, str] = {}
+        applicant, errors = validate_applicant(request.applicant, self.clock().date())
+        if request.proxy:
+            validate_proxy(request.proxy, applicant.id_number, self.clock().date(), errors)
+        widget = self._field_checks()[key]
+        problem = errors.get(key)
+        if problem and left and not widget.text().strip():
+            problem = None  # passing through an empty field is not an error yet
+        widget.setStyleSheet(ERROR_STYLE if problem else "")
+        widget.setToolTip(problem or "")
 
     def show_unprinted(self, code: str) -> None:
         """Mark the last slip as not printed ("" clears the mark)."""
@@ -515,6 +552,7 @@ class ReceptionScreen(QWidget):
         self.errors_label.show()
 
     def _clear_errors(self) -> None:
+        self._checked = set()
         self.errors_label.hide()
         self.errors_label.clear()
         for widget in set(self.field_widgets.values()):
