@@ -455,7 +455,7 @@ def test_the_leader_reads_both_sides_and_settles_a_conflict_with_a_note(qtbot, c
                              "Chưa xử lý"]]
     title, ours = seen["ours"]
     assert title == "Quầy này đã làm (không được ghi nhận)"
-    assert "Từ chối tiếp nhận hồ sơ" in ours and "20/11/2026 08:55" in ours
+    assert "Từ chối giải quyết" in ours and "20/11/2026 08:55" in ours
     assert "Lê Thị Hoa (hoa), quầy này" in ours and "Hồ sơ không đủ điều kiện" in ours
     title, kept = seen["kept"]
     assert title == "Máy chủ đã giữ"
