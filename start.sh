@@ -7,4 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 COUNTER_EXTRAS="" source tools/ensure_venv.sh
+.venv/bin/python tools/compile_translations.py  # Qt's texts in Vietnamese (.ts -> .qm)
 exec .venv/bin/counter-app "$@"

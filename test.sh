@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 COUNTER_EXTRAS="test,build,server" source tools/ensure_venv.sh
+.venv/bin/python tools/compile_translations.py  # Qt's texts in Vietnamese (.ts -> .qm)
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 .venv/bin/ruff check counter_app ui tests build_installer.spec
 .venv/bin/lint-imports --no-cache

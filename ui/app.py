@@ -38,14 +38,15 @@ def run_gui(args: argparse.Namespace) -> int:
     if args.self_check:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _setup_logging()
-    from PySide6.QtCore import QLocale, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from ui.common.translation import install_vietnamese
     from ui.main_window import MainWindow
     from ui.system.first_screens import sign_in_at_start
 
-    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_vietnamese(app)
     app.setApplicationName("counter-app")
     app.setApplicationDisplayName("Bộ phận Một cửa")
 

@@ -165,3 +165,11 @@ def opened(monkeypatch):
     monkeypatch.setattr("ui.main_window.DossierDialog", InstantDossierDialog)
     seen.dialog_class = InstantDossierDialog
     return seen
+
+
+@pytest.fixture(autouse=True, scope="session")
+def vietnamese_qt(qapp):
+    """Qt's own texts in Vietnamese, as the program installs them at start (ui.app)."""
+    from ui.common.translation import install_vietnamese
+
+    assert install_vietnamese(qapp), "resources/i18n/qt_vi.qm is missing: run ./test.sh"
