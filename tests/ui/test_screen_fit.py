@@ -85,3 +85,36 @@ def test_the_reception_form_with_a_same_day_procedure_fits(qtbot, window, width,
     assert window.minimumSizeHint().width() <= width
     window.grab().save(str(_shots(tmp_path) / f"{width}-reception-same-day.png"))
     assert cut_texts(window) == []
+
+
+def test_the_dialogs_fit_768_pixels(qtbot, window, counter):
+    """The dossier window, the slip preview, the setup and the step forms need no more than
+    a 1024×768 screen less its taskbar and a title bar, and cut no text."""
+    from ui.common.slip_printing import SlipPreview
+    from ui.dossier.dialog import DossierDialog
+    from ui.system.setup_dialog import SetupDialog
+
+    code = counter.received_today()[0].code if counter.received_today() else None
+    if code is None:
+        from counter_app.domain.reception import ReceptionRequest
+        code = counter.receive(ReceptionRequest("1.004873", {
+            "full_name": "Lê Văn Tám", "id_number": "038090012399"})).code
+    dossier = DossierDialog(window.worker, code, window.printer, window)
+    qtbot.addWidget(dossier)
+    dossier.resize(1024, 768 - TASKBAR - 30)
+    dossier.show()
+    qtbot.waitUntil(lambda: window.worker.idle)
+    qtbot.wait(30)
+    setup = SetupDialog(counter.agency)
+    qtbot.addWidget(setup)
+    setup.show()
+    preview = SlipPreview(counter.slip_pdf(code), "Xem trước", window.printer, window)
+    qtbot.addWidget(preview)
+    for dialog in (dossier, setup, preview):
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 768 - TASKBAR - 30, (
+            type(dialog).__name__, hint)
+    assert cut_texts(dossier) == []
+    form = dossier.start_step(next(iter(dossier.step_buttons)))
+    assert form.minimumSizeHint().height() <= 768 - TASKBAR - 30
+    form.reject()

@@ -38,7 +38,7 @@ from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
 from ui.dossier.step_dialogs import step_dialog
 from ui.dossier.step_fields import FormContext, StepDialog
-from ui.dossier.texts import FORM_SHORT
+from ui.dossier.texts import FORM_SHORT, STEP_SHORT
 from ui.dossier.views import (
     DetailsPanel,
     history_table,
@@ -229,7 +229,8 @@ class DossierDialog(QDialog):
         suggested = suggested_step(dossier.progress)
         ordered = sorted(allowed, key=lambda s: s is not suggested)  # the usual one first
         for i, step in enumerate(ordered):
-            button = QPushButton(step.label)
+            button = QPushButton(STEP_SHORT.get(step.value, step.label))
+            button.setToolTip(step.label)
             button.clicked.connect(lambda _=False, s=step: self.start_step(s))
             if step is suggested:
                 button.setStyleSheet(SUGGESTED_STYLE)

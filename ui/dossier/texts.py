@@ -18,6 +18,16 @@ FORM_SHORT = {FormKind.RECEIPT: "Giấy tiếp nhận, hẹn trả",
               FormKind.APOLOGY: "Xin lỗi, hẹn lại ngày trả",
               FormKind.STOP: "Thông báo dừng giải quyết",
               FormKind.CONTROL: "Phiếu kiểm soát"}
+#: Step buttons' short texts (the full name is the tooltip and the form's title): a row of
+#: them must fit a 1024-pixel screen.
+STEP_SHORT = {
+    "refuse_on_merits": "Không giải quyết (có văn bản)",
+    "stop": "Dừng theo đề nghị",
+    "request_payment": "Yêu cầu nghĩa vụ tài chính",
+    "payment_received": "Đã nộp nghĩa vụ tài chính",
+    "resume": "Nhận bổ sung",
+    "finish": "Đã xử lý xong",
+}
 DEADLINE_LABELS = {"overdue": "quá hạn", "warning": "sắp đến hạn"}
 
 
