@@ -45,6 +45,9 @@ def click_when_shown(qtbot, text: str) -> None:
             if button.text().replace("&", "") == text:
                 button.click()
                 return
+        shown = [b.text() for b in box.findChildren(QPushButton)]
+        box.close()  # never leave the test waiting on a box it cannot answer
+        raise AssertionError(f"no button {text!r} on the box, only {shown}")
 
     QTimer.singleShot(0, press)
 
@@ -223,7 +226,7 @@ def test_the_window_backs_up_at_exit_and_restores_from_the_menu(qtbot, counter, 
     later = window.worker.call(lambda c: receive(c, "Hoàng Thị Mai"))
     assert later in codes(db_path)
 
-    click_when_shown(qtbot, "OK")  # "Đã khôi phục dữ liệu…"
+    click_when_shown(qtbot, "Đồng ý")  # "Đã khôi phục dữ liệu…" (Qt's OK, in Vietnamese)
     window.restore_from(made.path)
     assert restarted == [True]
     assert codes(db_path) == first  # the dossier received after the backup is gone...

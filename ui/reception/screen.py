@@ -13,7 +13,6 @@ from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -38,8 +37,6 @@ from counter_app.domain.reception import (
     Channel,
     ReceptionRequest,
     ReturnMethod,
-    validate_applicant,
-    validate_proxy,
 )
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
@@ -48,10 +45,10 @@ from ui.common.messages import describe
 from ui.common.tasks import DbWorker
 from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
 from ui.reception.document_checklist import DocumentChecklist
+from ui.reception.field_checks import ERROR_STYLE, FieldChecks
 from ui.reception.procedure_picker import FAVOURITES, ProcedurePicker
+from ui.reception.proxy_fields import ProxyFields
 from ui.reception.refusal_dialog import RefusalDialog
-
-ERROR_STYLE = "border: 2px solid #c62828; background: #fff3f3;"
 
 
 class ReceptionScreen(QWidget):
@@ -111,23 +108,10 @@ class ReceptionScreen(QWidget):
         form.addRow(self._label("Đị&a chỉ:", self.address), self.address)
         form.addRow(self._label("&Email:", self.email), self.email)
         form.addRow(self._label("&Loại người nộp:", self.kind), self.kind)
-        self.proxy_check = QCheckBox("Người khác nộp thay (được ủy &quyền)")
-        # Alt+Q or a click: Tab goes from the applicant straight to the procedure.
-        self.proxy_check.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.proxy_check.toggled.connect(self._proxy_toggled)
+        self.proxy = ProxyFields()
+        (self.proxy_check, self.proxy_box, self.proxy_name, self.proxy_id, self.proxy_phone,
+         self.proxy_authorisation) = (self.proxy.check, self.proxy.box, *self.proxy.fields)
         form.addRow("", self.proxy_check)
-        self.proxy_name = QLineEdit(placeholderText="Họ tên người nộp thay")
-        self.proxy_id = QLineEdit(placeholderText="CCCD người nộp thay")
-        self.proxy_id.setMaxLength(16)
-        self.proxy_phone = QLineEdit(placeholderText="Điện thoại")
-        self.proxy_authorisation = QLineEdit(placeholderText="Giấy ủy quyền số, ngày")
-        self.proxy_box = QWidget()
-        proxy = QGridLayout(self.proxy_box)
-        proxy.setContentsMargins(0, 0, 0, 0)
-        proxy.addWidget(self.proxy_name, 0, 0)
-        proxy.addWidget(self.proxy_id, 0, 1)
-        proxy.addWidget(self.proxy_phone, 1, 0)
-        proxy.addWidget(self.proxy_authorisation, 1, 1)
         form.addRow("", self.proxy_box)
 
         self.picker = ProcedurePicker()
@@ -234,12 +218,10 @@ class ReceptionScreen(QWidget):
             "proxy_name": self.proxy_name, "proxy_id_number": self.proxy_id,
             "proxy_phone": self.proxy_phone, "proxy_authorisation": self.proxy_authorisation,
         }
-        # Each applicant field is checked when the officer leaves it; its mark clears as soon
-        # as it is right (the whole form is checked again at F9).
-        self._checked: set[str] = set()
-        for key, widget in self._field_checks().items():
-            widget.editingFinished.connect(lambda k=key: self._check_field(k, left=True))
-            widget.textChanged.connect(lambda _t, k=key: self._check_field(k))
+        self.field_checks = FieldChecks(self, {
+            "id_number": self.id_number, "full_name": self.full_name, "phone": self.phone,
+            "email": self.email, "address": self.address, "proxy_name": self.proxy_name,
+            "proxy_id_number": self.proxy_id, "proxy_phone": self.proxy_phone})
         self.setTabOrder(self.id_number, self.full_name)
         for a, b in ((self.full_name, self.phone), (self.phone, self.address),
                      (self.address, self.email), (self.email, self.kind),
@@ -288,30 +270,6 @@ class ReceptionScreen(QWidget):
         self.calendar = calendar
         self._refresh_due()
 
-    def _field_checks(self) -> dict[str, QLineEdit]:
-        return {"id_number": self.id_number, "full_name": self.full_name, "phone": self.phone,
-                "email": self.email, "address": self.address, "proxy_name": self.proxy_name,
-                "proxy_id_number": self.proxy_id, "proxy_phone": self.proxy_phone}
-
-    def _check_field(self, key: str, left: bool = False) -> None:
-        """Mark ``key`` red with the reason once the officer has left it; clear it when
-        fixed. An empty required field is only marked at F9, not while passing through."""
-        if left:
-            self._checked.add(key)
-        if key not in self._checked:
-            return
-        request = self.request()
-        errors: dict[str, str] = {}
-        applicant, errors = validate_applicant(request.applicant, self.clock().date())
-        if request.proxy:
-            validate_proxy(request.proxy, applicant.id_number, self.clock().date(), errors)
-        widget = self._field_checks()[key]
-        problem = errors.get(key)
-        if problem and left and not widget.text().strip():
-            problem = None  # passing through an empty field is not an error yet
-        widget.setStyleSheet(ERROR_STYLE if problem else "")
-        widget.setToolTip(problem or "")
-
     def show_unprinted(self, code: str) -> None:
         """Mark the last slip as not printed ("" clears the mark)."""
         self.unprinted_label.setText(f"Giấy hẹn {code} chưa in – Ctrl+P để in lại" if code
@@ -337,11 +295,9 @@ class ReceptionScreen(QWidget):
 
     def reset(self) -> None:
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
-                  self.return_address, self.due_reason, self.proxy_name, self.proxy_id,
-                  self.proxy_phone, self.proxy_authorisation):
+                  self.return_address, self.due_reason):
             w.clear()
-        self.proxy_check.setChecked(False)
-        self.proxy_box.hide()
+        self.proxy.clear()
         self._card = None
         self.kind.setCurrentIndex(0)
         self.channel.setCurrentIndex(0)
@@ -484,15 +440,7 @@ class ReceptionScreen(QWidget):
             return_method=self.return_method.currentData(),
             return_address=self.return_address.text(),
             due_at=chosen_due, due_change_reason=self.due_reason.text(),
-            proxy={"name": self.proxy_name.text(), "id_number": self.proxy_id.text(),
-                   "phone": self.proxy_phone.text(),
-                   "authorisation": self.proxy_authorisation.text()}
-            if self.proxy_check.isChecked() else None)
-
-    def _proxy_toggled(self, on: bool) -> None:
-        self.proxy_box.setVisible(on)
-        if on:
-            self.proxy_name.setFocus()
+            proxy=self.proxy.values())
 
     def save(self, print_slip: bool = True) -> None:
         if self._saving:
@@ -552,7 +500,7 @@ class ReceptionScreen(QWidget):
         self.errors_label.show()
 
     def _clear_errors(self) -> None:
-        self._checked = set()
+        self.field_checks.forget()
         self.errors_label.hide()
         self.errors_label.clear()
         for widget in set(self.field_widgets.values()):
