@@ -261,13 +261,8 @@ class Counter(CounterReports, Session):
     def _gave_result_today(self, row: DossierRow) -> bool:
         """Did the signed-in officer record this dossier's result today? They may still
         open it (from "Tôi đã xử lý xong hôm nay") although it is back at the counter."""
-        start = dt.datetime.combine(self.clock().date(), dt.time()).isoformat()
-        kinds = ", ".join("?" for _ in dossier_queries.RESULT_STEPS)
-        return self.db.execute(
-            f"SELECT 1 FROM events WHERE dossier_id = ? AND kind IN ({kinds}) AND officer = ? "
-            "AND at >= ? LIMIT 1",
-            [row["id"], *dossier_queries.RESULT_STEPS, self.officer.username, start]
-        ).fetchone() is not None
+        start = dt.datetime.combine(self.clock().date(), dt.time())
+        return dossier_queries.gave_result(self.db, row["id"], self.officer.username, start)
 
     def events(self, dossier: DossierRow) -> list[event_log.Event]:
         return event_log.for_dossier(self.db, dossier["id"])

@@ -242,3 +242,12 @@ def procedure_usage(db, desk_id: str, since: dt.datetime) -> dict[str, int]:
                       "AND desk_id = ? GROUP BY procedure_code",
                       [since.isoformat(timespec="minutes"), desk_id]).fetchall()
     return {code: n for code, n in rows}
+
+
+def gave_result(db, dossier_id: str, officer: str, since: dt.datetime) -> bool:
+    """Did ``officer`` record this dossier's result (finish, written refusal) since then?"""
+    kinds = ", ".join("?" for _ in RESULT_STEPS)
+    return db.execute(f"SELECT 1 FROM events WHERE dossier_id = ? AND kind IN ({kinds}) "
+                      "AND officer = ? AND at >= ? LIMIT 1",
+                      [dossier_id, *RESULT_STEPS, officer, since.isoformat()]
+                      ).fetchone() is not None
