@@ -48,6 +48,7 @@ from ui.lists.search_screen import SearchScreen
 from ui.lists.today_screen import TodayScreen
 from ui.lists.worklist_screen import WorklistScreen
 from ui.lists.worklist_strip import WorklistStrip
+from ui.reception.desk_actions import ReceptionDesk
 from ui.reception.screen import ReceptionScreen
 from ui.reports.screen import ReportsScreen
 from ui.system.backup_schedule import BackupSchedule
@@ -56,7 +57,7 @@ from ui.system.menu import SystemMenu, restart_program
 COUNTS_EVERY_MS = 60_000
 
 
-class MainWindow(SystemMenu, QMainWindow):
+class MainWindow(SystemMenu, ReceptionDesk, QMainWindow):
     def __init__(self, counter: Counter, title_suffix: str = "", sign_in_hint: str = "",
                  db_path: Path | None = None):
         super().__init__()
@@ -343,40 +344,7 @@ class MainWindow(SystemMenu, QMainWindow):
         if print_slip:
             self._print_last()
 
-    def reprint_last(self) -> None:
-        """Ctrl+P: the last slip (or refusal) printed again, e.g. after a jammed printer."""
-        if self._last_slip is None:
-            self.statusBar().showMessage("Chưa có giấy hẹn nào để in lại.", 10_000)
-            return
-        self._print_last()
-
-    def _print_last(self) -> None:
-        code, pdf = self._last_slip
-        printed = self.printer.print_pdf(pdf, self)
-        self.reception.show_unprinted("" if printed else code)
-        if not printed:
-            self.statusBar().showMessage(
-                f"Giấy của hồ sơ {code} CHƯA IN. Nhấn Ctrl+P để in lại.", 30_000)
-
     # -- one dossier -------------------------------------------------------------------------
-    def open_serial_scanner(self, port: str) -> str | None:
-        """Listen to the scanner on ``port`` ("" = keyboard mode only); why not, if not."""
-        self.serial_scanner.close()
-        if not port:
-            return None
-        problem = self.serial_scanner.open(port)
-        if problem:
-            self.statusBar().showMessage(problem, 15_000)
-        return problem
-
-    def _card_scanned(self, text: str) -> None:
-        """An ID card's QR: the reception form is filled from it (the screen says what
-        could not be read, e.g. a scanner in keyboard mode that garbles Vietnamese)."""
-        if self.desk_lock.locked or not self.may(Action.RECEIVE):
-            return
-        self.show_reception()
-        self.reception.fill_from_card(text)
-
     def _scanned(self, code: str) -> None:
         if self.desk_lock.locked:
             return
