@@ -182,3 +182,13 @@ def common_options() -> argparse.ArgumentParser:
 
 def emit(args: argparse.Namespace, data: object, text: str) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+#: Said after an unknown procedure code.
+PROCEDURE_HINT = "find its code with: counter-app procedures --search WORDS"
+
+
+def file_problem(exc: OSError) -> str:
+    """'cannot write /x/y.pdf: No such file or directory (không ghi/đọc được tệp)'."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"cannot use{where}: {exc.strerror or exc} (không dùng được tệp này)"
