@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QWidget
 
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.text import fold, matches, tokens
@@ -38,6 +38,9 @@ class ProcedurePicker(QLineEdit):
         self._by_display: dict[str, Procedure] = {}
         self._usage: dict[str, int] = {}
         self.current: Procedure | None = None
+        #: "Hay dùng: Alt+1 …": the screen lays it out under the field.
+        self.favourites_label = QLabel(objectName="favourites", wordWrap=True)
+        self.favourites_label.setStyleSheet("color: #555;")
         self._model = QStringListModel(self)
         self._completer = QCompleter(self._model, self)
         self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -53,10 +56,24 @@ class ProcedurePicker(QLineEdit):
     def set_procedures(self, procedures: list[Procedure]) -> None:
         self._procedures = [(p, p.search_text, fold(p.name)) for p in procedures]
         self._by_display = {display(p): p for p in procedures}
+        self._show_favourites()
 
     def set_usage(self, usage: dict[str, int]) -> None:
         """Procedure code -> how many this desk received lately (the ranking's first key)."""
         self._usage = dict(usage)
+        self._show_favourites()
+
+    def _show_favourites(self) -> None:
+        found = self.favourites()
+
+        def short(name: str) -> str:
+            return name if len(name) <= 28 else name[:27].rstrip(" ,") + "…"
+        self.favourites_label.setText(
+            "Hay dùng: " + " · ".join(f"Alt+{i} {short(p.name)}"
+                                      for i, p in enumerate(found[:3], 1))
+            + (" …" if len(found) > 3 else "") if found else "")
+        self.favourites_label.setToolTip("\n".join(
+            f"Alt+{i}: {p.code} {p.name}" for i, p in enumerate(found, 1)))
 
     def matching(self, text: str) -> list[Procedure]:
         query = fold(text)

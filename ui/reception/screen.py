@@ -129,9 +129,7 @@ class ReceptionScreen(QWidget):
         row.addWidget(self._label("&Thủ tục:", self.picker))
         row.addWidget(self.picker, 1)
         box.addLayout(row)
-        self.favourites_label = QLabel(objectName="favourites")
-        self.favourites_label.setStyleSheet("color: #555;")
-        self.favourites_label.setWordWrap(True)
+        self.favourites_label = self.picker.favourites_label
         box.addWidget(self.favourites_label)
         box.addWidget(self.procedure_info)
         box.addWidget(self.checklist, 1)
@@ -245,26 +243,13 @@ class ReceptionScreen(QWidget):
     # -- behaviour -----------------------------------------------------------------------
     def set_procedures(self, procedures: list[Procedure]) -> None:
         self.picker.set_procedures(procedures)
-        self._show_favourites()
 
     def set_usage(self, usage: dict[str, int]) -> None:
         """This desk's recent use of each procedure: ranks the picker, makes Alt+1…9."""
         self.picker.set_usage(usage)
-        self._show_favourites()
 
     def refresh_usage(self) -> None:
         self.worker.run(lambda c: c.procedure_usage(), self.set_usage)
-
-    def _show_favourites(self) -> None:
-        found = self.picker.favourites()
-        def short(name: str) -> str:
-            return name if len(name) <= 28 else name[:27].rstrip(" ,") + "…"
-        self.favourites_label.setText(
-            "Hay dùng: " + " · ".join(f"Alt+{i} {short(p.name)}"
-                                      for i, p in enumerate(found[:3], 1))
-            + (" …" if len(found) > 3 else "") if found else "")
-        self.favourites_label.setToolTip("\n".join(
-            f"Alt+{i}: {p.code} {p.name}" for i, p in enumerate(found, 1)))
 
     def set_calendar(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
