@@ -52,6 +52,7 @@ from ui.reception.desk_actions import ReceptionDesk
 from ui.reception.screen import ReceptionScreen
 from ui.reports.screen import ReportsScreen
 from ui.system.backup_schedule import BackupSchedule
+from ui.system.favourites_dialog import edit_favourites
 from ui.system.menu import SystemMenu, restart_program
 
 COUNTS_EVERY_MS = 60_000
@@ -165,6 +166,8 @@ class MainWindow(SystemMenu, ReceptionDesk, QMainWindow):
         action("Cài đặt báo cá&o…", (), self.edit_report_settings, system, Action.SETUP)
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
         action("Máy &quét (cổng COM)…", (), self.edit_scanner_port, system)
+        action("Thủ tục hay &dùng (Alt+1…9)…", (), self.edit_favourite_procedures, system,
+               Action.RECEIVE)
         system.addSeparator()
         action("Tài &khoản cán bộ…", (), self.manage_officers, system, Action.MANAGE_OFFICERS)
         action("Đổi &mật khẩu…", (), self.change_password, system)
@@ -192,6 +195,11 @@ class MainWindow(SystemMenu, ReceptionDesk, QMainWindow):
         action("&Báo cáo", ("F7",), self.show_reports, go, Action.REPORTS)
         go.addSeparator()
         action("Xuất &sổ theo dõi hồ sơ…", (), self.export_register, go, Action.EXPORT)
+
+    def edit_favourite_procedures(self) -> None:
+        codes = edit_favourites(self, self.reception.picker.procedures())
+        if codes is not None:  # Alt+1…9 change at once
+            self.reception.picker.set_pinned(codes)
 
     def export_register(self) -> None:
         dialog = RegisterExportDialog(self.worker, self.counter.clock().date(), self)

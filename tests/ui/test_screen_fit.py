@@ -88,10 +88,12 @@ def test_the_reception_form_with_a_same_day_procedure_fits(qtbot, window, width,
 
 
 def test_the_dialogs_fit_768_pixels(qtbot, window, counter):
-    """The dossier window, the slip preview, the setup and the step forms need no more than
-    a 1024×768 screen less its taskbar and a title bar, and cut no text."""
+    """The dossier window, the slip preview, the setup, the favourite procedures and the
+    step forms need no more than a 1024×768 screen less its taskbar and a title bar, and cut
+    no text."""
     from ui.common.slip_printing import SlipPreview
     from ui.dossier.dialog import DossierDialog
+    from ui.system.favourites_dialog import FavouritesDialog
     from ui.system.setup_dialog import SetupDialog
 
     code = counter.received_today()[0].code if counter.received_today() else None
@@ -110,11 +112,14 @@ def test_the_dialogs_fit_768_pixels(qtbot, window, counter):
     setup.show()
     preview = SlipPreview(counter.slip_pdf(code), "Xem trước", window.printer, window)
     qtbot.addWidget(preview)
-    for dialog in (dossier, setup, preview):
+    favourites = FavouritesDialog(window.reception.picker.procedures(), ["1.004873"], window)
+    qtbot.addWidget(favourites)
+    favourites.show()
+    for dialog in (dossier, setup, preview, favourites):
         hint = dialog.minimumSizeHint()
         assert hint.width() <= 1024 and hint.height() <= 768 - TASKBAR - 30, (
             type(dialog).__name__, hint)
-    assert cut_texts(dossier) == []
+    assert cut_texts(dossier) == [] and cut_texts(favourites) == []
     form = dossier.start_step(next(iter(dossier.step_buttons)))
     assert form.minimumSizeHint().height() <= 768 - TASKBAR - 30
     form.reject()

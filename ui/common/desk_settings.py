@@ -1,8 +1,10 @@
 """What this desk remembers between sessions (QSettings, an .ini file in the user's config
-folder): the last username used here (never a password) and the idle time before the
-screen locks."""
+folder): the last username used here (never a password), the idle time before the screen
+locks, the scanner's port and the officer's favourite procedures (Alt+1…9)."""
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QSettings
 
@@ -50,3 +52,39 @@ def scanner_port() -> str:
 
 def set_scanner_port(name: str) -> None:
     desk_settings().setValue(SCANNER_PORT, name)
+
+
+PINNED_PROCEDURES = "reception/pinned_procedures"
+MAX_PINNED = 9
+#: The form of a procedure code (1.004873, 1.004873.000.00.00.H56); anything else stored
+#: under the key (a sentence, numbers written by hand) is dropped.
+_CODE = re.compile(r"^[0-9]\.[0-9]{6}[0-9A-Z.]{0,20}$")
+
+
+def _clean_codes(value: object) -> list[str]:
+    """At most 9 distinct codes, in their order, from whatever the .ini file holds: the ini
+    format gives a str for a one-element list, None for an empty one."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return []
+    codes: list[str] = []
+    for item in value:
+        code = item.strip() if isinstance(item, str) else ""
+        if _CODE.match(code) and code not in codes:
+            codes.append(code)
+    return codes[:MAX_PINNED]
+
+
+def pinned_procedures() -> list[str]:
+    """The procedure codes the officer set for Alt+1…9 on this desk, in their order."""
+    return _clean_codes(desk_settings().value(PINNED_PROCEDURES, []))
+
+
+def set_pinned_procedures(codes: list[str]) -> None:
+    codes = _clean_codes(list(codes))
+    settings = desk_settings()
+    if codes:
+        settings.setValue(PINNED_PROCEDURES, codes)
+    else:
+        settings.remove(PINNED_PROCEDURES)

@@ -4,7 +4,9 @@ Matches are ranked for the counter: first by how often this desk received each p
 lately (``set_usage``), then by how well the text matches (the name starting with what was
 typed, then the shorter name), so the common "chứng thực chữ ký" comes before the rare
 "chứng thực chữ ký người dịch". Enter takes the highlighted match, or the top one; ↓ opens
-the list again; Alt+1…9 take the desk's favourites (``favourites``).
+the list again; Alt+1…9 take the desk's favourites (``favourites``): first the procedures
+the officer pinned (``set_pinned``, Hệ thống › Thủ tục hay dùng), in the officer's order,
+then the desk's most used ones to fill the 9 places.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class ProcedurePicker(QLineEdit):
         self._procedures: list[tuple[Procedure, str, str]] = []  # (p, folded all, folded name)
         self._by_display: dict[str, Procedure] = {}
         self._usage: dict[str, int] = {}
+        self._pinned: list[str] = []
         self.current: Procedure | None = None
         #: "Hay dùng: Alt+1 …": the screen lays it out under the field.
         self.favourites_label = QLabel(objectName="favourites", wordWrap=True)
@@ -63,6 +66,19 @@ class ProcedurePicker(QLineEdit):
         self._usage = dict(usage)
         self._show_favourites()
 
+    def set_pinned(self, codes: list[str]) -> None:
+        """The officer's own favourites (procedure codes), first in Alt+1…9, in this order;
+        codes not in the catalogue are skipped."""
+        self._pinned = list(dict.fromkeys(codes))
+        self._show_favourites()
+
+    def pinned(self) -> list[str]:
+        return list(self._pinned)
+
+    def procedures(self) -> list[Procedure]:
+        """The catalogue the picker chooses from."""
+        return [p for p, _, _ in self._procedures]
+
     def _show_favourites(self) -> None:
         found = self.favourites()
 
@@ -87,10 +103,14 @@ class ProcedurePicker(QLineEdit):
         return [p for p, _ in sorted(found, key=rank)]
 
     def favourites(self) -> list[Procedure]:
-        """The desk's most used procedures (at most 9), for Alt+1…9."""
-        used = [p for p, _, _ in self._procedures if self._usage.get(p.code)]
+        """At most 9 procedures for Alt+1…9: the pinned ones, then the most used others."""
+        by_code = {p.code: p for p, _, _ in self._procedures}
+        pinned = [by_code[c] for c in self._pinned if c in by_code][:FAVOURITES]
+        taken = {p.code for p in pinned}
+        used = [p for p, _, _ in self._procedures
+                if self._usage.get(p.code) and p.code not in taken]
         used.sort(key=lambda p: -self._usage[p.code])
-        return used[:FAVOURITES]
+        return (pinned + used)[:FAVOURITES]
 
     def pick_favourite(self, number: int) -> bool:
         """Alt+``number``: choose the desk's favourite of that rank; False if there is none."""

@@ -40,6 +40,7 @@ from counter_app.domain.reception import (
 )
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
+from ui.common.desk_settings import pinned_procedures
 from ui.common.enter_navigation import EnterMovesFocus
 from ui.common.messages import describe
 from ui.common.tasks import DbWorker
@@ -116,6 +117,7 @@ class ReceptionScreen(QWidget):
 
         self.picker = ProcedurePicker()
         self.picker.chosen.connect(self._procedure_chosen)
+        self.picker.set_pinned(pinned_procedures())  # the officer's own Alt+1…9 come first
         self.procedure_info = QLabel()
         self.procedure_info.setWordWrap(True)
         self.checklist = DocumentChecklist()
@@ -182,7 +184,7 @@ class ReceptionScreen(QWidget):
         for key in ("F9", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, lambda: self.save(print_slip=True))
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_form)
-        for n in range(1, FAVOURITES + 1):  # the desk's most used procedures
+        for n in range(1, FAVOURITES + 1):  # pinned, then most used procedures
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.picker.pick_favourite(n))
         buttons = QHBoxLayout()
         buttons.addWidget(self.refuse_button)
