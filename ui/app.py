@@ -7,7 +7,9 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from counter_app import log_privacy
 from counter_app.errors import CounterError
@@ -98,15 +100,25 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def _self_check(window, started: float) -> int:
     """Prove that the bundle works: window, catalogue, PDF slip, PDF viewer."""
+    from PySide6.QtPrintSupport import QPrinter
+
     from ui.common.slip_printing import load_pdf
+    from ui.common.vector_printing import paint_to_printer
 
     dossier = window.worker.call(lambda c: c.received_today()[0])
     procedures = window.worker.call(lambda c: c.procedures())
     pdf = window.worker.call(lambda c: c.slip_pdf(dossier.code))
     document = load_pdf(pdf, window)
-    ok = document.pageCount() == 2 and len(window.reception.picker.matching("khai sinh")) > 0
+    with tempfile.TemporaryDirectory() as folder:  # the printer gets text and vectors
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(Path(folder) / "printed.pdf"))
+        printed = paint_to_printer(pdf, printer)
+        job = (Path(folder) / "printed.pdf").stat().st_size
+    ok = (document.pageCount() == 2 == printed
+          and len(window.reception.picker.matching("khai sinh")) > 0)
     print(f"self-check {'OK' if ok else 'FAILED'}: {len(procedures)} procedures, "
-          f"slip {len(pdf)} bytes, {document.pageCount()} pages, "
+          f"slip {len(pdf)} bytes, {document.pageCount()} pages, print job {job} bytes, "
           f"{time.perf_counter() - started:.2f} s")
     window.close()
     return 0 if ok else 1

@@ -5,6 +5,8 @@ Liberation Serif has the metrics of Times New Roman, the font of official forms.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -31,3 +33,10 @@ def register() -> str:
         addMapping(FAMILY, 1, 1, BOLD_ITALIC)
         _registered = True
     return FAMILY
+
+
+def file_of(name: str) -> Path | None:
+    """The TTF file of one of the family's fonts by its name ("LiberationSerif-Bold"), or
+    None for a font the program does not ship."""
+    file = _FILES.get(name)
+    return resource("fonts", file) if file else None

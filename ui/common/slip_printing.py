@@ -1,21 +1,26 @@
 """Preview a PDF (QtPdf) and print it through the system's printer dialog.
 
-Printing renders each PDF page at the printer's resolution and paints it (the qpageview
-pattern), so it works with any printer driver and the barcode bars stay sharp.
+The preview shows the PDF itself; the printer gets the same pages as text and vectors
+(``ui/common/vector_printing.py``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-from PySide6.QtGui import QPainter
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from counter_app.errors import CounterError
+from counter_app.printing.page_drawing import UnsupportedDrawing
+from ui.common.messages import show_error
 from ui.common.screen_fit import fit_to_screen
+from ui.common.vector_printing import paint_to_printer
 
-PRINT_DPI = 300
+log = logging.getLogger(__name__)
 
 
 def load_pdf(data: bytes, parent) -> QPdfDocument:
@@ -27,28 +32,6 @@ def load_pdf(data: bytes, parent) -> QPdfDocument:
     return document
 
 
-def paint_to_printer(document: QPdfDocument, printer: QPrinter) -> int:
-    """Paint every page; returns the number of pages printed."""
-    printer.setResolution(PRINT_DPI)
-    printer.setFullPage(True)
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise OSError("Không mở được máy in.")
-    try:
-        target = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-        for page in range(document.pageCount()):
-            if page:
-                printer.newPage()
-            points = document.pagePointSize(page)
-            scale = PRINT_DPI / 72.0
-            image = document.render(page, QSize(int(points.width() * scale),
-                                                int(points.height() * scale)))
-            painter.drawImage(target, image)
-    finally:
-        painter.end()
-    return document.pageCount()
-
-
 class SlipPrinter:
     """Keeps one QPrinter for the session, so the officer's printer choice is remembered."""
 
@@ -58,12 +41,24 @@ class SlipPrinter:
         self.pages_printed = 0
 
     def print_pdf(self, data: bytes, parent: QWidget | None) -> bool:
+        """Ask for the printer (the system's dialog), then send; False if not printed."""
         dialog = QPrintDialog(self.printer, parent)
         dialog.setWindowTitle("In giấy tiếp nhận hồ sơ và hẹn trả kết quả")
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        chosen = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return chosen and self.send(data, parent)
+
+    def send(self, data: bytes, parent: QWidget | None) -> bool:
+        """Paint the PDF ``data`` onto the chosen printer; a failure is told to the officer
+        in Vietnamese and returns False (the caller keeps the slip marked "chưa in")."""
+        try:
+            self.pages_printed += paint_to_printer(data, self.printer)
+        except (OSError, UnsupportedDrawing) as error:
+            log.warning("printing failed: %s", error)
+            show_error(parent, CounterError(
+                "Không in được. Kiểm tra máy in (đã bật, còn giấy, đúng máy in đã chọn) rồi "
+                "in lại."), "Chưa in được")
             return False
-        document = load_pdf(data, dialog)
-        self.pages_printed += paint_to_printer(document, self.printer)
         return True
 
 
