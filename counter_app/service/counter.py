@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -63,6 +64,8 @@ APOLOGY_DAYS_KEY = "apology_working_days_before"
 def local_now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
+log = logging.getLogger(__name__)
+
 
 class Counter(CounterReports, CounterForms, Session):
     """Every method that shows or changes a dossier needs a signed-in officer whose roles
@@ -75,6 +78,7 @@ class Counter(CounterReports, CounterForms, Session):
         if procedure_store.count(db) == 0:
             self.load_bundled_catalogue()
         self.desk_id = settings_store.desk_id(db)
+        _token_out_of_the_file(db)
         Session.__init__(self)
 
     @classmethod
@@ -420,3 +424,16 @@ class Counter(CounterReports, CounterForms, Session):
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
         return dossier_queries.registered_between(self.db, start, end)
+
+
+def _token_out_of_the_file(db) -> None:
+    """A device token an earlier version kept in the database moves to the credential
+    store (counter_app/sync/token_store.py) as soon as the file is opened; on a file that
+    cannot be written now, at the next sync round."""
+    from counter_app.sync.token_store import move_out_of_database
+
+    try:
+        move_out_of_database(db)
+    except (sqlite3.OperationalError, OSError) as exc:
+        log.warning("device token left in the database for now: %s", exc)
+

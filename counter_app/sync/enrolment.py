@@ -32,7 +32,7 @@ from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
 from counter_app.store import settings_store
 from counter_app.store.database import transaction
-from counter_app.sync import desk_state
+from counter_app.sync import desk_state, token_store
 from counter_app.sync.errors import AlreadyEnrolled, CertificateMismatch, ServerUnreachable
 from counter_app.sync.pull import SNAPSHOT_AT
 from counter_app.sync.transport import CLIENT_SCHEMA, Channel, Now, desk_now, make_client
@@ -124,7 +124,8 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
     Raises AlreadyEnrolled (unless ``reenrol``), ValidationError (url, code, fingerprint),
     CertificateMismatch, ServerUnreachable, SyncRefused (a used or expired code, ...).
     """
-    if desk_state.get(db, desk_state.DEVICE_TOKEN) and not reenrol:
+    token_store.move_out_of_database(db)
+    if token_store.load(db) and not reenrol:
         raise AlreadyEnrolled(
             f"Quầy này đã được kết nối với máy chủ {desk_state.get(db, desk_state.SERVER_URL)}."
             " Muốn kết nối lại (mã mới, máy chủ khác) thì chọn đăng ký lại.",
@@ -158,6 +159,17 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
     number = reply.get("desk_number")
     if not token or not commune.get("code") or not isinstance(number, int):
         raise ServerUnreachable("Máy chủ trả lời đăng ký không đầy đủ. Hãy thử lại.")
+    token_store.save(db, token)  # the credential store, or a private file: never the database
+    try:
+        _record_enrolment(db, url, reply, commune, number, desk_id, agency, own, pem, channel)
+    except BaseException:
+        token_store.forget(db)
+        raise
+    return Enrolment(url, commune["code"], commune.get("name", ""), number, pem is not None)
+
+
+def _record_enrolment(db, url, reply, commune, number, desk_id, agency, own, pem,
+                      channel) -> None:
     with transaction(db):
         server_id = reply.get("server_id") if isinstance(reply.get("server_id"), str) else ""
         if (desk_state.get(db, desk_state.SERVER_URL) not in (None, url)
@@ -167,7 +179,6 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
         _yield_accounts(db, reply.get("officer_usernames"))
         desk_state.put(db, desk_state.SERVER_URL, url)
         desk_state.put(db, desk_state.SERVER_ID, server_id)
-        desk_state.put(db, desk_state.DEVICE_TOKEN, token)
         desk_state.put(db, desk_state.COMMUNE, {"code": commune["code"],
                                                 "name": commune.get("name", "")})
         desk_state.put(db, desk_state.DESK_NUMBER, number)
@@ -196,5 +207,4 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
         elif agency.desk_number != number and not own:
             settings_store.put(db, settings_store.AGENCY_KEY,
                                replace(agency, desk_number=number).to_dict())
-    return Enrolment(url, commune["code"], commune.get("name", ""), number, pem is not None)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlite_utils
 
 from counter_app.store import settings_store
-from counter_app.sync import desk_state
+from counter_app.sync import desk_state, token_store
 from counter_app.sync.push import waiting
 from counter_app.sync.unwritable import UNWRITABLE
 
@@ -31,7 +31,7 @@ def sync_status(db: sqlite_utils.Database) -> desk_state.SyncStatus:
     commune = get(db, desk_state.COMMUNE) or {}
     offset = get(db, desk_state.CLOCK_OFFSET)
     return desk_state.SyncStatus(
-        enrolled=bool(get(db, desk_state.DEVICE_TOKEN)),
+        enrolled=bool(desk_id and (get(db, desk_state.DEVICE_TOKEN) or token_store.load(db))),
         server_url=str(get(db, desk_state.SERVER_URL) or ""),
         commune_name=str(commune.get("name") or commune.get("code") or ""),
         desk_number=get(db, desk_state.DESK_NUMBER),

@@ -20,7 +20,7 @@ import sqlite_utils
 from counter_app.log_privacy import exception_outline
 from counter_app.store import settings_store
 from counter_app.store.database import transaction
-from counter_app.sync import desk_state
+from counter_app.sync import desk_state, token_store
 from counter_app.sync.errors import NotEnrolled, ServerUnreachable, SyncError
 from counter_app.sync.pull import PullReport, pull
 from counter_app.sync.push import PushReport, push, waiting
@@ -85,7 +85,8 @@ def _record(db: sqlite_utils.Database, values: dict) -> None:
 
 def _open_channel(db: sqlite_utils.Database, http: httpx.Client | None, now: Now) -> Channel:
     url = desk_state.get(db, desk_state.SERVER_URL)
-    token = desk_state.get(db, desk_state.DEVICE_TOKEN)
+    token_store.move_out_of_database(db)
+    token = token_store.load(db)
     if not url or not token:
         raise NotEnrolled("Quầy này chưa kết nối với máy chủ đồng bộ. Người quản trị cần đăng "
                           "ký quầy bằng mã do máy chủ cấp (Hệ thống → Kết nối máy chủ).")

@@ -56,7 +56,7 @@ from sync_bench_setup import (
 
 from counter_app.store import settings_store
 from counter_app.store.database import open_database
-from counter_app.sync import desk_state
+from counter_app.sync import token_store
 from counter_app.sync.push import EVENT_COLUMNS, push
 from counter_app.sync.transport import Channel
 
@@ -102,7 +102,7 @@ def push_all(path: Path, server_url: str) -> dict:
     db = open_database(path)
     try:
         channel = Channel(timed_client(server_url, RequestLog()),
-                          str(desk_state.get(db, desk_state.DEVICE_TOKEN)))
+                          str(token_store.load(db)))
         report = push(db, channel, settings_store.desk_id(db))
         channel.close()
         return report.to_dict()

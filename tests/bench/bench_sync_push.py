@@ -56,7 +56,7 @@ from sync_bench_setup import (
 from counter_app.server import chain
 from counter_app.store import settings_store
 from counter_app.store.database import open_database
-from counter_app.sync import desk_state
+from counter_app.sync import token_store
 from counter_app.sync.push import push
 from counter_app.sync.transport import Channel
 
@@ -83,8 +83,7 @@ def timed_push(path: Path, server_url: str, log: RequestLog) -> tuple[float, dic
     db = open_database(path)
     try:
         desk_id = settings_store.desk_id(db)
-        channel = Channel(timed_client(server_url, log), str(desk_state.get(
-            db, desk_state.DEVICE_TOKEN)))
+        channel = Channel(timed_client(server_url, log), str(token_store.load(db)))
         started = time.perf_counter()
         report = push(db, channel, desk_id)
         seconds = time.perf_counter() - started

@@ -113,6 +113,19 @@ def desk_value(path: Path, key: str, table: str = "sync_state"):
         conn.close()
 
 
+def desk_token(path: Path) -> str | None:
+    """The desk's device token, where the desk keeps it (counter_app/sync/token_store.py)."""
+    import sqlite_utils
+
+    from counter_app.sync import token_store
+
+    db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
+    try:
+        return token_store.load(db)
+    finally:
+        db.conn.close()
+
+
 def desk_count(path: Path, sql: str, params=()) -> int:
     conn = sqlite3.connect(path, timeout=30)
     try:

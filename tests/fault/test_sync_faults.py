@@ -45,6 +45,7 @@ from tests.fault.sync_processes import (
     desk_batch,
     desk_count,
     desk_sync,
+    desk_token,
     desk_value,
     enrol_desk,
     new_desk,
@@ -221,7 +222,7 @@ def test_d_replayed_batches_are_duplicates_and_a_gap_is_refused(kind, site, smal
     try:
         enrol_desk(desk, proxy.url, s.code(1))
         desk_id = desk_value(desk, "desk_id", "settings")
-        token = desk_value(desk, "device_token")
+        token = desk_token(desk)
         later = desk_batch(desk, desk_id, BATCH)  # the second batch
         api = httpx.Client(base_url=s.server.url, timeout=60,
                            headers={"Authorization": f"Bearer {token}"})

@@ -14,7 +14,7 @@ import pytest
 from counter_app.domain.lifecycle import Step
 from counter_app.errors import CounterError
 from counter_app.service.counter import Counter
-from counter_app.sync import desk_state, pull, pull_page
+from counter_app.sync import desk_state, pull, pull_page, token_store
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.status import sync_status
 from counter_app.sync.sync_round import sync_once
@@ -226,7 +226,7 @@ def test_a_page_asked_before_another_process_pulled_is_dropped(enrolled, server,
     sync_once(a.db, http=server.http)
     # process 2 of desk B asks for its page now ...
     since = desk_state.get(b.db, desk_state.PULL_CURSOR)
-    ch = Channel(server.http, desk_state.get(b.db, desk_state.DEVICE_TOKEN))
+    ch = Channel(server.http, token_store.load(b.db))
     stale = ch.call("GET", "/v1/pull", params={"cursor": since})
     a.step(code, Step.STOP, {"reason": "Người nộp đề nghị dừng"})
     sync_once(a.db, http=server.http)
@@ -271,7 +271,7 @@ def test_a_pull_stops_when_another_process_got_ahead(enrolled, server, make_requ
         sync_once(a.db, http=server.http)
         sync_once(b.db, http=server.http)
 
-    ch = Channel(server.http, desk_state.get(b.db, desk_state.DEVICE_TOKEN))
+    ch = Channel(server.http, token_store.load(b.db))
     report = pull.pull(b.db, _Interleaved(ch, "/v1/pull", other), b.desk_id)
     assert report.discarded == 1 and report.pages == 0
     assert _status(b.db, code) == _status(a.db, code)
@@ -290,7 +290,7 @@ def test_a_snapshot_stops_when_another_process_took_one(enrolled, server, make_r
         sync_once(a.db, http=server.http)
         sync_once(c.db, http=server.http)  # process 1 of desk C: the whole snapshot
 
-    ch = Channel(server.http, desk_state.get(c.db, desk_state.DEVICE_TOKEN))
+    ch = Channel(server.http, token_store.load(c.db))
     report = pull.pull(c.db, _Interleaved(ch, "/v1/snapshot", other), c.desk_id)
     assert report.snapshot and report.discarded == 1 and report.pages == 0
     assert desk_state.get(c.db, desk_state.PULL_CURSOR) == desk_state.get(a.db, desk_state.PULL_CURSOR)

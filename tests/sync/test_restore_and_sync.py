@@ -10,7 +10,7 @@ import pytest
 from counter_app.accounts import audit_trail
 from counter_app.backups import make_backup, restore
 from counter_app.service.counter import Counter
-from counter_app.sync import desk_state
+from counter_app.sync import desk_state, token_store
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.errors import SyncRefused
 from counter_app.sync.status import sync_status
@@ -30,7 +30,7 @@ def test_events_only_in_the_backup_reach_the_server_under_the_old_desk_id(
         enrolled, server, make_request, tmp_path):
     a = enrolled("a.db", 1)
     old_id = a.desk_id
-    old_token = desk_state.get(a.db, desk_state.DEVICE_TOKEN)
+    old_token = token_store.load(a.db)
     _receive(a, make_request, 1, 2, 3)
     sync_once(a.db, http=server.http)
     only_in_backup = _receive(a, make_request, 4, 5)  # never synced before the disk died

@@ -42,7 +42,7 @@ from counter_app.domain.reception import ReceptionRequest
 from counter_app.server import admin, database, enrolment
 from counter_app.server.app import create_app
 from counter_app.service.counter import Counter
-from counter_app.sync import desk_state
+from counter_app.sync import desk_state, token_store
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.errors import ServerUnreachable
 from counter_app.sync.pull import pull
@@ -165,7 +165,7 @@ class SyncMachine(RuleBasedStateMachine):
         counter = self.desks[i]
         http, faulty = self.client(fault)
         if fault in ("push_only", "pull_only"):
-            token = desk_state.get(counter.db, desk_state.DEVICE_TOKEN)
+            token = token_store.load(counter.db)
             channel = Channel(http, token, self.clock)
             (push if fault == "push_only" else pull)(counter.db, channel, counter.desk_id)
             return
