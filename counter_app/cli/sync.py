@@ -53,7 +53,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     def work() -> None:
         counter.require(Action.ENROL)
         result = enrolment.enrol(counter.db, args.url, args.code, args.fingerprint,
-                                 reenrol=args.again)
+                                 reenrol=args.again, allow_http=args.allow_http)
         counter.record_enrolment(result.server_url, result.commune_code, result.desk_number)
         emit(args, result.to_dict(),
              f"enrolled: {result.commune_name} ({result.commune_code}), desk "
@@ -150,6 +150,9 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
                                          "(pins it)")
     p.add_argument("--again", action="store_true",
                    help="replace this desk's existing connection")
+    p.add_argument("--allow-http", action="store_true",
+                   help="accept an unencrypted http:// server, on a local network address "
+                        "only (10.x, 172.16-31.x, 192.168.x, or a name without a dot)")
     p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("sync", parents=[common],

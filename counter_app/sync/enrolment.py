@@ -5,7 +5,11 @@ compared with the fingerprint the server's administrator read out (with or witho
 any case); a match pins that certificate (its PEM is kept) for every later call. Without a
 fingerprint, ``https`` trusts the system's CAs.
 
-The desk's token, server, commune and desk number are saved in one transaction. A desk with
+``http://`` is refused unless the administrator allows it (``allow_http``, for a local
+network address only): it would carry the token and the citizens' data in clear.
+
+The desk's server, commune and desk number are saved in one transaction; its token goes to
+the credential store (``token_store``), never into the database. A desk with
 no setup yet takes its commune's code, name and desk number from the server's reply; a desk
 with no dossier of its own takes the server's desk number (two desks must never share one:
 it is part of every dossier code).
@@ -35,6 +39,7 @@ from counter_app.store.database import transaction
 from counter_app.sync import desk_state, token_store
 from counter_app.sync.errors import AlreadyEnrolled, CertificateMismatch, ServerUnreachable
 from counter_app.sync.pull import SNAPSHOT_AT
+from counter_app.sync.server_address import normalise_url
 from counter_app.sync.transport import CLIENT_SCHEMA, Channel, Now, desk_now, make_client
 
 
@@ -48,15 +53,6 @@ class Enrolment:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def normalise_url(url: str) -> str:
-    text = clean(url).rstrip("/")
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError({"url": "Địa chỉ máy chủ phải có dạng https://ten-may-chu "
-                                      "(hoặc http:// trong mạng nội bộ)."})
-    return text
 
 
 def normalise_fingerprint(fingerprint: str) -> str:
@@ -118,7 +114,7 @@ def _yield_accounts(db: sqlite_utils.Database, usernames: object) -> None:
 
 def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | None = None,
           http: httpx.Client | None = None, reenrol: bool = False,
-          now: Now = desk_now) -> Enrolment:
+          now: Now = desk_now, allow_http: bool = False) -> Enrolment:
     """Enrol this desk with the server at ``url`` using a one-time ``code``.
 
     Raises AlreadyEnrolled (unless ``reenrol``), ValidationError (url, code, fingerprint),
@@ -130,7 +126,7 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
             f"Quầy này đã được kết nối với máy chủ {desk_state.get(db, desk_state.SERVER_URL)}."
             " Muốn kết nối lại (mã mới, máy chủ khác) thì chọn đăng ký lại.",
             "already_enrolled", 0)
-    url = normalise_url(url)
+    url = normalise_url(url, allow_http)
     code = clean(code).upper()
     if not code:
         raise ValidationError({"code": "Chưa nhập mã đăng ký do quản trị máy chủ cấp."})

@@ -124,7 +124,7 @@ def enrolled(open_desk, server):  # noqa: F811 - the fixture imported above
 
     def _make(name: str, number: int = 1, **kwargs):
         counter = open_desk(name, desk=number, **kwargs)
-        enrol(counter.db, server.url, server.code(number), http=server.http)
+        enrol(counter.db, server.url, server.code(number), http=server.http, allow_http=True)
         return counter
 
     return _make

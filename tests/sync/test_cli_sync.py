@@ -28,10 +28,13 @@ def test_enroll_sync_and_status(ready, running, server, monkeypatch):  # noqa: F
     monkeypatch.delenv("COUNTER_APP_USER")
     refused = run("enroll", running.url, server.code(1))
     assert refused.code == 4  # an administrator must sign in
-    enrolled = run("--as", USERNAME, "enroll", running.url, server.code(1), "--json")
+    plain = run("--as", USERNAME, "enroll", running.url, server.code(1))
+    assert plain.code == 2 and "http:// không mã hóa" in plain.err  # never without a word
+    enrolled = run("--as", USERNAME, "enroll", running.url, server.code(1), "--json",
+                   "--allow-http")  # a loopback address: the local network
     assert enrolled.code == 0, enrolled.err
     assert enrolled.json()["desk_number"] == 1
-    again = run("--as", USERNAME, "enroll", running.url, server.code(1))
+    again = run("--as", USERNAME, "enroll", running.url, server.code(1), "--allow-http")
     assert again.code == 9 and "đã được kết nối" in again.err
     _receive(run)
     status = run("sync-status", "--json").json()
@@ -53,7 +56,7 @@ def test_sync_exit_codes(ready, running, server, tmp_db_path):  # noqa: F811
 
     run = ready
     assert run("sync").code == 9  # not enrolled
-    assert run("enroll", running.url, server.code(1)).code == 0
+    assert run("enroll", running.url, server.code(1), "--allow-http").code == 0
     _receive(run)
     running.stop()  # the server goes away
     offline = run("sync")

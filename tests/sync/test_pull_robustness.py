@@ -194,7 +194,7 @@ def test_a_new_desk_never_overwrites_the_communes_accounts(enrolled, server, tmp
                   roles=["reception"], password="mat-khau-cua-tuan")
     b.set_up(**AGENCY, desk_number=2)
     try:
-        enrol(b.db, server.url, server.code(2), http=server.http)
+        enrol(b.db, server.url, server.code(2), http=server.http, allow_http=True)
         sync_once(b.db, http=server.http)
         sync_once(a.db, http=server.http)
         roles = "SELECT roles FROM officers WHERE username = 'huong'"

@@ -44,9 +44,9 @@ def test_events_only_in_the_backup_reach_the_server_under_the_old_desk_id(
         assert again.desk_id != old_id
         # a code alone never silences a working desk: the old one must be revoked first
         with pytest.raises(SyncRefused):
-            enrol(again.db, server.url, server.code(1), http=server.http)
+            enrol(again.db, server.url, server.code(1), http=server.http, allow_http=True)
         server.revoke(old_id)
-        enrol(again.db, server.url, server.code(1), http=server.http)
+        enrol(again.db, server.url, server.code(1), http=server.http, allow_http=True)
         assert desk_state.get(again.db, desk_state.TAKEN_OVER) == [old_id]
         assert sync_status(again.db).waiting_events == 2  # the old id's 4 and 5
         [new] = _receive(again, make_request, 6)

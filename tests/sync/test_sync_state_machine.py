@@ -139,7 +139,7 @@ class SyncMachine(RuleBasedStateMachine):
             counter.set_up(**{**AGENCY, "agency_code": commune}, desk_number=number)
             with database.writing(self.engine) as conn:
                 code = enrolment.make_code(conn, commune, number, 7)[0]
-            enrol(counter.db, "http://testserver", code, http=self.http, now=self.clock)
+            enrol(counter.db, "http://testserver", code, http=self.http, now=self.clock, allow_http=True)
             self.desks.append(counter)
             self.paths.append(path)
         self.marks = [(0, 0)] * len(self.desks)  # (acked_through, pull_cursor) last seen

@@ -139,14 +139,14 @@ def test_enrolling_twice_needs_asking(enrolled, server):
 
     a = enrolled("a.db", 1)
     with pytest.raises(AlreadyEnrolled):
-        enrol(a.db, server.url, server.code(1), http=server.http)
+        enrol(a.db, server.url, server.code(1), http=server.http, allow_http=True)
 
 
 def test_a_new_desk_takes_its_setup_from_the_server(open_desk, server):
     from counter_app.sync.enrolment import enrol
 
     fresh = open_desk("new.db", setup=False)
-    result = enrol(fresh.db, server.url, server.code(3).lower(), http=server.http)
+    result = enrol(fresh.db, server.url, server.code(3).lower(), http=server.http, allow_http=True)
     assert (result.desk_number, result.commune_code) == (3, "000.17.22.H56")
     assert (fresh.agency.agency_code, fresh.agency.desk_number) == ("000.17.22.H56", 3)
     assert fresh.agency.agency_name == "UBND xã Quảng Phú"
@@ -217,7 +217,7 @@ def test_a_desk_moved_to_a_new_server_sends_its_whole_history_and_one_re_enrolle
     assert desk_state.get(a.db, desk_state.ACKED_THROUGH) == 3
 
     # the same server, a new code (the token was lost): nothing is sent twice
-    enrol(a.db, server.url, server.code(1), http=server.http, reenrol=True)
+    enrol(a.db, server.url, server.code(1), http=server.http, reenrol=True, allow_http=True)
     a.receive(make_request(PROCEDURE, applicant={"id_number": "001303010009"}))
     [report] = _sync(server, a)
     assert report.pushed.to_dict()["sent"] == 1 and server.count("inbox") == 4
@@ -227,7 +227,7 @@ def test_a_desk_moved_to_a_new_server_sends_its_whole_history_and_one_re_enrolle
     moved = Server(tmp_path / "new")
     try:
         assert desk_state.get(a.db, desk_state.PULL_CURSOR) > 0
-        enrol(a.db, moved.url, moved.code(1), http=moved.http, reenrol=True)
+        enrol(a.db, moved.url, moved.code(1), http=moved.http, reenrol=True, allow_http=True)
         assert desk_state.get(a.db, desk_state.ACKED_THROUGH) == 0
         assert desk_state.get(a.db, desk_state.PULL_CURSOR) is None  # same address, new server
         sync_once(a.db, http=moved.http)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.store.database import transaction
-from counter_app.sync import desk_state, transport
+from counter_app.sync import desk_state, token_store, transport
 from tests.ui import driving
 from tests.ui.conftest import AGENCY, NOW
 from ui.main_window import MainWindow
@@ -300,6 +300,7 @@ def test_enrol_from_the_menu_then_sync_now_sends_a_new_dossier(qtbot, counter, s
     def fill():
         d = dialog()
         d.url.setText(url)
+        d.allow_http.setChecked(True)  # a loopback server: the local network
         driving.type_text(d.code, code.lower())  # typed in lower case: accepted
         d.connect_button.click()
 
@@ -346,8 +347,16 @@ def test_the_enrolment_form_says_what_is_wrong_in_vietnamese():
     assert wrong["code"].startswith("Mã kết nối gồm chữ và số")
     assert wrong["fingerprint"].startswith("Dấu vân tay chứng chỉ phải gồm 64 chữ số")
     fp = ":".join(["3A"] * 32)
-    assert check_enrolment("http://10.0.0.5:8000", "ABCD-EFGH-JKLM", fp) == {
+    assert check_enrolment("http://10.0.0.5:8000", "ABCD-EFGH-JKLM", fp, True) == {
         "fingerprint": "Chỉ nhập dấu vân tay khi địa chỉ máy chủ bắt đầu bằng https://."}
+    # http:// carries the token in clear: only when allowed, and only on the local network
+    refused = check_enrolment("http://10.0.0.5:8000", "ABCD-EFGH-JKLM", "")
+    assert refused["url"].startswith("Địa chỉ http:// không mã hóa")
+    for public in ("http://dongbo.thanhhoa.gov.vn", "http://203.113.131.1:8000"):
+        assert check_enrolment(public, "ABCD-EFGH-JKLM", "", True)["url"].startswith(
+            "Chỉ cho phép http:// với máy chủ trong mạng nội bộ")
+    for lan in ("http://192.168.1.10:8000", "http://maychu:8000", "http://127.0.0.1:8000"):
+        assert check_enrolment(lan, "ABCD-EFGH-JKLM", "", True) == {}
     assert check_enrolment("https://10.0.0.5", "abcd efgh jklm", "sha256:" + fp.lower()) == {}
 
 
@@ -366,12 +375,15 @@ def test_the_enrolment_dialog_shows_errors_and_the_servers_refusal(qtbot, counte
 
     dialog.url.setText(url)
     dialog.code.setText("ACDE-FGHJ-KMNP")  # well formed, but no such code
+    dialog.connect_button.click()  # http:// without the administrator's permission
+    assert dialog.error_labels["url"].text().startswith("Địa chỉ http:// không mã hóa")
+    dialog.allow_http.setChecked(True)
     dialog.connect_button.click()
     assert dialog.status.text() == "Đang kết nối máy chủ…"
     qtbot.waitUntil(lambda: dialog.connect_button.isEnabled(), timeout=15_000)
     assert dialog.enrolled is None
     assert "#b71c1c" in dialog.status.styleSheet() and dialog.status.text()
-    assert window.worker.call(lambda c: desk_state.get(c.db, desk_state.DEVICE_TOKEN)) is None
+    assert window.worker.call(lambda c: token_store.load(c.db)) is None
 
     dialog.code.setText(enrolment_code(engine, desk=1))
     dialog.connect_button.click()

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,7 @@ from counter_app.backups import open_desk_database
 from counter_app.domain.roles import Action
 from counter_app.errors import ValidationError
 from counter_app.sync.desk_state import SyncStatus
+from counter_app.sync.server_address import HTTP_NOT_LAN, HTTP_REFUSED, is_lan_host
 from ui.common.messages import describe
 from ui.common.tasks import DbWorker
 from ui.sync.schedule import FuturePoll, in_background, read_status
@@ -48,8 +50,10 @@ def normalise_fingerprint(text: str) -> str:
     return re.sub(r"[\s:]", "", text).upper()
 
 
-def check_enrolment(url: str, code: str, fingerprint: str) -> dict[str, str]:
-    """The officer's mistakes, by field (empty: good to send)."""
+def check_enrolment(url: str, code: str, fingerprint: str,
+                    allow_http: bool = False) -> dict[str, str]:
+    """The officer's mistakes, by field (empty: good to send). ``http://`` needs the
+    administrator's explicit permission, and a local-network address."""
     errors: dict[str, str] = {}
     url = url.strip()
     parts = urlsplit(url)
@@ -60,6 +64,10 @@ def check_enrolment(url: str, code: str, fingerprint: str) -> dict[str, str]:
                          "trong mạng nội bộ), ví dụ https://dongbo.thanhhoa.gov.vn.")
     elif " " in url:
         errors["url"] = "Địa chỉ máy chủ không được có dấu cách."
+    elif parts.scheme == "http" and not allow_http:
+        errors["url"] = HTTP_REFUSED
+    elif parts.scheme == "http" and not is_lan_host(parts.hostname):
+        errors["url"] = HTTP_NOT_LAN
     code = normalise_code(code)
     if not code:
         errors["code"] = "Hãy nhập mã kết nối một lần do quản trị máy chủ cấp."
@@ -77,13 +85,13 @@ def check_enrolment(url: str, code: str, fingerprint: str) -> dict[str, str]:
 
 
 def enrol_at(db_path: Path, url: str, code: str, fingerprint: str | None,
-             again: bool = False) -> SyncStatus:
+             again: bool = False, allow_http: bool = False) -> SyncStatus:
     """On a background thread: enrol this desk, then read back what the server gave it."""
     from counter_app.sync.enrolment import enrol
 
     db = open_desk_database(db_path)
     try:
-        enrol(db, url, code, fingerprint, reenrol=again)
+        enrol(db, url, code, fingerprint, reenrol=again, allow_http=allow_http)
         return read_status(db)
     finally:
         db.conn.close()
@@ -129,6 +137,10 @@ class EnrolDialog(QDialog):
             form.addWidget(error)
             form.addSpacing(6)
             self.fields[name].textEdited.connect(lambda _, n=name: self._clear(n))
+        self.allow_http = QCheckBox("Cho phép địa chỉ &http:// không mã hóa (chỉ máy chủ trong "
+                                    "mạng nội bộ của cơ quan)")
+        self.allow_http.toggled.connect(lambda _: self._clear("url"))
+        form.addWidget(self.allow_http)
         self.status = QLabel(objectName="enrol_status", wordWrap=True)
         self.connect_button = QPushButton("&Kết nối")
         self.connect_button.setDefault(True)
@@ -175,7 +187,8 @@ class EnrolDialog(QDialog):
         if self.enrolled is not None:
             self.accept()
             return
-        errors = check_enrolment(self.url.text(), self.code.text(), self.fingerprint.text())
+        errors = check_enrolment(self.url.text(), self.code.text(), self.fingerprint.text(),
+                                 self.allow_http.isChecked())
         self.show_errors(errors)
         if errors:
             return
@@ -191,8 +204,10 @@ class EnrolDialog(QDialog):
 
     def _start(self, url: str, code: str, fingerprint: str | None) -> None:
         enrol_fn, db_path, again = self.enrol_fn, self.db_path, self.again  # no Qt object
-        future = in_background(lambda: enrol_fn(db_path, url, code, fingerprint, again),
-                               name="sync-enrol")
+        allow_http = self.allow_http.isChecked()
+        future = in_background(
+            lambda: enrol_fn(db_path, url, code, fingerprint, again, allow_http),
+            name="sync-enrol")
         FuturePoll(future, self._done, self._failed, self)
 
     def _done(self, status: SyncStatus) -> None:
