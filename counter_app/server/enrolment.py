@@ -7,10 +7,17 @@ import hashlib
 import secrets
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from counter_app.domain.agency import MAX_DESKS
 from counter_app.server import auth, clock, database, validation
-from counter_app.server.schema import communes, devices, enroll_codes, officers
+from counter_app.server.schema import (
+    ACTIVE_DESK_NUMBER,
+    communes,
+    devices,
+    enroll_codes,
+    officers,
+)
 from counter_app.store.hash_chain import GENESIS
 
 #: No 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud and type.
@@ -115,18 +122,24 @@ def enroll(conn: Connection, body: dict) -> dict:
         devices.c.commune_id == commune["id"], devices.c.desk_number == row["desk_number"],
         devices.c.revoked_at.is_(None), devices.c.desk_id != desk_id)).first()
     if holder is not None:
-        raise validation.Refused(
-            400, "bad_request", f"desk number {row['desk_number']} is held by another "
-            "active desk of this commune (revoke it first)", reason="desk_number_taken")
+        raise _number_taken(row["desk_number"])
 
     token = auth.new_token()
     stamp = clock.iso(now)
     if existing is None:
-        conn.execute(insert(devices).values(
-            desk_id=desk_id, commune_id=commune["id"], desk_number=row["desk_number"],
-            token_hash=auth.token_hash(token), enrolled_at=stamp, last_seq=0,
-            last_hash=GENESIS, last_audit_seq=0, last_audit_hash=GENESIS,
-            app_version=app_version, last_seen=stamp))
+        try:
+            conn.execute(insert(devices).values(
+                desk_id=desk_id, commune_id=commune["id"], desk_number=row["desk_number"],
+                token_hash=auth.token_hash(token), enrolled_at=stamp, last_seq=0,
+                last_hash=GENESIS, last_audit_seq=0, last_audit_hash=GENESIS,
+                app_version=app_version, last_seen=stamp))
+        except IntegrityError as exc:
+            # Another code for this number was used at the same moment and committed first
+            # (PostgreSQL, READ COMMITTED: the check above could not see it): the index
+            # ACTIVE_DESK_NUMBER refuses the second desk. The transaction is rolled back.
+            if not _active_number_clash(exc):
+                raise
+            raise _number_taken(row["desk_number"]) from None
     else:
         conn.execute(update(devices).where(devices.c.desk_id == desk_id).values(
             token_hash=auth.token_hash(token), app_version=app_version, last_seen=stamp))
@@ -144,6 +157,20 @@ def enroll(conn: Connection, body: dict) -> dict:
             # rather than sending its own copies over them
             "officer_usernames": sorted(conn.execute(select(officers.c.username).where(
                 officers.c.commune_id == commune["id"])).scalars())}
+
+
+def _number_taken(number: int) -> validation.Refused:
+    return validation.Refused(
+        400, "bad_request", f"desk number {number} is held by another active desk of this "
+        "commune (revoke it first)", reason="desk_number_taken")
+
+
+def _active_number_clash(exc: IntegrityError) -> bool:
+    """Is this the unique index of one active desk per commune and number?"""
+    diag = getattr(exc.orig, "diag", None)  # psycopg: the constraint's name
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return diag.constraint_name == ACTIVE_DESK_NUMBER
+    return "devices.commune_id, devices.desk_number" in str(exc.orig)  # SQLite's message
 
 
 def _take_over(conn: Connection, desk_id: str, retired: list[str], commune_id: int,

@@ -14,6 +14,7 @@ from counter_app.domain import lifecycle
 from counter_app.errors import StepNotAllowed
 from counter_app.server import payloads
 from counter_app.server.chain import public
+from counter_app.server.code_ownership import Owner, refusal
 from counter_app.store.ids import new_id
 from counter_app.sync import projection
 
@@ -39,12 +40,14 @@ class Outcome:
 
 class Merger:
     def __init__(self, commune_id: int, known: dict[str, Known], codes: dict[str, str],
-                 versions: projection.Versions | None = None):
+                 versions: projection.Versions | None = None, *, owner: Owner):
         """``known``: dossiers by id; ``codes``: this commune's code -> dossier id;
-        ``versions``: id -> body of the procedure versions received events name."""
+        ``versions``: id -> body of the procedure versions received events name;
+        ``owner``: the pushing desk, whose codes alone its receptions may open."""
         self.commune_id, self.known, self.codes = commune_id, known, codes
-        self.versions = versions
+        self.versions, self.owner = versions, owner
         self.need_history: set[str] = set()  # dossiers whose stored events conflicts cite
+        self.unreceived: dict[str, str] = {}  # dossier id -> why this batch's reception failed
 
     def merge(self, event: dict) -> Outcome:
         kind = event["kind"]
@@ -54,7 +57,9 @@ class Merger:
             return Outcome("quarantined", f"unknown event kind {kind!r}")
         dossier = self.known.get(event["dossier_id"])
         if dossier is None:
-            return Outcome("quarantined", "dossier_not_found: no such dossier in this commune")
+            why = self.unreceived.get(event["dossier_id"])
+            return Outcome("quarantined", "dossier_not_found: no such dossier in this commune"
+                           + (f" (its reception was quarantined: {why})" if why else ""))
         if dossier.commune_id != self.commune_id:
             return Outcome("quarantined", "dossier_of_another_commune")
         try:
@@ -83,6 +88,12 @@ class Merger:
             row["status"], row["received_at"]  # noqa: B018 - required columns
         except (KeyError, ValueError, TypeError, AttributeError, StepNotAllowed) as exc:
             return Outcome("quarantined", f"bad_payload: {type(exc).__name__}: {exc}")
+        # Before the code is looked up: a desk squatting on another desk's (or commune's)
+        # code must not make the owner's own reception the loser of a duplicate_code.
+        squatted = refusal(code, self.owner)
+        if squatted:
+            self.unreceived[event["dossier_id"]] = squatted
+            return Outcome("quarantined", squatted)
         holder = self.codes.get(code)
         if holder is not None:
             return self._conflict("duplicate_code", event, self.known[holder],

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from counter_app.domain.procedures import canonical_json
 from counter_app.server import auth, chain, clock, database, validation
+from counter_app.server.code_ownership import Owner
 from counter_app.server.merge import Known, Merger, add_history
 from counter_app.server.schema import (
     REPORT_COLUMNS,
@@ -66,8 +67,12 @@ def push(conn: Connection, token: str | None, body) -> dict:
         raise auth.forbidden("a batch holds one desk's chain: its desk_id's")
     commune_id = desk["commune_id"]
     pg = conn.dialect.name == "postgresql"
+    query = select(communes.c.code).where(communes.c.id == commune_id)
     if pg:  # a commune's pushes one at a time: no race on its dossiers and codes
-        conn.execute(select(communes.c.id).where(communes.c.id == commune_id).with_for_update())
+        query = query.with_for_update()
+    # The chain's desk (a retired one has its successor's commune and number): its receptions
+    # may open dossiers only under its own codes (code_ownership.py).
+    owner = Owner(conn.execute(query).scalar_one(), desk["desk_number"])
 
     events = chain.check(req["events"], "events", desk["last_seq"], desk["last_hash"],
                          chain.event_values, lambda lo, hi: _stored(conn, inbox, me, lo, hi))
@@ -78,7 +83,7 @@ def push(conn: Connection, token: str | None, body) -> dict:
     seen_ids = _stored_ids(conn, [e["id"] for e in events.new])
     _store_versions(conn, req["procedure_versions"], pg)
     merger = Merger(commune_id, *_load(conn, commune_id, events.new, pg),
-                    versions=_version_lookup(conn, req["procedure_versions"]))
+                    versions=_version_lookup(conn, req["procedure_versions"]), owner=owner)
     outcomes = []
     for e in events.new:
         if e["id"] in seen_ids:

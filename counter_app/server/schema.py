@@ -61,6 +61,13 @@ devices = Table(
     Column("successor", String(36)),
 )
 Index("devices_commune", devices.c.commune_id)
+#: One active desk per commune and desk number (revision 0006): the desk number is the first
+#: digit of the desk's dossier codes, so two active desks of one number would issue the same
+#: codes. Enrolment checks first; this index settles two enrolments at the same moment.
+ACTIVE_DESK_NUMBER = "devices_active_desk_number"
+Index(ACTIVE_DESK_NUMBER, devices.c.commune_id, devices.c.desk_number, unique=True,
+      sqlite_where=devices.c.revoked_at.is_(None),
+      postgresql_where=devices.c.revoked_at.is_(None))
 
 viewers = Table(
     "viewers", metadata,

@@ -180,11 +180,11 @@ def test_snapshot_keeps_its_cursor_and_later_changes_come_by_pull(enrolled, make
 
 def test_the_first_snapshot_page_has_conflicts_and_dossierless_events(enrolled, make_request):
     a, b = enrolled("a.db", desk=1), enrolled("b.db", desk=2)
-    code = a.counter.receive(make_request()).code
-    a.push()
+    code = b.counter.receive(make_request()).code
+    b.push()
     b.counter.receive(make_request())
     lost = b.events()[-1]
-    lost["payload"] = {**lost["payload"], "code": code}  # the same code: a conflict
+    lost["payload"] = {**lost["payload"], "code": code}  # its own code again: a conflict
     lost = _rehash(lost)
     reply = b.client.post("/v1/push", json=b.body([lost]), headers=b.auth).json()
     assert reply["results"][0]["status"] == "conflict", reply
