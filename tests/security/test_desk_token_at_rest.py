@@ -132,6 +132,9 @@ class MemoryStore(KeyringBackend):
     this takes its place through keyring's own backend interface."""
 
     priority = 10
+    #: keyring registers every backend class it sees: never let it pick this one by itself
+    #: (it would become the default store of every later test in the process).
+    viable = False
 
     def __init__(self):
         super().__init__()
