@@ -1,12 +1,14 @@
-"""The ASGI application: routes, JSON bodies (gzip accepted), errors as JSON, server_time on
-every reply. Database work, and serialising and compressing the reply, run in the thread
-pool, off the event loop (a snapshot page is tens of megabytes)."""
+"""The ASGI application: routes, JSON bodies (gzip accepted, size capped: request_body.py),
+errors as JSON, server_time on every reply. A push's token is checked before its body is
+read. Database work, parsing the body, and serialising and compressing the reply, run in the
+thread pool, off the event loop (a snapshot page is tens of megabytes)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import zlib
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -25,12 +27,11 @@ from counter_app.server import (
     pull,
     push,
     reference,
+    request_body,
 )
-from counter_app.server.validation import Refused, bad, day, obj, query_int
+from counter_app.server.validation import Refused, bad, day, obj, push_fields, query_int
 
 log = logging.getLogger("counter_app.server")
-MAX_BODY = 64 * 1024 * 1024       # bytes on the wire
-MAX_INFLATED = 256 * 1024 * 1024  # bytes once un-gzipped
 GZIP_ABOVE = 1024                 # replies smaller than this go as they are
 #: gzip level by reply size. Measured on a 100,000-event snapshot (187 MB of JSON in 5
 #: pages): level 1 → 29.0 MB in 1.1 s of CPU, 3 → 26.7 MB in 1.2 s, 4 → 23.5 MB in 1.6 s,
@@ -38,40 +39,6 @@ GZIP_ABOVE = 1024                 # replies smaller than this go as they are
 #: to end over loopback a new desk took 8.9 s with 1 and 9.9 s with 6 (medians of 3), so
 #: large replies get 3: nearly the speed of 1, 8 % fewer bytes for the slow rural links.
 GZIP_LEVEL_SMALL, GZIP_LEVEL_LARGE, LARGE = 6, 3, 1024 * 1024
-
-
-async def _body(request: Request) -> object:
-    size = request.headers.get("content-length")
-    if size and size.isdigit() and int(size) > MAX_BODY:
-        raise Refused(413, "too_large", "request body too large")
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > MAX_BODY:
-            raise Refused(413, "too_large", "request body too large")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding == "gzip":
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            raw = inflater.decompress(raw, MAX_INFLATED)
-        except zlib.error:
-            raise bad("the body is not valid gzip") from None
-        if inflater.unconsumed_tail:
-            raise Refused(413, "too_large", "request body too large once decompressed")
-    elif encoding not in ("identity", ""):
-        raise bad(f"unsupported Content-Encoding {encoding!r}")
-    if b"\\u0000" in raw:  # PostgreSQL text cannot hold NUL: refuse it here, loudly
-        raise bad("the body holds a NUL character (\\u0000)")
-    try:
-        return json.loads(raw, parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise bad("the body is not valid JSON (or nested too deeply)") from None
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _reply(result: dict, status: int = 200) -> JSONResponse:
@@ -102,19 +69,31 @@ def render(result: dict | pull.Raw, gzip_ok: bool, status: int = 200) -> Respons
     return Response(body, status, media_type="application/json", headers=headers)
 
 
-def _handler(work, *, body: bool = False):
-    """``work(engine, request, body)`` runs in the thread pool, and so does rendering its
-    reply; Refused becomes its reply."""
-    def run(engine, request: Request, data) -> Response:
+Who = Callable[[Engine, Request], None]
+
+
+def _handler(work, *, body: request_body.Limits | None = None, who: Who | None = None):
+    """``work(engine, request, body)`` runs in the thread pool, and so do parsing the body
+    and rendering the reply; Refused becomes its reply. ``who`` (in the thread pool too)
+    checks the caller's token before a byte of the body is read: a request without a valid
+    one costs the server no memory."""
+    def run(engine, request: Request, raw) -> Response:
+        data = request_body.parse(raw) if raw is not None else None
         return render(work(engine, request, data), _accepts_gzip(request))
 
     async def handle(request: Request) -> Response:
+        engine = request.app.state.engine
         try:
             if any("\x00" in value for value in request.query_params.values()):
                 raise bad("a query parameter holds a NUL character")
-            data = await _body(request) if body else None
-            return await run_in_threadpool(run, request.app.state.engine, request, data)
+            if who is not None:
+                await run_in_threadpool(who, engine, request)
+            raw = await request_body.read(request, body) if body else None
+            return await run_in_threadpool(run, engine, request, raw)
         except Refused as r:
+            # Its traceback's frames hold the body (tens of MB) in a reference cycle that
+            # would live until the garbage collector runs: let them go now.
+            r.__traceback__ = None
             return _reply({"error": r.code, "message": r.message, **r.extra}, r.status)
     return handle
 
@@ -124,7 +103,14 @@ def _enroll(engine: Engine, request: Request, data) -> dict:
         return enrolment.enroll(conn, obj(data, "request"))
 
 
+def _desk(engine: Engine, request: Request) -> None:
+    """A desk's token, checked before its push is read (push.push checks it again, locked)."""
+    with database.reading(engine) as conn:
+        auth.device(conn, auth.bearer(request.headers))
+
+
 def _push(engine: Engine, request: Request, data) -> dict:
+    push_fields(data)
     with database.writing(engine) as conn:
         return push.push(conn, auth.bearer(request.headers), data)
 
@@ -213,8 +199,9 @@ async def _internal(request: Request, exc) -> JSONResponse:
 
 def create_app(engine: Engine) -> Starlette:
     routes = [
-        Route("/v1/enroll", _handler(_enroll, body=True), methods=["POST"]),
-        Route("/v1/push", _handler(_push, body=True), methods=["POST"]),
+        Route("/v1/enroll", _handler(_enroll, body=request_body.ENROL), methods=["POST"]),
+        Route("/v1/push", _handler(_push, body=request_body.PUSH, who=_desk),
+              methods=["POST"]),
         Route("/v1/pull", _handler(_pull), methods=["GET"]),
         Route("/v1/snapshot", _handler(_snapshot), methods=["GET"]),
         Route("/v1/reference", _handler(_reference), methods=["GET"]),

@@ -2,11 +2,12 @@
 
 A session is a random 256-bit cookie value; the server stores only its SHA-256
 (``web_sessions.token_hash``) and lets it live 8 hours (no sliding renewal: reading a page
-writes nothing). After 5 wrong passwords in a row an account is locked for 15 minutes, the
-right password included. A username that does not exist gets the same answers, the same
-lock (counted in memory, per server process) and the same argon2 work, so the form does not
-tell which usernames exist. The password is checked outside any write transaction (argon2
-takes ~0.1 s; the desks' pushes must not queue behind it).
+writes nothing). Wrong passwords make the account, and the client address they came from,
+wait before the next try, longer at each failure but never long (sign_in_throttle.py): no
+one can keep a leader out. A username that does not exist gets the same answers, the same
+waits (counted in memory, per server process) and the same argon2 work, so the form does
+not tell which usernames exist. The password is checked outside any write transaction
+(argon2 takes ~0.1 s; the desks' pushes must not queue behind it).
 
 Forms are protected against cross-site posting twice over: the cookies are SameSite=Strict,
 and every form carries a token the server checks (the sign-in form: the value of a
@@ -18,26 +19,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from counter_app.accounts import passwords
+from counter_app.accounts.throttle import duration_text
 from counter_app.domain.officers import MAX_PASSWORD, normalise_username
 from counter_app.server import clock, database
+from counter_app.server import sign_in_throttle as backoff
 from counter_app.server.auth import token_hash
 from counter_app.server.schema import leaders, web_sessions
+from counter_app.server.sign_in_throttle import Throttle
 
 COOKIE = "dashboard_session"
 CSRF_COOKIE = "dashboard_csrf"
 SESSION_HOURS = 8
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
-LOCKED = ("Đã nhập sai mật khẩu {n} lần liên tiếp: tạm khóa đăng nhập {m} phút, đến {at}. "
-          "Vui lòng thử lại sau.")
+ACCOUNT_WAIT = ("Tài khoản này vừa bị nhập sai mật khẩu nhiều lần liên tiếp: vui lòng đợi "
+                "{wait} (đến {at}) rồi thử lại.")
+CLIENT_WAIT = ("Máy này vừa nhập sai mật khẩu nhiều lần liên tiếp: vui lòng đợi {wait} "
+               "(đến {at}) rồi thử lại.")
 DISABLED = "Tài khoản này đã ngừng hoạt động. Vui lòng liên hệ quản trị viên máy chủ."
 
 
@@ -58,6 +62,7 @@ class Outcome:
     token: str | None = None
     message: str = ""
     status: int = 200
+    retry_after: int | None = None  # seconds to wait (429)
 
 
 def csrf_for(session_token: str) -> str:
@@ -86,31 +91,6 @@ def current(conn: Connection, cookie: str | None) -> Leader | None:
     return Leader(row.username, row.full_name, cookie)
 
 
-class Throttle:
-    """Failures of usernames that do not exist, as the leaders table counts real ones."""
-
-    LIMIT = 10_000  # names remembered at most (the oldest are forgotten first)
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[str, tuple[int, dt.datetime | None]] = {}
-
-    def locked_until(self, name: str, now: dt.datetime) -> dt.datetime | None:
-        with self._lock:
-            _, until = self._seen.get(name, (0, None))
-        return until if until and until > now else None
-
-    def fail(self, name: str, now: dt.datetime) -> dt.datetime | None:
-        with self._lock:
-            count, until = self._seen.pop(name, (0, None))
-            count = 1 if until and until <= now else count + 1
-            until = now + dt.timedelta(minutes=LOCK_MINUTES) if count >= MAX_FAILURES else None
-            self._seen[name] = (count, until)
-            while len(self._seen) > self.LIMIT:
-                self._seen.pop(next(iter(self._seen)))
-        return until
-
-
 _DUMMY: list[str] = []
 
 
@@ -121,50 +101,73 @@ def _dummy_hash() -> str:
     return _DUMMY[0]
 
 
-def _locked(until: dt.datetime) -> Outcome:
-    return Outcome(None, LOCKED.format(n=MAX_FAILURES, m=LOCK_MINUTES,
-                                       at=f"{until:%H:%M} ngày {until:%d/%m/%Y}"), 429)
+def _wait(template: str, until: dt.datetime, now: dt.datetime) -> Outcome:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return Outcome(None, template.format(wait=duration_text(seconds), at=f"{until:%H:%M:%S}"),
+                   429, seconds)
 
 
-def sign_in(engine: Engine, throttle: Throttle, username: str, password: str) -> Outcome:
+def _failed(throttle: Throttle, client: str, account_until: dt.datetime,
+            now: dt.datetime) -> Outcome:
+    """A wrong password (or unknown username): the client's failure is counted too; the
+    reply says how long to wait when either must now wait."""
+    client_until = throttle.clients.fail(client, now)
+    if client_until > now and client_until >= account_until:
+        return _wait(CLIENT_WAIT, client_until, now)
+    if account_until > now:
+        return _wait(ACCOUNT_WAIT, account_until, now)
+    return Outcome(None, WRONG, 401)
+
+
+def sign_in(engine: Engine, throttle: Throttle, client: str, username: str,
+            password: str) -> Outcome:
+    """``client``: the address the form came from (``sign_in_throttle.client_key``)."""
     user, now = normalise_username(username)[:64], clock.now()
     if (not user or not password or len(password) > MAX_PASSWORD
-            or "\x00" in user + password):  # no account has one; PostgreSQL text cannot
+            or "\x00" in username + password):  # no account has one; PostgreSQL text cannot
         return Outcome(None, WRONG, 401)
+    if until := throttle.clients.until(client, now):
+        return _wait(CLIENT_WAIT, until, now)
     with database.reading(engine) as conn:
         row = conn.execute(select(leaders).where(leaders.c.username == user)).first()
     if row is None:
-        if until := throttle.locked_until(user, now):
-            return _locked(until)
+        if until := throttle.names.until(user, now):
+            return _wait(ACCOUNT_WAIT, until, now)
         passwords.verify_password(_dummy_hash(), password)
-        until = throttle.fail(user, now)
-        return _locked(until) if until else Outcome(None, WRONG, 401)
+        return _failed(throttle, client, throttle.names.fail(user, now), now)
     until = _moment(row.locked_until)
     if until and until > now:
-        return _locked(until)
+        return _wait(ACCOUNT_WAIT, until, now)
     right = passwords.verify_password(row.password_hash, password)
     with database.writing(engine) as conn:
-        return _record(conn, user, right, now)
+        outcome, account_until = _record(conn, user, right, now)
+    if outcome is None:
+        return _failed(throttle, client, account_until, now)
+    if outcome.token:
+        throttle.clients.clear(client)
+    return outcome
 
 
-def _record(conn: Connection, user: str, right: bool, now: dt.datetime) -> Outcome:
+def _record(conn: Connection, user: str, right: bool, now: dt.datetime
+            ) -> tuple[Outcome | None, dt.datetime]:
+    """The account's side of a sign-in: (None, the account's wait) for a wrong password."""
     query = select(leaders).where(leaders.c.username == user)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:  # removed meanwhile
-        return Outcome(None, WRONG, 401)
+        return Outcome(None, WRONG, 401), now
     until = _moment(row.locked_until)
-    if until and until > now:  # locked by a concurrent attempt meanwhile
-        return _locked(until)
+    if until and until > now:  # a concurrent failure made it wait meanwhile
+        return _wait(ACCOUNT_WAIT, until, now), until
     if not right:
-        failures = (0 if until else row.failed_sign_ins) + 1  # a past lock starts afresh
-        until = now + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+        failures, until = backoff.after_failure(row.failed_sign_ins, until, now,
+                                                backoff.ACCOUNT_FREE, backoff.ACCOUNT_CAP)
         conn.execute(update(leaders).where(leaders.c.username == user).values(
-            failed_sign_ins=failures, locked_until=clock.iso(until) if until else None))
-        return _locked(until) if until else Outcome(None, WRONG, 401)
+            failed_sign_ins=failures, locked_until=clock.iso(until)))
+        return None, until
     if row.disabled_at is not None:
-        return Outcome(None, DISABLED, 403)
+        return Outcome(None, DISABLED, 403), now
     conn.execute(update(leaders).where(leaders.c.username == user)
                  .values(failed_sign_ins=0, locked_until=None))
     # Housekeeping: sessions that ended more than a day ago (the margin covers any change of
@@ -175,7 +178,7 @@ def _record(conn: Connection, user: str, right: bool, now: dt.datetime) -> Outco
     conn.execute(insert(web_sessions).values(
         token_hash=token_hash(token), username=user, created_at=clock.iso(now),
         expires_at=clock.iso(now + dt.timedelta(hours=SESSION_HOURS))))
-    return Outcome(token)
+    return Outcome(token), now
 
 
 def sign_out(engine: Engine, cookie: str | None) -> None:

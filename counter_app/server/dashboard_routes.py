@@ -30,6 +30,7 @@ from counter_app.server import clock, database
 from counter_app.server import dashboard_auth as auth
 from counter_app.server import dashboard_data as data
 from counter_app.server import dashboard_view as view
+from counter_app.server.sign_in_throttle import client_key
 
 SIGN_IN = "/dashboard/sign-in"
 MAX_FORM = 8 * 1024
@@ -191,10 +192,15 @@ def _routes_with(throttle: auth.Throttle) -> list[Route]:
         if not auth.same(fields.get("csrf"), request.cookies.get(auth.CSRF_COOKIE)):
             return _sign_in_form(request, "Phiên của biểu mẫu đã hết hạn: vui lòng nhập lại.",
                                  400, username, next_url)
+        client = client_key(request.client.host if request.client else None)
         outcome = await run_in_threadpool(auth.sign_in, request.app.state.engine, throttle,
-                                          username, fields.get("password", ""))
+                                          client, username, fields.get("password", ""))
         if outcome.token is None:
-            return _sign_in_form(request, outcome.message, outcome.status, username, next_url)
+            response = _sign_in_form(request, outcome.message, outcome.status, username,
+                                     next_url)
+            if outcome.retry_after:
+                response.headers["Retry-After"] = str(outcome.retry_after)
+            return response
         response = view.redirect(request, next_url)
         view.set_cookie(response, request, auth.COOKIE, outcome.token,
                         auth.SESSION_HOURS * 3600)
@@ -224,5 +230,6 @@ def _routes_with(throttle: auth.Throttle) -> list[Route]:
 
 
 def routes() -> list[Route]:
-    """The dashboard's routes, with their own memory of failed sign-ins of unknown names."""
+    """The dashboard's routes, with their own memory of failed sign-ins (per client address,
+    and of unknown names)."""
     return _routes_with(auth.Throttle())

@@ -106,20 +106,28 @@ def moment(d: dict, key: str, where: str, *, null: bool = False) -> str | None:
     return value
 
 
+#: The days a query may name (the reports' years, counter_app/reports/periods.py): a day
+#: near the ends of the calendar would overflow the day after it.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 def day(value: Any, where: str) -> dt.date:
     if not isinstance(value, str) or not _DAY.match(value):
         raise bad(f"{where} must be a date YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        moment = dt.date.fromisoformat(value)
     except ValueError:
         raise bad(f"{where} must be a date YYYY-MM-DD") from None
+    if not FIRST_DAY <= moment <= LAST_DAY:
+        raise bad(f"{where} must be a date from {FIRST_DAY} to {LAST_DAY}")
+    return moment
 
 
 def query_int(params, key: str, default: int, lo: int, hi: int) -> int:
     raw = params.get(key)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"\d{1,19}", raw) or not lo <= int(raw) <= hi:
+    if not re.fullmatch(r"[0-9]{1,19}", raw) or not lo <= int(raw) <= hi:
         raise bad(f"{key} must be an integer in {lo}..{hi}")
     return int(raw)
 
@@ -130,6 +138,11 @@ def client_schema(d: dict) -> int:
         raise Refused(426, "upgrade_required",
                       f"client_schema {value} is newer than this server ({CLIENT_SCHEMA})")
     return value
+
+
+def push_fields(body: Any) -> None:
+    """What push.py's own checks let through: ``waiting`` is required, a count."""
+    integer(obj(body, "request"), "waiting", "request", 0, 10**9)
 
 
 def event(e: Any, i: int) -> dict:
