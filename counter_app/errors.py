@@ -89,3 +89,30 @@ class SignInFailed(CounterError):
 
 class DatabaseDamaged(DatabaseUnreadable):
     """The database file fails SQLite's integrity check (truncated, overwritten, bad disk)."""
+
+
+class DiskFull(CounterError):
+    """The disk holding the database (or the file being written) is full. A database write
+    is one transaction, rolled back whole: nothing was half-written. Reading still works."""
+
+
+class DatabaseReadOnly(CounterError):
+    """The database is sound but cannot be written: a read-only medium, folder or file
+    (a write-protected USB stick, a CD, a copy without write permission). Reading works;
+    every change is refused. Never a sign of damage: nothing needs restoring.
+
+    ``reading_too``: not even reading is possible where it is (its -wal cannot be read on
+    that medium); the file must be copied somewhere writable first."""
+
+    def __init__(self, message: str, reading_too: bool = False):
+        self.reading_too = reading_too
+        super().__init__(message)
+
+
+class SignInThrottled(SignInFailed):
+    """Too many wrong passwords for this account in a row: the next attempt is not even
+    checked before ``wait_seconds`` have passed (the message says how long)."""
+
+    def __init__(self, message: str, wait_seconds: int):
+        self.wait_seconds = wait_seconds
+        super().__init__(message)

@@ -37,6 +37,7 @@ from ui.accounts.lock_screen import DeskLock
 from ui.common.desk_settings import idle_lock_seconds, scanner_port
 from ui.common.elided_label import ElidedLabel
 from ui.common.messages import describe, show_error
+from ui.common.read_only_banner import read_only_banner
 from ui.common.scanner import ScannerFilter
 from ui.common.screen_fit import fit_to_screen
 from ui.common.serial_scanner import SerialScanner
@@ -97,6 +98,11 @@ class MainWindow(SystemMenu, ReceptionDesk, QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
+        medium = self.worker.call(lambda c: c.cannot_write)
+        self.read_only = read_only_banner(
+            medium, db_path or self.worker.call(lambda c: database_file(c.db)))
+        if self.read_only is not None:
+            layout.addWidget(self.read_only)
         layout.addWidget(self.strip)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)

@@ -1,13 +1,21 @@
 """The signed-in officer of a desk: sign-in, lock, accounts, and the role checks every
-``Counter`` method goes through. Recorded in the hash-chained audit log."""
+``Counter`` method goes through. Recorded in the hash-chained audit log.
+
+Wrong passwords (sign-in, unlock, password change) are counted per account in the database
+and make the next attempt wait (``accounts.throttle``), for the window and the command line
+alike. On a database that cannot be written (read-only medium, full disk) the audit entries
+of what only reads (sign-in, lock, a refusal...) are logged and left out so that reading
+still works; a print or export of personal data is refused instead.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from counter_app.accounts import passwords
+from counter_app.accounts import passwords, throttle
 from counter_app.domain.officers import (
     Officer,
     check_password,
@@ -16,13 +24,15 @@ from counter_app.domain.officers import (
 )
 from counter_app.domain.roles import Action, Role, check, grants, why_not_step
 from counter_app.errors import (
+    DatabaseReadOnly,
+    DiskFull,
     NotFound,
     NotSignedIn,
     PermissionDenied,
     SignInFailed,
     ValidationError,
 )
-from counter_app.store import audit_log, officer_store
+from counter_app.store import audit_log, officer_store, sign_in_failures
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
 
@@ -35,6 +45,13 @@ if TYPE_CHECKING:
 
 SYSTEM = "(hệ thống)"  # who an audit entry is by when nobody is signed in
 UNKNOWN = "(không rõ)"  # a failed sign-in with a name that is no account
+#: Audit entries that record only a reading; left out (and logged) when the database
+#: cannot be written, rather than stop the reading.
+MAY_BE_LEFT_OUT = frozenset({
+    AuditAction.SIGN_IN, AuditAction.SIGN_IN_FAILED, AuditAction.SIGN_OUT, AuditAction.LOCK,
+    AuditAction.UNLOCK, AuditAction.PERMISSION_DENIED, AuditAction.BACKUP_MADE})
+_CANNOT_WRITE = (DiskFull, DatabaseReadOnly)
+log = logging.getLogger(__name__)
 
 
 class Session:
@@ -91,8 +108,13 @@ class Session:
     def audit(self, action: AuditAction, subject: str = "", detail: dict | None = None,
               officer: str | None = None) -> None:
         who = officer or (self.officer.username if self.officer else SYSTEM)
-        audit_log.append(self.db, desk_id=self.desk_id, officer=who, action=action,
-                         at=self.clock().astimezone(), subject=subject, detail=detail)
+        try:
+            audit_log.append(self.db, desk_id=self.desk_id, officer=who, action=action,
+                             at=self.clock().astimezone(), subject=subject, detail=detail)
+        except _CANNOT_WRITE as exc:
+            if action not in MAY_BE_LEFT_OUT:
+                raise
+            log.warning("audit entry %s not recorded: %s", action.value, type(exc).__name__)
 
     def audit_verify(self) -> AuditReport:
         """Both hash chains (events and audit log) checked from their first row."""
@@ -110,27 +132,35 @@ class Session:
         return audit_trail.trail(self.db, officer, since, until, limit)
 
     # -- signing in ---------------------------------------------------------------------
+    def check_sign_in_allowed(self, username: str) -> None:
+        """Raise SignInThrottled (saying how long to wait) while the account's wait after
+        wrong passwords is not over; the command line asks before it prompts."""
+        self._throttle(*self._attempt(normalise_username(username)))
+
     def sign_in(self, username: str, password: str) -> Officer:
         """Check the password against the stored argon2 hash (offline). Every attempt is in
-        the audit log; the error never says whether the name or the password was wrong."""
+        the audit log; the error never says whether the name or the password was wrong.
+        After wrong passwords in a row the next attempt must wait (``accounts.throttle``):
+        before that it is refused (SignInThrottled) without the password being checked."""
         user = normalise_username(username)
         officer = officer_store.get(self.db, user)
         stored = officer_store.password_hash(self.db, user)
+        self._throttle(*self._attempt(user))
         if officer is None or stored is None:
             # What was typed is not an account: it may be a password typed in the wrong
             # box, so it is not kept, only that an unknown name was tried.
-            self.audit(AuditAction.SIGN_IN_FAILED, detail={"unknown_user": True},
-                       officer=UNKNOWN)
+            self._failed(*self._attempt(user))
             raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
         if not passwords.verify_password(stored, password):
-            self.audit(AuditAction.SIGN_IN_FAILED, user, officer=user)
+            self._failed(*self._attempt(user))
             raise SignInFailed("Sai tên đăng nhập hoặc mật khẩu.")
         if not officer.active:
             self.audit(AuditAction.SIGN_IN_FAILED, user, {"reason": "disabled"}, officer=user)
             raise SignInFailed("Tài khoản này đã bị khóa. Hãy liên hệ người quản trị.")
         if passwords.needs_rehash(stored):  # parameters raised since it was set
-            officer_store.set_password_hash(self.db, user, passwords.hash_password(password),
-                                            self.clock())
+            self._quietly(officer_store.set_password_hash, user,
+                          passwords.hash_password(password), self.clock())
+        self._forgive(user)
         if self.officer is not None and not self.locked:
             self.audit(AuditAction.SIGN_OUT, detail={"switched_to": user})
         self.officer, self.locked = officer, False
@@ -151,12 +181,16 @@ class Session:
     def unlock(self, password: str) -> Officer:
         if self.officer is None:
             raise NotSignedIn("Chưa đăng nhập.", "unlock")
-        current = officer_store.get(self.db, self.officer.username)
-        stored = officer_store.password_hash(self.db, self.officer.username)
+        user = self.officer.username
+        attempt = (user, user, {"unlock": True}, None)
+        self._throttle(*attempt)
+        current = officer_store.get(self.db, user)
+        stored = officer_store.password_hash(self.db, user)
         if current is None or not current.active or stored is None \
                 or not passwords.verify_password(stored, password):
-            self.audit(AuditAction.SIGN_IN_FAILED, self.officer.username, {"unlock": True})
+            self._failed(*attempt)
             raise SignInFailed("Sai mật khẩu.")
+        self._forgive(user)
         self.officer, self.locked = current, False
         self.audit(AuditAction.UNLOCK)
         return current
@@ -224,6 +258,8 @@ class Session:
             if not active and Role.ADMIN in current.roles:
                 self._keep_an_admin(current.username)
             officer_store.set_active(self.db, current.username, active, self.clock())
+            if active:
+                sign_in_failures.clear(self.db, current.username)
             self.audit(AuditAction.OFFICER_ENABLED if active else AuditAction.OFFICER_DISABLED,
                        current.username)
         return officer_store.get(self.db, current.username)
@@ -235,19 +271,63 @@ class Session:
         with transaction(self.db):
             officer_store.set_password_hash(self.db, current.username,
                                             passwords.hash_password(secret), self.clock())
+            sign_in_failures.clear(self.db, current.username)
             self.audit(AuditAction.PASSWORD_RESET, current.username)
 
     def change_password(self, old_password: str, new_password: str) -> None:
         officer = self.require_officer()
+        attempt = (officer.username, officer.username, {"change_password": True}, None)
+        self._throttle(*attempt)
         stored = officer_store.password_hash(self.db, officer.username)
         if stored is None or not passwords.verify_password(stored, old_password):
-            self.audit(AuditAction.SIGN_IN_FAILED, officer.username, {"change_password": True})
+            self._failed(*attempt)
             raise SignInFailed("Mật khẩu hiện tại không đúng.")
+        self._forgive(officer.username)
         secret = check_password(new_password, "new_password")
         with transaction(self.db):
             officer_store.set_password_hash(self.db, officer.username,
                                             passwords.hash_password(secret), self.clock())
             self.audit(AuditAction.PASSWORD_CHANGED, officer.username)
+
+    # -- wrong passwords ------------------------------------------------------------------
+    def _attempt(self, user: str) -> tuple[str, str, dict | None, str]:
+        """(whose count, audit subject, audit detail, audit officer) of a sign-in as
+        ``user``: a name that is no account counts under UNKNOWN and is not recorded."""
+        if officer_store.password_hash(self.db, user) is None:
+            return UNKNOWN, "", {"unknown_user": True}, UNKNOWN
+        return user, user, None, user
+
+    def _throttle(self, key: str, subject: str, detail: dict | None,
+                  officer: str | None) -> None:
+        failures, last = sign_in_failures.get(self.db, key)
+        wait = throttle.wait_left(failures, last, self.clock())
+        if wait:
+            self.audit(AuditAction.SIGN_IN_FAILED, subject,
+                       {**(detail or {}), "throttled": wait}, officer=officer)
+            raise throttle.refuse(failures, wait)
+
+    def _failed(self, key: str, subject: str, detail: dict | None,
+                officer: str | None) -> None:
+        """One more wrong password for ``key``, with its audit entry, in one transaction."""
+        try:
+            with transaction(self.db):
+                sign_in_failures.record(self.db, key, throttle.naive(self.clock()))
+                self.audit(AuditAction.SIGN_IN_FAILED, subject, detail, officer=officer)
+        except _CANNOT_WRITE as exc:  # cannot be counted on this disk: still a failure
+            log.warning("failed sign-in not recorded: %s", type(exc).__name__)
+
+    def _forgive(self, key: str) -> None:
+        """A right password: the count starts again."""
+        if sign_in_failures.get(self.db, key)[0]:
+            self._quietly(sign_in_failures.clear, key)
+
+    def _quietly(self, write: Callable[..., object], *args: object) -> None:
+        """A write that only tidies up after a sign-in; skipped when it cannot be made."""
+        try:
+            with transaction(self.db):
+                write(self.db, *args)
+        except _CANNOT_WRITE as exc:
+            log.warning("left as it was after sign-in: %s", type(exc).__name__)
 
     def _account(self, username: str) -> Officer:
         officer = officer_store.get(self.db, normalise_username(username))

@@ -39,12 +39,31 @@ from counter_app.backups.files import (
     why,
 )
 from counter_app.backups.rotation import BackupPolicy, rotate
-from counter_app.errors import CounterError, DatabaseDamaged, DatabaseUnreadable, ValidationError
+from counter_app.errors import (
+    CounterError,
+    DatabaseDamaged,
+    DatabaseUnreadable,
+    DiskFull,
+    ValidationError,
+)
 from counter_app.store.integrity import Health, check_database, read_only_uri
+from counter_app.store.medium import write_fault
+from counter_app.store.private_files import new_private_file, private_folder
+from counter_app.store.read_only import connect_read_only
 
 
 class BackupFailed(CounterError):
     """No backup could be written (neither in the chosen folder nor in the default one)."""
+
+
+class BackupDiskFull(BackupFailed, DiskFull):
+    """No backup could be written because the disk (or the stick) is full."""
+
+
+def _failed(message: str, *causes: BaseException) -> BackupFailed:
+    if all(isinstance(getattr(c, "fault", None) or write_fault(c), DiskFull) for c in causes):
+        return BackupDiskFull(f"{message} Ổ đĩa đã đầy: không có bản sao dở nào được giữ lại.")
+    return BackupFailed(message)
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,7 @@ def set_backup_folder(db_path: str | Path, folder: str | Path) -> None:
     """Choose the folder; it must exist or be creatable, and be writable."""
     target = Path(folder).expanduser().resolve()
     try:
-        target.mkdir(parents=True, exist_ok=True)
+        private_folder(target, tighten_existing=False)
         with tempfile.TemporaryFile(dir=target):
             pass
     except OSError as exc:
@@ -88,7 +107,12 @@ def set_backup_folder(db_path: str | Path, folder: str | Path) -> None:
 
 # -- making one ----------------------------------------------------------------------------
 class _DestinationError(Exception):
-    """SQLite could not write the copy (disk full, folder gone...)."""
+    """SQLite could not write the copy (disk full, folder gone...); ``fault``: DiskFull or
+    DatabaseReadOnly when that is why."""
+
+    def __init__(self, message: str, fault: CounterError | None = None):
+        self.fault = fault
+        super().__init__(message)
 
 
 def make_backup(db_path: str | Path, reason: str, folder: str | Path | None = None,
@@ -112,21 +136,22 @@ def make_backup(db_path: str | Path, reason: str, folder: str | Path | None = No
     warning = ""
     try:
         if folder is not None or same(chosen, default):
-            chosen.mkdir(parents=True, exist_ok=True)
+            private_folder(chosen, tighten_existing=same(chosen, default))
         elif not chosen.is_dir():
             raise FileNotFoundError(2, "không thấy thư mục (ổ USB đã được rút ra?)")
         path = _copy_into(db_path, chosen, now, reason)
     except (OSError, _DestinationError) as exc:
         if same(chosen, default):
-            raise BackupFailed(f"Không ghi được bản sao lưu vào {chosen}: {why(exc)}.") from None
+            raise _failed(f"Không ghi được bản sao lưu vào {chosen}: {why(exc)}.", exc) \
+                from None
         warning = (f"Không ghi được vào thư mục sao lưu {chosen} ({why(exc)}); bản sao lưu "
                    f"đã được ghi vào thư mục mặc định {default}.")
         try:
-            default.mkdir(parents=True, exist_ok=True)
+            private_folder(default)
             path = _copy_into(db_path, default, now, reason)
         except (OSError, _DestinationError) as again:
-            raise BackupFailed(f"Không ghi được bản sao lưu vào {chosen} ({why(exc)}) "
-                               f"lẫn vào {default} ({why(again)}).") from None
+            raise _failed(f"Không ghi được bản sao lưu vào {chosen} ({why(exc)}) "
+                          f"lẫn vào {default} ({why(again)}).", exc, again) from None
     info = _info(BackupFile(now, 1, reason, path), _checked(path), warning)
     if info.intact and rotation:  # only this desk's: another desk may share the folder
         rotate(path.parent, db_path, now, policy or BackupPolicy(),
@@ -139,7 +164,7 @@ def _copy_into(db_path: Path, folder: Path, now: dt.datetime, reason: str) -> Pa
     tmp = folder / f".{final.name}.tmp"
     source = _open_source(db_path)
     try:
-        tmp.unlink(missing_ok=True)
+        new_private_file(tmp)  # user-only before a byte is in it (its -journal follows it)
         try:
             target = sqlite3.connect(tmp)
             try:
@@ -151,7 +176,7 @@ def _copy_into(db_path: Path, folder: Path, now: dt.datetime, reason: str) -> Pa
             if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
                 raise DatabaseDamaged(f"Dữ liệu trong {db_path.name} bị hỏng, không sao lưu "
                                       f"được ({exc}).") from None
-            raise _DestinationError(str(exc)) from None
+            raise _DestinationError(str(exc), write_fault(exc, tmp)) from None
         fsync(tmp)
         os.replace(tmp, final)
         fsync_folder(folder)
@@ -165,8 +190,7 @@ def _open_source(db_path: Path) -> sqlite3.Connection:
     if not db_path.is_file():
         raise DatabaseUnreadable(f"Không tìm thấy tệp dữ liệu {db_path}.")
     try:
-        source = sqlite3.connect(read_only_uri(db_path), uri=True, timeout=10)
-        source.execute("PRAGMA user_version").fetchone()
+        source = connect_read_only(db_path)  # a write-protected stick can be backed up
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnreadable(f"Không đọc được tệp dữ liệu {db_path} để sao lưu ({exc}).") \
             from None

@@ -19,6 +19,7 @@ from counter_app.store import audit_log, settings_store
 from counter_app.store.database import transaction
 from counter_app.store.ids import new_id
 from counter_app.store.integrity import check_database
+from counter_app.store.private_files import new_private_file, private_folder
 from counter_app.sync import desk_state
 
 
@@ -102,11 +103,11 @@ def _keep_current(db_path: Path, now: dt.datetime) -> Path:
     try:
         if not chosen.is_dir() and not same(chosen, default):
             raise FileNotFoundError(2, "không thấy thư mục")
-        chosen.mkdir(parents=True, exist_ok=True)
+        private_folder(chosen, tighten_existing=same(chosen, default))
         return _raw_copy(db_path, chosen, now)
     except OSError as exc:
         try:
-            default.mkdir(parents=True, exist_ok=True)
+            private_folder(default)
             return _raw_copy(db_path, default, now)
         except OSError as again:
             raise BackupFailed(f"Không giữ lại được bản sao của dữ liệu hiện tại ({why(exc)}; "
@@ -121,6 +122,7 @@ def _raw_copy(db_path: Path, folder: Path, now: dt.datetime) -> Path:
         if source.exists():
             target = Path(f"{final}{suffix}")
             tmp = folder / f".{target.name}.tmp"
+            new_private_file(tmp)  # user-only before a byte is in it
             shutil.copyfile(source, tmp)
             fsync(tmp)
             os.replace(tmp, target)
@@ -130,9 +132,10 @@ def _raw_copy(db_path: Path, folder: Path, now: dt.datetime) -> Path:
 
 def _stage(db_path: Path, backup_file: Path) -> Path:
     """The backup copied beside the database (same disk, so the swap is one rename)."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(db_path.parent, tighten_existing=False)
     staged = db_path.with_name(f".{db_path.name}.restoring")
     try:
+        new_private_file(staged)  # it becomes the database: user-only from the first byte
         shutil.copyfile(backup_file, staged)
         fsync(staged)
         copied = check_database(staged)  # a bad read from the USB stick is caught here

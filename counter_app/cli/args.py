@@ -19,6 +19,8 @@ EXIT_DAMAGED = 7         # the database (or the backup given) fails the integrit
 EXIT_OFFLINE = 8         # sync: the server cannot be reached (nothing is lost)
 EXIT_REFUSED = 9         # sync: the server refused, or this desk is not enrolled
 EXIT_SAVED_NO_SLIP = 10  # receive: saved, but the slip file could not be written
+EXIT_DISK_FULL = 11      # the disk is full: nothing was written, nothing half-written
+EXIT_READ_ONLY = 12      # the database is read-only (not damaged): a writing command refused
 PASSWORD_ENV = "COUNTER_APP_PASSWORD"
 NEW_PASSWORD_ENV = "COUNTER_APP_NEW_PASSWORD"
 USER_ENV = "COUNTER_APP_USER"
@@ -46,7 +48,10 @@ exit codes: 0 done, 2 bad input, 3 step forbidden by the dossier's status,
   logs tampered with, 7 the database or a backup is damaged, 8 the server cannot
   be reached (sync: nothing is lost, try later), 9 the server refused or this desk
   is not enrolled, 10 the dossier was received and saved but its slip could not
-  be written (print it with 'slip CODE --out FILE')
+  be written (print it with 'slip CODE --out FILE'), 11 the disk is full (nothing
+  was written, nothing half-written; reading commands still work), 12 the
+  database is read-only, e.g. on a write-protected stick (not damaged: reading
+  commands work, writing commands are refused)
 """
 NEEDS_AS = " [--as]"
 

@@ -33,6 +33,7 @@ from counter_app.paths import default_db_path
 from counter_app.service.counter import Counter
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.integrity import check_database
+from counter_app.store.medium import Medium, medium_of
 
 
 def _size(n: int) -> str:
@@ -95,17 +96,17 @@ def cmd_restore(args: argparse.Namespace) -> None:
     username = getattr(args, "as_user", None) or os.environ.get(USER_ENV)
     if not username:
         raise NotSignedIn("Khôi phục dữ liệu cần tài khoản quản trị.", Action.BACKUP.value)
-    password = password_for(username)
     current_ok = check_database(path).ok
     if current_ok:
         counter = Counter.open(path)
         try:
-            counter.sign_in(username, password)
+            counter.check_sign_in_allowed(username)
+            counter.sign_in(username, password_for(username))
             counter.require(Action.BACKUP)
         finally:
             counter.close()
     else:  # the desk's accounts cannot be read: those of the backup decide
-        backups.sign_in_from_backup(backup, username, password)
+        backups.sign_in_from_backup(backup, username, password_for(username))
     try:
         kept = backups.restore(path, backup, officer=normalise_username(username))
     except DatabaseDamaged as exc:  # the copy read back from the backup was bad
@@ -140,7 +141,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if health.ok:
         emit(args, {"db": str(path), "ok": True, "problem": "",
                     "schema_version": health.schema_version, "restore_from": None},
-             f"ok: {path} passes the check (schema version {health.schema_version})")
+             f"ok: {path} passes the check (schema version {health.schema_version})"
+             + (" - it is read-only (not damaged): reading works, writing commands are "
+                "refused" if medium_of(path) is Medium.READ_ONLY else ""))
         return
     newest = backups.newest_intact(path)
     if newest:

@@ -6,6 +6,7 @@ Errors go to stderr as one line with a non-zero exit; never a traceback for bad 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from counter_app.cli import audit, backups, lifecycle, officers, reception, repo
 from counter_app.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_DAMAGED,
+    EXIT_DISK_FULL,
     EXIT_PERMISSION,
+    EXIT_READ_ONLY,
     EXIT_SIGN_IN,
     EXIT_STEP_FORBIDDEN,
     NEEDS_AS,
@@ -39,16 +42,20 @@ from counter_app.domain.working_calendar import DurationUnit, OverrideKind, Work
 from counter_app.errors import (
     CounterError,
     DatabaseDamaged,
+    DatabaseReadOnly,
+    DiskFull,
     ImportRejected,
     NotFound,
     NotSignedIn,
     PermissionDenied,
     SignInFailed,
+    SignInThrottled,
     StepNotAllowed,
     ValidationError,
 )
 from counter_app.paths import default_db_path
 from counter_app.service.counter import Counter
+from counter_app.store.medium import write_fault
 
 
 def _procedure_dict(p: Procedure) -> dict:
@@ -299,9 +306,25 @@ def _say_error(message: str, code: int = EXIT_BAD_INPUT) -> int:
     return code
 
 
+def _say_fault(fault: DiskFull | DatabaseReadOnly) -> int:
+    if isinstance(fault, DiskFull):
+        return _say_error("the disk is full: nothing was written and nothing was half-written "
+                          "(the change was cancelled whole); free some space and try again. "
+                          f"Reading commands still work. ({fault})", EXIT_DISK_FULL)
+    if fault.reading_too:
+        return _say_error("the database is on a read-only medium and cannot even be read "
+                          "there (it is NOT damaged: nothing needs restoring); copy it to a "
+                          f"writable folder. ({fault})", EXIT_READ_ONLY)
+    return _say_error("the database is read-only (it is NOT damaged: nothing needs "
+                      "restoring); reading commands work, but this command writes and is "
+                      f"refused. ({fault})", EXIT_READ_ONLY)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         code = args.func(args)  # None, or an exit code of its own (audit verify)
+    except (DiskFull, DatabaseReadOnly) as exc:  # before CounterError: BackupDiskFull is both
+        return _say_fault(exc)
     except ValidationError as exc:
         return _say_error("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     except StepNotAllowed as exc:
@@ -310,6 +333,9 @@ def run(args: argparse.Namespace) -> int:
         return _say_error(f"sign in first with --as USER ({exc})", EXIT_PERMISSION)
     except PermissionDenied as exc:
         return _say_error(f"not allowed: {exc}", EXIT_PERMISSION)
+    except SignInThrottled as exc:
+        return _say_error(f"sign-in refused: too many wrong passwords for this account; wait "
+                          f"{exc.wait_seconds} s before the next try ({exc})", EXIT_SIGN_IN)
     except SignInFailed as exc:
         return _say_error(f"sign-in failed: {exc}", EXIT_SIGN_IN)
     except DatabaseDamaged as exc:
@@ -320,7 +346,13 @@ def run(args: argparse.Namespace) -> int:
     except (CounterError, CliError) as exc:
         return _say_error(str(exc))
     except OSError as exc:  # a file that cannot be read or written: one line, no errno
+        if fault := write_fault(exc):  # ENOSPC, EROFS
+            return _say_fault(fault)
         return _say_error(file_problem(exc))
+    except sqlite3.Error as exc:  # a write the disk refused outside a transaction
+        if fault := write_fault(exc, default_db_path(getattr(args, "db", None))):
+            return _say_fault(fault)
+        raise
     except OverflowError as exc:  # a date arithmetic ran past year 9999
         return _say_error(f"a date is out of range ({exc})")
     return code or 0

@@ -14,6 +14,7 @@ from counter_app.cli.args import NEW_PASSWORD_ENV, PASSWORD_ENV, USER_ENV, CliEr
 from counter_app.paths import default_db_path
 from counter_app.service.counter import Counter
 from counter_app.store.database import is_database_file
+from counter_app.store.medium import Medium
 
 
 def existing_database(path: Path) -> Path:
@@ -79,6 +80,7 @@ def open_counter(args: argparse.Namespace, create: bool = False, sign_in: bool =
         existing_database(path)
     refuse_writing_over(path, args)
     counter = Counter.open(path)
+    say_if_read_only(counter)
     username = getattr(args, "as_user", None) or os.environ.get(USER_ENV)
     if first_run and not counter.has_officers():
         return counter
@@ -87,5 +89,19 @@ def open_counter(args: argparse.Namespace, create: bool = False, sign_in: bool =
             counter.close()
             raise CliError(f"no officer account in {path} yet: add the first administrator "
                            "with 'counter-app user add USERNAME --name ... --role admin'")
+        counter.check_sign_in_allowed(username)  # a wait is said before a password is asked
         counter.sign_in(username, password_for(username))
     return counter
+
+
+def say_if_read_only(counter: Counter) -> None:
+    """One line on stderr when the database could only be opened read-only."""
+    why = counter.cannot_write
+    if why is Medium.FULL:
+        print("counter-app: note: the disk is full, so the database is open for reading "
+              "only: reading commands work, writing commands are refused (exit 11)",
+              file=sys.stderr)
+    elif why is Medium.READ_ONLY:
+        print("counter-app: note: the database is read-only (a write-protected medium, folder "
+              "or file; it is not damaged): reading commands work, writing commands are "
+              "refused (exit 12)", file=sys.stderr)

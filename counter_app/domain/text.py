@@ -1,4 +1,26 @@
-"""Vietnamese text at the edge: NFC normalisation, diacritic folding, sort keys."""
+"""Vietnamese text at the edge: NFC normalisation, diacritic folding, sort keys.
+
+``clean`` is the one place every name and free text of the desk passes through before it is
+checked, stored or searched (reception, steps, officers, settings, calendar, the imported
+catalogue, search queries). Besides NFC and whitespace it removes what cannot be seen:
+
+- **Invisible and direction-control characters are stripped, never refused**: the bidi
+  embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the direction marks
+  (U+200E, U+200F, U+061C), zero-width spaces and joiners (U+200B–U+200D, U+2060), the
+  byte-order mark (U+FEFF), the soft hyphen (U+00AD), every other format character
+  (category Cf), control characters (Cc) other than whitespace, lone surrogates (Cs: bytes
+  that were not UTF-8), and the invisible fillers U+034F, U+115F, U+1160, U+3164, U+FFA0.
+  Vietnamese is written left to right only, so none of them has a use here; they come in
+  from pasted text (web pages, Word, chat messages) or a hostile card QR, and an officer
+  could neither see nor delete them to satisfy a refusal. Stripped, what is stored, shown,
+  printed and searched is the same visible letters: an override (U+202E) can no longer
+  show a name reversed, nor a zero-width space hide it from search.
+- Whitespace (tabs and newlines included) becomes single spaces: no field of the desk
+  keeps line breaks.
+- Letters, with every Vietnamese diacritic, and all other visible characters are kept.
+
+Passwords never pass through ``clean`` (a password is kept exactly as typed, NFC only).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +28,29 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+#: Invisible although they are letters or marks (so ``str.isprintable`` passes them).
+_INVISIBLE_LETTERS = re.compile("[\u034f\u115f\u1160\u3164\uffa0]")
+#: Categories removed (whitespace among them is kept, to become a space): controls,
+#: format characters (bidi controls, zero-width characters, soft hyphen, BOM), surrogates.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+
+
+def _visible_only(text: str) -> str:
+    if text.isprintable() and not _INVISIBLE_LETTERS.search(text):
+        return text  # the usual case: nothing to look at one by one
+    kept = "".join(ch for ch in _INVISIBLE_LETTERS.sub("", text)
+                   if ch.isprintable() or ch.isspace()
+                   or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
+    # A mark may now follow its letter directly ("a", ZWSP, acute): compose it again.
+    return unicodedata.normalize("NFC", kept) if kept != text else text
 
 
 def clean(value: object) -> str:
-    """NFC-normalise, strip and collapse internal whitespace. None becomes ""."""
+    """NFC-normalise, remove invisible characters (see the module's docstring), strip and
+    collapse whitespace. None becomes ""."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = _visible_only(unicodedata.normalize("NFC", str(value)))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -31,6 +31,8 @@ from counter_app.domain.text import clean
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.errors import (
     DatabaseDamaged,
+    DatabaseReadOnly,
+    DiskFull,
     NotFound,
     NotSetUp,
     PermissionDenied,
@@ -53,6 +55,7 @@ from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
 from counter_app.store.dossier_queries import DossierQuery, FoundDossiers, Worklist, WorklistWindow
 from counter_app.store.dossier_store import DossierRow
+from counter_app.store.medium import Medium, cannot_write, write_fault
 
 Clock = Callable[[], dt.datetime]
 #: The reception picker ranks procedures by this desk's use over these many days.
@@ -75,7 +78,7 @@ class Counter(CounterReports, CounterForms, Session):
         self.db = db
         self.clock = clock
         self._calendar: WorkingCalendar | None = None
-        if procedure_store.count(db) == 0:
+        if procedure_store.count(db) == 0 and cannot_write(db) is None:
             self.load_bundled_catalogue()
         self.desk_id = settings_store.desk_id(db)
         _token_out_of_the_file(db)
@@ -88,7 +91,19 @@ class Counter(CounterReports, CounterForms, Session):
             return cls(db, clock)
         except sqlite3.DatabaseError as exc:  # damage past the pages opening reads
             db.conn.close()
+            if fault := write_fault(exc, path):  # a full or read-only disk is no damage
+                raise fault from None
             raise DatabaseDamaged(f"Tệp dữ liệu {path} đã bị hỏng ({exc}).") from None
+        except BaseException:
+            db.conn.close()
+            raise
+
+    @property
+    def cannot_write(self) -> Medium | None:
+        """Why the database was opened read-only (Medium.READ_ONLY, Medium.FULL), None
+        when it can be written. Reading works either way; writes raise DatabaseReadOnly or
+        DiskFull (and so may any write on a disk that fills up later)."""
+        return cannot_write(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -434,6 +449,6 @@ def _token_out_of_the_file(db) -> None:
 
     try:
         move_out_of_database(db)
-    except (sqlite3.OperationalError, OSError) as exc:
+    except (sqlite3.OperationalError, OSError, DiskFull, DatabaseReadOnly) as exc:
         log.warning("device token left in the database for now: %s", exc)
 

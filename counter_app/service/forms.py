@@ -15,6 +15,7 @@ from counter_app.store import register_rows
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import database_file, is_database_file
 from counter_app.store.dossier_store import DossierRow
+from counter_app.store.medium import cannot_write, refusal
 
 
 class CounterForms:
@@ -22,8 +23,12 @@ class CounterForms:
     ``audit``, ``register``…)."""
 
     def check_output(self, out: str | Path | None) -> None:
-        """Refuse a file to write that is this desk's database or one of its journals."""
+        """Refuse a file to write that is this desk's database or one of its journals; and
+        every print or export while the database is open read-only (a read-only medium, a
+        full disk): it could not be recorded in the audit trail, as every print is."""
         path = database_file(self.db)
+        if medium := cannot_write(self.db):
+            raise refusal(medium, path)
         if out is not None and path is not None and is_database_file(path, out):
             raise ValidationError({"out": f"{Path(out).name} là tệp dữ liệu của chương trình; "
                                           "hãy chọn tên tệp khác (không ghi đè lên dữ liệu)."})

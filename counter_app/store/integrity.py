@@ -1,7 +1,9 @@
 """Is a database file sound? The start-up check, and the check of every backup.
 
-Read-only: the file is opened with ``mode=ro`` and never changed, so a damaged database is
-left exactly as it was found (for the restore to keep a copy of). What is checked, cheapest
+Read-only: the file is opened with ``mode=ro`` (``immutable=1`` on a read-only medium
+without a -wal, ``store.read_only``) and never changed, so a damaged database is left
+exactly as it was found (for the restore to keep a copy of), and a sound one on a
+write-protected stick is reported sound. What is checked, cheapest
 first: the file is there, starts with SQLite's header, is as long as its header says,
 passes ``PRAGMA quick_check`` (every page and b-tree readable, O(N)), and has a schema
 version this program knows.
@@ -14,6 +16,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from counter_app.store import read_only
 from counter_app.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)  # the same as store.database's (which imports the backups)
@@ -35,7 +38,7 @@ def _bad(problem: str, version: int | None = None) -> Health:
 
 def read_only_uri(path: str | Path) -> str:
     """A ``file:`` URI opening ``path`` read-only (percent-encoded: spaces, '#', '?')."""
-    return Path(path).resolve().as_uri() + "?mode=ro"
+    return read_only.uri(path)
 
 
 def check_database(path: str | Path) -> Health:
@@ -92,7 +95,7 @@ def _check_contents(path: Path) -> Health:
     version: int | None = None
     conn = None
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=10)
+        conn = read_only.connect_read_only(path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as exc:

@@ -361,4 +361,17 @@ def _v10(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+def _v11(db: sqlite_utils.Database) -> None:
+    """Wrong passwords in a row, per account (accounts.throttle): in the database, so every
+    window and every command-line process of the desk counts the same attempts. Local to
+    the desk; never synced."""
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS sign_in_failures (
+        username TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failed_at TEXT NOT NULL
+    );
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]

@@ -32,7 +32,11 @@ def put(db: sqlite_utils.Database, key: str, value: object) -> None:
 
 
 def desk_id(db: sqlite_utils.Database) -> str:
-    """This installation's id, made once; it names the desk in every event."""
+    """This installation's id, made once; it names the desk in every event. Read without
+    a write once it is there (a read-only or full disk can still be read)."""
+    value = get(db, DESK_ID_KEY)
+    if value:
+        return str(value)
     with transaction(db):
         value = get(db, DESK_ID_KEY)
         if not value:

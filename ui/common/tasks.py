@@ -42,6 +42,8 @@ class DbWorker(QObject):
 
     def run(self, fn: Callable[[Counter], object], on_done: Callable[[object], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
+        if self._closed:  # a timer that fired while the window was closing: nothing to do
+            return
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
