@@ -38,3 +38,9 @@ def needs_rehash(stored_hash: str) -> bool:
         return HASHER.check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
+
+
+def seal_cost() -> tuple[int, int, int]:
+    """argon2id's cost (passes, KiB, lanes) of the hashes made now: that of sealing an
+    officer's private key with their password too (domain.account_signing)."""
+    return HASHER.time_cost, HASHER.memory_cost, HASHER.parallelism

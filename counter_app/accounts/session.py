@@ -15,7 +15,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from counter_app.accounts import passwords, throttle
+from counter_app.accounts import account_records, passwords, throttle
+from counter_app.accounts.account_records import Signer
+from counter_app.domain import account_signing as signing
 from counter_app.domain.officers import (
     Officer,
     check_password,
@@ -62,6 +64,7 @@ class Session:
     def __init__(self) -> None:
         self.officer: Officer | None = None
         self.locked = False
+        self._signer: Signer | None = None  # the officer's key, unsealed at sign-in
 
     # -- who is here --------------------------------------------------------------------
     def has_officers(self) -> bool:
@@ -157,20 +160,33 @@ class Session:
         if not officer.active:
             self.audit(AuditAction.SIGN_IN_FAILED, user, {"reason": "disabled"}, officer=user)
             raise SignInFailed("Tài khoản này đã bị khóa. Hãy liên hệ người quản trị.")
-        if passwords.needs_rehash(stored):  # parameters raised since it was set
-            self._quietly(officer_store.set_password_hash, user,
-                          passwords.hash_password(password), self.clock())
         self._forgive(user)
         if self.officer is not None and not self.locked:
             self.audit(AuditAction.SIGN_OUT, detail={"switched_to": user})
-        self.officer, self.locked = officer, False
+        self.officer, self.locked, self._signer = officer, False, None
+        self._quietly(self._take_key, officer, password, passwords.needs_rehash(stored))
+        if self._signer and (officer_store.record(self.db, user) or {}).get("public_key") \
+                != signing.public_key_of(self._signer.private):
+            self._signer = None  # its key could not be stored (a full or read-only disk)
         self.audit(AuditAction.SIGN_IN)
         return officer
+
+    def _take_key(self, _db, officer: Officer, password: str, rehash: bool) -> None:
+        """At sign-in: open the officer's key (made if missing); a password hash made with
+        weaker parameters is made again; an administrator signs what no one has signed."""
+        now = self.clock()
+        self._signer = account_records.key_at_sign_in(self.db, officer.username, password, now)
+        if rehash:
+            account_records.own_password(self.db, self._signer,
+                                         passwords.hash_password(password), password, now)
+        if Role.ADMIN in officer.roles:
+            for username in account_records.endorse(self.db, self._signer, now):
+                self.audit(AuditAction.OFFICER_SIGNED, username)
 
     def sign_out(self) -> None:
         if self.officer is not None:
             self.audit(AuditAction.SIGN_OUT)
-        self.officer, self.locked = None, False
+        self.officer, self.locked, self._signer = None, False, None
 
     def lock(self) -> None:
         """Hide the work until the same officer types the password (or another signs in)."""
@@ -224,7 +240,8 @@ class Session:
             if officer_store.get(self.db, officer.username) is not None:
                 raise ValidationError({"username": f"Tên đăng nhập '{officer.username}' "
                                                    "đã có."})
-            officer_store.put(self.db, officer, passwords.hash_password(secret), self.clock())
+            account_records.new_account(self.db, officer, passwords.hash_password(secret),
+                                        secret, None if first else self._signer, self.clock())
             self.audit(AuditAction.OFFICER_ADDED, officer.username,
                        {"roles": officer.to_dict()["roles"]},
                        officer=None if not first else officer.username)
@@ -243,8 +260,7 @@ class Session:
         with transaction(self.db):
             if Role.ADMIN in current.roles and Role.ADMIN not in officer.roles:
                 self._keep_an_admin(current.username)
-            officer_store.put(self.db, officer, officer_store.password_hash(
-                self.db, current.username), self.clock())
+            account_records.changed(self.db, officer, self._signer, self.clock())
             self.audit(AuditAction.OFFICER_CHANGED, officer.username,
                        {"roles": officer.to_dict()["roles"]})
         if self.officer and self.officer.username == officer.username:
@@ -257,7 +273,9 @@ class Session:
         with transaction(self.db):
             if not active and Role.ADMIN in current.roles:
                 self._keep_an_admin(current.username)
-            officer_store.set_active(self.db, current.username, active, self.clock())
+            account_records.changed(self.db, Officer(current.username, current.full_name,
+                                                     current.title, current.roles, active),
+                                    self._signer, self.clock())
             if active:
                 sign_in_failures.clear(self.db, current.username)
             self.audit(AuditAction.OFFICER_ENABLED if active else AuditAction.OFFICER_DISABLED,
@@ -269,8 +287,9 @@ class Session:
         current = self._account(username)
         secret = check_password(new_password)
         with transaction(self.db):
-            officer_store.set_password_hash(self.db, current.username,
-                                            passwords.hash_password(secret), self.clock())
+            account_records.password_reset(self.db, current.username,
+                                           passwords.hash_password(secret), secret,
+                                           self._signer, self.clock())
             sign_in_failures.clear(self.db, current.username)
             self.audit(AuditAction.PASSWORD_RESET, current.username)
 
@@ -285,8 +304,10 @@ class Session:
         self._forgive(officer.username)
         secret = check_password(new_password, "new_password")
         with transaction(self.db):
-            officer_store.set_password_hash(self.db, officer.username,
-                                            passwords.hash_password(secret), self.clock())
+            own = self._signer or account_records.key_at_sign_in(
+                self.db, officer.username, old_password, self.clock())
+            account_records.own_password(self.db, own, passwords.hash_password(secret),
+                                         secret, self.clock())
             self.audit(AuditAction.PASSWORD_CHANGED, officer.username)
 
     # -- wrong passwords ------------------------------------------------------------------

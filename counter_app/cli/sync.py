@@ -53,7 +53,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     def work() -> None:
         counter.require(Action.ENROL)
         result = enrolment.enrol(counter.db, args.url, args.code, args.fingerprint,
-                                 reenrol=args.again, allow_http=args.allow_http)
+                                 reenrol=args.again, allow_http=args.allow_http,
+                                 anchor=counter.enrolment_anchor())
         counter.record_enrolment(result.server_url, result.commune_code, result.desk_number)
         emit(args, result.to_dict(),
              f"enrolled: {result.commune_name} ({result.commune_code}), desk "
@@ -113,6 +114,10 @@ def cmd_sync_status(args: argparse.Namespace) -> None:
             f"waiting: {status.waiting_events} events, open conflicts: {status.open_conflicts}"
             + (f", server dossiers not storable here: {status.unwritable}"
                if status.unwritable else ""),
+            (f"accounts waiting for an administrator's signature: {status.accounts_unsigned}, "
+             f"refused by the server: {status.accounts_refused} (an administrator signs them "
+             "by signing in here; still refused: enroll this desk again with a new code)")
+            if status.accounts_unsigned or status.accounts_refused else "",
             f"warning: {status.clock_warning}" if status.clock_warning else ""]))
     emit(args, status.to_dict(), text)
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from counter_app.domain import account_signing as signing
 from counter_app.domain.agency import MAX_DESKS
 from counter_app.server import auth, clock, database, validation
 from counter_app.server.schema import (
     ACTIVE_DESK_NUMBER,
+    commune_anchors,
     communes,
     devices,
     enroll_codes,
@@ -83,6 +88,7 @@ def enroll(conn: Connection, body: dict) -> dict:
     if not isinstance(retired, list) or len(retired) > 20:
         raise validation.Refused(400, "bad_request", "retired_desk_ids: a list of at most 20")
     retired = [validation.uuid({"id": r}, "id", "retired_desk_ids") for r in retired]
+    anchor = _anchor(body)
 
     query = select(enroll_codes).where(enroll_codes.c.code_hash == code_hash(code))
     if conn.dialect.name == "postgresql":  # two desks racing for one code: one wins
@@ -146,6 +152,8 @@ def enroll(conn: Connection, body: dict) -> dict:
     conn.execute(update(enroll_codes).where(enroll_codes.c.code_hash == row["code_hash"])
                  .values(used_at=stamp, used_by_desk=desk_id))
     taken = _take_over(conn, desk_id, retired, commune["id"], row["desk_number"], stamp)
+    if anchor is not None:
+        _bind_anchor(conn, commune["id"], desk_id, anchor, stamp)
     return {"device_token": token, "desk_id": desk_id,
             "commune": {"code": commune["code"], "name": commune["name"]},
             "desk_number": row["desk_number"],
@@ -156,7 +164,48 @@ def enroll(conn: Connection, body: dict) -> dict:
             # the commune's accounts the server holds: the desk takes these from the server
             # rather than sending its own copies over them
             "officer_usernames": sorted(conn.execute(select(officers.c.username).where(
-                officers.c.commune_id == commune["id"])).scalars())}
+                officers.c.commune_id == commune["id"])).scalars()),
+            # the commune's keys bound by an enrolment code, this desk's anchor among them
+            "anchors": [{"username": a.username, "public_key": a.public_key}
+                        for a in conn.execute(select(commune_anchors).where(
+                            commune_anchors.c.commune_id == commune["id"]).order_by(
+                            commune_anchors.c.created_at, commune_anchors.c.public_key))]}
+
+
+def _anchor(body: dict) -> dict | None:
+    """The request's ``anchor``: the desk's administrator account, signed by its own key
+    (``signing.check_anchor``), that the enrolment code binds to the commune; or None."""
+    if body.get("anchor") is None:
+        return None
+    anchor = validation.officer(body["anchor"], where="anchor")
+    why = signing.check_anchor(anchor)
+    if why is not None:
+        raise validation.Refused(400, "bad_anchor", f"anchor: {why}", reason="bad_anchor")
+    return anchor
+
+
+def _bind_anchor(conn: Connection, commune_id: int, desk_id: str, anchor: dict,
+                 stamp: str) -> None:
+    """The anchor's key bound to its username in the commune (once). Its record becomes the
+    server's for that username when the server holds none or only an unsigned one (from
+    before signed accounts); a signed record the server holds stays, and the desk takes it
+    (``officer_usernames``)."""
+    pg = conn.dialect.name == "postgresql"
+    if pg:  # one at a time with the commune's pushes, which check accounts (push.py)
+        conn.execute(select(communes.c.id).where(communes.c.id == commune_id).with_for_update())
+    insert_ = (pg_insert if pg else sqlite_insert)(commune_anchors)
+    conn.execute(insert_.on_conflict_do_nothing(index_elements=["commune_id", "public_key"]),
+                 {"commune_id": commune_id, "public_key": anchor["public_key"],
+                  "username": anchor["username"], "desk_id": desk_id, "created_at": stamp})
+    held = conn.execute(select(officers.c.record_json).where(
+        officers.c.commune_id == commune_id, officers.c.username == anchor["username"])
+    ).scalar()
+    if held is not None and json.loads(held).get("signed"):
+        return
+    database.upsert(conn, officers, [
+        {"commune_id": commune_id, "username": anchor["username"],
+         "record_json": json.dumps(anchor, ensure_ascii=False),
+         "updated_seq": database.next_seqs(conn, 1)}], ["commune_id", "username"])
 
 
 def _number_taken(number: int) -> validation.Refused:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 from sqlalchemy import Connection, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import canonical_json
 from counter_app.server import auth, chain, clock, database, validation
 from counter_app.server.code_ownership import Owner
@@ -21,6 +23,7 @@ from counter_app.server.schema import (
     REPORT_COLUMNS,
     audit_inbox,
     change_log,
+    commune_anchors,
     communes,
     conflicts,
     devices,
@@ -29,6 +32,8 @@ from counter_app.server.schema import (
     officers,
     procedure_versions,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _dumps(value) -> str:
@@ -96,7 +101,10 @@ def push(conn: Connection, token: str | None, body) -> dict:
         add_history(new_conflicts, _history(conn, merger.need_history))
     resolutions = _open_conflicts(conn, commune_id, req["resolutions"])
 
-    changed_officers = _changed_officers(conn, commune_id, req["officers"])
+    changed_officers, refused_officers = _signed_officers(conn, commune_id, req["officers"])
+    for username, reason in refused_officers.items():
+        log.warning("push: account %r of commune id %s from desk %s refused: %s", username,
+                    commune_id, device["desk_id"], reason)
     count = len(events.new) + len(new_conflicts) + len(resolutions) + bool(changed_officers)
     seq = database.next_seqs(conn, count) if count else 0
     now = clock.iso()
@@ -159,7 +167,9 @@ def push(conn: Connection, token: str | None, body) -> dict:
         last_seen=now, waiting=max(0, req["waiting"] - len(req["events"])),
         clock_offset_s=_offset(req["desk_time"])))
     return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
-            "results": results}
+            "results": results,
+            "officers_refused": [{"username": u, "reason": r}
+                                 for u, r in refused_officers.items()]}
 
 
 def _store_versions(conn, versions: dict[str, dict], pg: bool) -> None:
@@ -315,19 +325,33 @@ def _update_dossiers_pg(conn, changed: list[dict]) -> None:
     conn.execute(_PG_UPDATE, {"rows": json.dumps(changed, ensure_ascii=False)})
 
 
-def _changed_officers(conn, commune_id: int, records: list[dict]) -> dict[str, dict]:
-    """The accounts of this push that differ from what the server holds (the last record of
-    a username wins): a replayed batch changes nothing and makes no new version."""
+def _signed_officers(conn, commune_id: int,
+                     records: list[dict]) -> tuple[dict[str, dict], dict[str, str]]:
+    """The accounts of this push to store, and why each other one is refused (username →
+    reason, in push order). An account that is the same as what the server holds is neither
+    (a replayed batch changes nothing and makes no new version; the last record of a
+    username in the push counts). The others must be signed by an administrator of the
+    commune (``signing.check_batch``, against the accounts the server holds and the
+    commune's anchors); a device token alone changes no account."""
     latest = {r["username"]: r for r in records}
     if not latest:
-        return {}
-    stored = dict(conn.execute(select(officers.c.username, officers.c.record_json).where(
-        officers.c.commune_id == commune_id, officers.c.username.in_(list(latest)))).all())
-    return {u: r for u, r in latest.items() if stored.get(u) != _dumps(r)}
+        return {}, {}
+    trusted = {u: json.loads(record_json) for u, record_json in conn.execute(
+        select(officers.c.username, officers.c.record_json).where(
+            officers.c.commune_id == commune_id))}
+    changed = [r for u, r in latest.items() if trusted.get(u) != r]
+    if not changed:
+        return {}, {}
+    anchors = dict(conn.execute(select(commune_anchors.c.public_key, commune_anchors.c.username)
+                                .where(commune_anchors.c.commune_id == commune_id)).all())
+    accepted, refused = signing.check_batch(changed, trusted, anchors)
+    return ({r["username"]: r for r in accepted},
+            {r["username"]: refused[r["username"]] for r in changed
+             if r["username"] in refused})
 
 
 def _upsert_officers(conn, commune_id: int, latest: dict[str, dict], seq: int) -> None:
-    """Last writer in server arrival order wins."""
+    """The accepted accounts, one new version of the commune's officers dataset."""
     rows = [{"commune_id": commune_id, "username": u, "record_json": _dumps(r),
              "updated_seq": seq} for u, r in latest.items()]
     database.upsert(conn, officers, rows, ["commune_id", "username"])

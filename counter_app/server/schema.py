@@ -181,6 +181,20 @@ officers = Table(
     PrimaryKeyConstraint("commune_id", "username"),
 )
 
+#: The commune's keys bound to an administrator by an enrolment code (revision 0007): the
+#: anchor a desk sent with its code (counter_app/domain/account_signing.py: check_anchor). An
+#: account change is valid only when signed by an administrator of the commune; these keys
+#: may sign for their username while the server holds no other key for it.
+commune_anchors = Table(
+    "commune_anchors", metadata,
+    Column("commune_id", Integer, ForeignKey("communes.id"), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    Column("desk_id", String(36), nullable=False),  # the desk that enrolled with it
+    Column("created_at", String(40), nullable=False),
+    PrimaryKeyConstraint("commune_id", "public_key"),  # a key is bound once per commune
+)
+
 procedures = Table(
     "procedures", metadata,
     Column("code", String(32), primary_key=True),

@@ -180,9 +180,16 @@ def audit_entry(a: Any, i: int) -> dict:
 ROLES = ("reception", "processing", "leader", "admin")
 
 
-def officer(o: Any, i: int) -> dict:
-    """An account as the desks exchange it; returns only the known fields."""
-    where = f"officers[{i}]"
+#: The largest sealed private key (its JSON) an account may carry (signing.seal: ~250).
+SEALED_KEY_MAX = 2000
+
+
+def officer(o: Any, i: int | None = None, where: str | None = None) -> dict:
+    """An account as the desks exchange it (counter_app/domain/account_signing.py: the fields of
+    ``SIGNED`` and ``signed``); returns only the known fields. The fields of signed records
+    are optional, so a desk of an older version still pushes: its unsigned accounts are
+    refused one by one (push.py), never the whole request."""
+    where = where or f"officers[{i}]"
     o = obj(o, where)
     username = string(o, "username", where, 100, empty=False)
     roles = o.get("roles")
@@ -192,7 +199,38 @@ def officer(o: Any, i: int) -> dict:
     return {"username": username, "full_name": string(o, "full_name", where, 200, empty=False),
             "title": string(o, "title", where, 200), "roles": list(roles),
             "password_hash": string(o, "password_hash", where, 500, empty=False),
-            "active": boolean(o, "active", where), "updated_at": moment(o, "updated_at", where)}
+            "active": boolean(o, "active", where), "updated_at": moment(o, "updated_at", where),
+            "revision": integer(o, "revision", where, 0, 10**9)
+            if o.get("revision") is not None else 0,
+            "public_key": string(o, "public_key", where, 100, null=True)
+            if o.get("public_key") is not None else None,
+            "sealed_key": _sealed_key(o, where), "signed": _signed(o, where)}
+
+
+def _sealed_key(o: dict, where: str) -> dict | None:
+    value = o.get("sealed_key")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad(f"{where}.sealed_key must be an object or null")
+    try:
+        text = canonical_json(value)
+        text.encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError, RecursionError):
+        raise bad(f"{where}.sealed_key is not valid JSON text") from None
+    if len(text) > SEALED_KEY_MAX:
+        raise bad(f"{where}.sealed_key is longer than {SEALED_KEY_MAX} characters")
+    return value
+
+
+def _signed(o: dict, where: str) -> dict | None:
+    value = o.get("signed")
+    if value is None:
+        return None
+    value = obj(value, f"{where}.signed")
+    inner = f"{where}.signed"
+    return {"by": string(value, "by", inner, 100), "key": string(value, "key", inner, 100),
+            "sig": string(value, "sig", inner, 200)}
 
 
 def resolution(r: Any, i: int) -> dict:

@@ -115,6 +115,19 @@ class Counter(CounterReports, CounterForms, Session):
 
         return sync_status(self.db)
 
+    def enrolment_anchor(self) -> dict | None:
+        """The signed-in administrator's account signed by their own key, sent with the
+        enrolment code: the server binds that key to the commune (docs/security.md). None
+        when the officer has no key open (then account changes wait for an administrator's
+        enrolment)."""
+        from counter_app.accounts import account_records
+
+        officer = self.require(Action.ENROL)
+        if self._signer is None or self._signer.username != officer.username:
+            return None
+        with transaction(self.db):
+            return account_records.anchor(self.db, self._signer, self.clock())
+
     def record_enrolment(self, server_url: str, commune: str, desk_number: int | None) -> None:
         """Enrolment itself runs on its own connection (it waits on the network); the officer
         who did it is checked here and recorded."""

@@ -45,6 +45,9 @@ class AuditAction(StrEnum):
     RESTORED = "restored"
     SERVER_ENROLLED = "server_enrolled"
     CONFLICT_RESOLVED = "conflict_resolved"
+    OFFICER_SIGNED = "officer_signed"          # an administrator signed an unsigned account
+    OFFICER_SYNCED = "officer_synced"          # an account change came by sync (who signed)
+    OFFICER_SYNC_REFUSED = "officer_sync_refused"  # one that was not signed as it must be
 
     @property
     def label(self) -> str:
@@ -73,6 +76,9 @@ AUDIT_LABELS = {
     AuditAction.RESTORED: "Khôi phục dữ liệu",
     AuditAction.SERVER_ENROLLED: "Kết nối máy chủ",
     AuditAction.CONFLICT_RESOLVED: "Xử lý xung đột đồng bộ",
+    AuditAction.OFFICER_SIGNED: "Ký xác nhận tài khoản",
+    AuditAction.OFFICER_SYNCED: "Nhận thay đổi tài khoản qua đồng bộ",
+    AuditAction.OFFICER_SYNC_REFUSED: "Từ chối thay đổi tài khoản không hợp lệ",
 }
 
 

@@ -374,4 +374,18 @@ def _v11(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
+def _v12(db: sqlite_utils.Database) -> None:
+    """Signed accounts (domain.account_signing): each account's key pair (the private key sealed
+    with its password), the revision of its last change, and that change's signature. Older
+    accounts keep NULLs: a key is made at the officer's next sign-in, and an administrator's
+    sign-in signs what has no signature yet. ``sync_refused``: why the server refused the
+    last record sent (not sent again until it changes or the desk enrols again). The
+    enrolment's anchors (the commune's keys bound by an enrolment code) go in desk_state."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(officers)")}
+    for column, kind in (("revision", "INTEGER NOT NULL DEFAULT 0"), ("public_key", "TEXT"),
+                         ("sealed_key", "TEXT"), ("signed", "TEXT"), ("sync_refused", "TEXT")):
+        if column not in have:  # a file some older version left with part of it
+            db.execute(f"ALTER TABLE officers ADD COLUMN {column} {kind}")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]

@@ -31,6 +31,8 @@ CLOCK_OFFSET = "clock_offset_seconds"    # server minus desk, measured at the la
 #: Desk ids this file had before a restore whose chains the server let it take over at
 #: enrolment; each has its own "acked_through:<id>" and "audit_acked_through:<id>".
 TAKEN_OVER = "taken_over_desk_ids"
+YIELDED = "yielded_accounts"             # names whose server record replaces this desk's
+ANCHORS = "commune_anchors"             # {public key: username}: keys bound by an enrolment code
 
 
 def chain_keys(desk_id: str, own_desk_id: str) -> tuple[str, str]:
@@ -74,6 +76,8 @@ class SyncStatus:
     open_conflicts: int = 0
     clock_offset_seconds: float | None = None
     unwritable: int = 0                  # server rows this desk could not store (sync/unwritable.py)
+    accounts_unsigned: int = 0           # accounts waiting for an administrator's signature
+    accounts_refused: int = 0            # accounts the server refused (docs/security.md §1)
 
     @property
     def clock_warning(self) -> str:

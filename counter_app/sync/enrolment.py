@@ -34,7 +34,7 @@ from counter_app import __version__
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.text import clean
 from counter_app.errors import ValidationError
-from counter_app.store import settings_store
+from counter_app.store import officer_store, settings_store
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state, token_store
 from counter_app.sync.errors import AlreadyEnrolled, CertificateMismatch, ServerUnreachable
@@ -110,12 +110,30 @@ def _yield_accounts(db: sqlite_utils.Database, usernames: object) -> None:
         chunk = names[start:start + 500]
         db.execute("UPDATE officers SET pushed_rev = local_rev WHERE local_rev > pushed_rev "
                    f"AND username IN ({', '.join('?' for _ in chunk)})", chunk)
+    # The server's records of these names replace this desk's at the next pull, checked as
+    # new accounts (through the commune's anchors), not as changes of this desk's own.
+    desk_state.put(db, desk_state.YIELDED, names)
+
+
+def _keep_anchors(db: sqlite_utils.Database, anchors: object) -> None:
+    """The commune's keys bound by an enrolment code, as the server lists them."""
+    if not isinstance(anchors, list):
+        return  # an older server
+    keep = {a["public_key"]: a["username"] for a in anchors
+            if isinstance(a, dict) and isinstance(a.get("public_key"), str)
+            and isinstance(a.get("username"), str) and len(a["public_key"]) <= 100}
+    desk_state.put(db, desk_state.ANCHORS, keep)
 
 
 def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | None = None,
           http: httpx.Client | None = None, reenrol: bool = False,
-          now: Now = desk_now, allow_http: bool = False) -> Enrolment:
+          now: Now = desk_now, allow_http: bool = False,
+          anchor: dict | None = None) -> Enrolment:
     """Enrol this desk with the server at ``url`` using a one-time ``code``.
+
+    ``anchor``: the enrolling administrator's account signed by their own key
+    (``Counter.enrolment_anchor``): with the code, the server binds that key to the commune,
+    and the commune's account changes signed through it are accepted (docs/security.md).
 
     Raises AlreadyEnrolled (unless ``reenrol``), ValidationError (url, code, fingerprint),
     CertificateMismatch, ServerUnreachable, SyncRefused (a used or expired code, ...).
@@ -145,6 +163,8 @@ def enrol(db: sqlite_utils.Database, url: str, code: str, fingerprint: str | Non
             # the desk ids this file had before a restore: their unsent events come too
             "retired_desk_ids": list(settings_store.get(
                 db, settings_store.RETIRED_DESK_IDS_KEY, []))}
+    if anchor is not None:
+        body["anchor"] = anchor
     channel = Channel(http or make_client(url, pem), None, now)
     try:
         reply = channel.call("POST", "/v1/enroll", body)
@@ -173,6 +193,8 @@ def _record_enrolment(db, url, reply, commune, number, desk_id, agency, own, pem
             for key in (desk_state.PULL_CURSOR, desk_state.REF_VERSIONS, SNAPSHOT_AT):
                 db.execute("DELETE FROM sync_state WHERE key = ?", [key])
         _yield_accounts(db, reply.get("officer_usernames"))
+        _keep_anchors(db, reply.get("anchors"))
+        officer_store.retry_refused(db)
         desk_state.put(db, desk_state.SERVER_URL, url)
         desk_state.put(db, desk_state.SERVER_ID, server_id)
         desk_state.put(db, desk_state.COMMUNE, {"code": commune["code"],

@@ -11,15 +11,18 @@ batch goes again and comes back as duplicates.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from counter_app.store import procedure_versions
+from counter_app.store import audit_log, officer_store, procedure_versions, settings_store
+from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state
+from counter_app.sync.reference import SYSTEM
 from counter_app.sync.transport import CLIENT_SCHEMA, Channel
 
 BATCH = 2000
@@ -103,14 +106,12 @@ def _audit(db: sqlite_utils.Database, desk_id: str, after: int) -> list[dict]:
 
 
 def _officers(db: sqlite_utils.Database) -> list[tuple[dict, int]]:
-    """Accounts changed here since the last push, with the revision being sent."""
-    rows = db.query("SELECT username, full_name, title, roles, password_hash, active, "
-                    "updated_at, local_rev FROM officers WHERE local_rev > pushed_rev "
-                    "ORDER BY username")
-    return [({"username": r["username"], "full_name": r["full_name"], "title": r["title"],
-              "roles": json.loads(r["roles"]), "password_hash": r["password_hash"],
-              "active": bool(r["active"]), "updated_at": r["updated_at"]}, r["local_rev"])
-            for r in rows]
+    """Accounts changed here since the last push, signed, with the revision being sent (an
+    unsigned one waits for an administrator's sign-in; one the server refused waits for a
+    change or a new enrolment)."""
+    rows = db.query("SELECT * FROM officers WHERE local_rev > pushed_rev "
+                    "AND signed IS NOT NULL AND sync_refused IS NULL ORDER BY username")
+    return [(officer_store.as_record(r), r["local_rev"]) for r in rows]
 
 
 def _resolutions(db: sqlite_utils.Database) -> list[dict]:
@@ -141,8 +142,25 @@ def _store_reply(db: sqlite_utils.Database, reply: dict, events: list[dict],
         db.conn.executemany("UPDATE officers SET pushed_rev = ? WHERE username = ? "
                             "AND pushed_rev < ?",
                             [(rev, o["username"], rev) for o, rev in officers])
+        _refused_accounts(db, reply, {o["username"] for o, _ in officers})
         db.conn.executemany("UPDATE sync_conflicts SET resolution_sent = 1 WHERE id = ?",
                             [(r["conflict_id"],) for r in resolutions])
+
+
+def _refused_accounts(db: sqlite_utils.Database, reply: dict, sent: set[str]) -> None:
+    """Accounts the server refused (a signature it does not accept): kept as they are here,
+    not sent again until they change, and each one in the audit trail."""
+    refused = {r["username"]: str(r.get("reason") or "")[:300]
+               for r in reply.get("officers_refused") or []
+               if isinstance(r, dict) and r.get("username") in sent}
+    if not refused:
+        return
+    officer_store.mark_refused(db, refused)
+    desk_id, now = settings_store.desk_id(db), dt.datetime.now().astimezone()
+    for username, why in sorted(refused.items()):
+        audit_log.append(db, desk_id=desk_id, officer=SYSTEM, at=now, subject=username,
+                         action=AuditAction.OFFICER_SYNC_REFUSED,
+                         detail={"reason": why, "where": "server"})
 
 
 def push(db: sqlite_utils.Database, channel: Channel, desk_id: str,

@@ -9,27 +9,29 @@ version, so a desk never holds half of a catalogue:
   procedure that came from the server before and is no longer listed is removed (bundled and
   locally imported ones stay);
 - calendar: the overrides become exactly the server's;
-- officers: the server's accounts, except those changed here and not pushed yet (they go up
-  at the next push and come back from there); a pulled account is marked as pushed.
+- officers: the server's accounts, each change only when it is signed as the rule says
+  (``apply_officers``), except those changed here and not pushed yet (they go up at the
+  next push and come back from there); a pulled account is marked as pushed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 import sqlite_utils
 
+from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import procedure_from_row
-from counter_app.domain.roles import Role
-from counter_app.store import procedure_store
+from counter_app.store import audit_log, officer_store, procedure_store, settings_store
+from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state
 from counter_app.sync.transport import Channel
 
 log = logging.getLogger(__name__)
 DATASETS = ("catalogue", "calendar", "officers")
+SYSTEM = "(hệ thống)"  # who an audit entry is by when it is no officer's act
 
 
 def _save_version(db: sqlite_utils.Database, name: str, version: int) -> None:
@@ -68,33 +70,71 @@ def apply_calendar(db: sqlite_utils.Database, data: dict) -> int:
 
 
 def apply_officers(db: sqlite_utils.Database, data: dict) -> int:
-    known = {r.value for r in Role}
-    rows = []
-    for o in data.get("officers") or []:
-        roles = [r for r in o.get("roles") or [] if r in known]
-        rows.append({"username": o["username"], "full_name": o["full_name"],
-                     "title": o.get("title") or "", "roles": json.dumps(roles),
-                     "password_hash": o["password_hash"], "active": int(bool(o.get("active"))),
-                     "updated_at": o.get("updated_at") or dt.datetime.now().isoformat(
-                         timespec="seconds")})
+    """The commune's accounts from the server, each change applied only when its signature
+    holds by this desk's own rule (domain.account_signing.check_change, against the accounts this
+    desk holds and the anchors of its enrolment), whatever the server says. Every change
+    applied, and every one refused, is in the audit trail with who signed it. Accounts
+    changed here and not pushed yet are left as they are; none is ever deleted."""
+    pulled = [o for o in data.get("officers") or []
+              if isinstance(o, dict) and isinstance(o.get("username"), str)]
+    now = dt.datetime.now().astimezone()
     with transaction(db):
+        desk_id = settings_store.desk_id(db)
+        local = officer_store.records(db)
         dirty = {r[0] for r in db.execute("SELECT username FROM officers "
                                           "WHERE local_rev > pushed_rev")}
-        rows = [r for r in rows if r["username"] not in dirty]
-        listed = [r["username"] for r in rows]
-        marks = ", ".join("?" for _ in listed)
-        db.execute(f"DELETE FROM officers WHERE local_rev <= pushed_rev "
-                   f"AND username NOT IN ({marks or 'NULL'})", listed)
-        db.conn.executemany(
-            "INSERT INTO officers (username, full_name, title, roles, password_hash, active, "
-            "created_at, updated_at, local_rev, pushed_rev) VALUES (:username, :full_name, "
-            ":title, :roles, :password_hash, :active, :updated_at, :updated_at, 1, 1) "
-            "ON CONFLICT(username) DO UPDATE SET full_name = excluded.full_name, "
-            "title = excluded.title, roles = excluded.roles, "
-            "password_hash = excluded.password_hash, active = excluded.active, "
-            "updated_at = excluded.updated_at, pushed_rev = officers.local_rev", rows)
+        changed = [o for o in pulled if o["username"] not in dirty
+                   and _fields_differ(o, local.get(o["username"]))]
+        # a new desk's first-run accounts of names the commune already has (enrolment.py:
+        # _yield_accounts) are replaced as if new, the commune's checked through its anchors
+        yielded = set(desk_state.get(db, desk_state.YIELDED, []) or [])
+        trusted = {u: r for u, r in local.items() if u not in yielded}
+        accepted, refused = signing.check_batch(changed, trusted, anchors(db))
+        applied = 0
+        for record in accepted:
+            before = local.get(record["username"])
+            try:
+                officer_store.put_pulled(db, record)
+            except (KeyError, TypeError, ValueError) as exc:
+                refused[record["username"]] = f"bản ghi không đọc được ({type(exc).__name__})"
+                continue
+            applied += 1
+            by = record["signed"]["by"]
+            audit_log.append(db, desk_id=desk_id, officer=by, at=now,
+                             action=AuditAction.OFFICER_SYNCED, subject=record["username"],
+                             detail={"by": by, "revision": record["revision"],
+                                     "changes": _changes(before, record)})
+        for username, why in sorted(refused.items()):
+            signed = next((o.get("signed") for o in changed if o["username"] == username),
+                          None)
+            by = signed.get("by") if isinstance(signed, dict) else None
+            log.warning("account %s from the server refused: %s", username, why)
+            audit_log.append(db, desk_id=desk_id, officer=SYSTEM, at=now,
+                             action=AuditAction.OFFICER_SYNC_REFUSED, subject=username,
+                             detail={"reason": why, "signed_by": str(by)[:100] if by else None})
+        desk_state.put(db, desk_state.YIELDED, [])
         _save_version(db, "officers", data["version"])
-    return len(rows)
+    return applied
+
+
+def anchors(db: sqlite_utils.Database) -> dict[str, str]:
+    """The commune's keys the server bound by an enrolment code (public key → username), as
+    this desk's enrolment received them."""
+    stored = desk_state.get(db, desk_state.ANCHORS, {}) or {}
+    return {k: v for k, v in stored.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _fields_differ(new: dict, old: dict | None) -> bool:
+    return old is None or any(new.get(k) != old.get(k) for k in signing.SIGNED
+                              if k not in ("updated_at", "revision"))
+
+
+def _changes(before: dict | None, after: dict) -> list[str]:
+    """The names of the fields that changed (never their values: hashes, keys)."""
+    if before is None:
+        return ["new"]
+    return [k for k in ("full_name", "title", "roles", "active", "password_hash",
+                        "public_key") if before.get(k) != after.get(k)]
 
 
 _APPLY = {"catalogue": apply_catalogue, "calendar": apply_calendar, "officers": apply_officers}

@@ -43,4 +43,8 @@ def sync_status(db: sqlite_utils.Database) -> desk_state.SyncStatus:
         open_conflicts=open_conflicts(db),
         clock_offset_seconds=float(offset) if offset is not None else None,
         unwritable=len(get(db, UNWRITABLE) or []),
+        accounts_unsigned=db.execute("SELECT count(*) FROM officers WHERE signed IS NULL"
+                                     ).fetchone()[0],
+        accounts_refused=db.execute("SELECT count(*) FROM officers "
+                                    "WHERE sync_refused IS NOT NULL").fetchone()[0],
     )

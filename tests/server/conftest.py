@@ -94,14 +94,17 @@ def count(engine, table: str) -> int:
 class Desk:
     """A desk program (Counter) enrolled on the test server, with helpers to push its log."""
 
-    def __init__(self, counter, client, engine, commune: str = AGENCY_CODE):
+    def __init__(self, counter, client, engine, commune: str = AGENCY_CODE,
+                 anchor: dict | None = None):
         self.counter, self.client, self.engine = counter, client, engine
         self.desk_id = counter.desk_id
         reply = client.post("/v1/enroll", json={
             "code": code_for(engine, commune, counter.agency.desk_number), "desk_id": self.desk_id,
-            "agency_code": None, "desk_number": None, "client_schema": 1, "app_version": "0.1.0"})
+            "agency_code": None, "desk_number": None, "client_schema": 1, "app_version": "0.1.0",
+            **({"anchor": anchor} if anchor is not None else {})})
         assert reply.status_code == 200, reply.text
-        self.token = reply.json()["device_token"]
+        self.enrolment = reply.json()
+        self.token = self.enrolment["device_token"]
 
     @property
     def auth(self) -> dict:
@@ -154,7 +157,9 @@ def open_desk(tmp_path, clock):  # noqa: F811
 
 @pytest.fixture
 def enrolled(open_desk, client, server_db, communes):
-    """enrolled(name, desk=N, commune=...) -> Desk, enrolled on the test server."""
-    def _make(name: str = "desk.db", desk: int = 1, commune: str = AGENCY_CODE) -> Desk:
-        return Desk(open_desk(name, desk, commune), client, server_db, commune)
+    """enrolled(name, desk=N, commune=..., anchor=record) -> Desk, enrolled on the test
+    server (with ``anchor``, an administrator's self-signed record: tests/server/accounts.py)."""
+    def _make(name: str = "desk.db", desk: int = 1, commune: str = AGENCY_CODE,
+              anchor: dict | None = None) -> Desk:
+        return Desk(open_desk(name, desk, commune), client, server_db, commune, anchor)
     return _make

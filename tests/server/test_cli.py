@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from counter_app.server.cli import main
+from tests.server import accounts
 from tests.server.conftest import AGENCY_CODE
 
 
@@ -25,9 +26,10 @@ def test_setup_commands(server_db, capsys, client, tmp_path):
     enrol_code = out.strip().splitlines()[-1]
     assert code == 0 and len(enrol_code) == 14 and enrol_code.count("-") == 2
     desk_id = str(uuid.uuid4())
+    admin = accounts.new("quantri", full_name="Nguyễn Văn Quản")
     reply = client.post("/v1/enroll", json={
         "code": enrol_code, "desk_id": desk_id, "agency_code": AGENCY_CODE, "desk_number": None,
-        "client_schema": 1, "app_version": "0.1.0"})
+        "client_schema": 1, "app_version": "0.1.0", "anchor": admin.record})
     assert reply.status_code == 200 and reply.json()["desk_number"] == 3
     code, out, _ = run("devices", "list", "--commune", AGENCY_CODE)
     assert code == 0 and desk_id in out and "active" in out
@@ -44,7 +46,8 @@ def test_setup_commands(server_db, capsys, client, tmp_path):
                    "1.000001,Hộ tịch,Đăng ký khai tử,ngày làm việc,3\n", encoding="utf-8")
     code, out, _ = run("catalogue", "import", str(csv))
     assert code == 0 and "1 procedures" in out
-    assert run("officers", "list", AGENCY_CODE)[0] == 0
+    code, out, _ = run("officers", "list", AGENCY_CODE)  # the desk's anchor
+    assert code == 0 and out == "quantri\tNguyễn Văn Quản\tadmin\tactive\n"
 
 
 def test_bad_input_is_a_clear_error(server_db, capsys, tmp_path):

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.server import accounts
 from tests.server.conftest import AGENCY_CODE, OTHER_CODE, code_for, count
 
 
@@ -88,7 +89,9 @@ def test_desk_numbers_stop_at_nine(server_db, communes):
 def test_bad_enrolment_requests(client, server_db, communes):
     code = code_for(server_db)
     for body in ([], {"code": code}, _body(code, desk_id="not-a-uuid"),
-                 _body(code, desk_number="2"), _body(code, client_schema="1")):
+                 _body(code, desk_number="2"), _body(code, client_schema="1"),
+                 _body(code, anchor="quantri"), _body(code, anchor={"username": "quantri"}),
+                 _body(code, anchor={**accounts.new("quantri").record, "revision": "1"})):
         reply = client.post("/v1/enroll", json=body)
         assert reply.status_code == 400, body
         assert reply.json()["error"] == "bad_request"
@@ -97,6 +100,51 @@ def test_bad_enrolment_requests(client, server_db, communes):
     reply = client.post("/v1/enroll", content=b"{not json", headers={"Content-Type": "x"})
     assert reply.status_code == 400
     assert count(server_db, "devices") == 0
+    assert count(server_db, "commune_anchors") == count(server_db, "officers") == 0
+
+
+def test_an_anchor_becomes_the_communes_administrator(client, server_db, communes):
+    """The enrolment code binds the desk's self-signed administrator to the commune: its
+    key is an anchor, and its record replaces an unsigned one from before signed accounts
+    (never a signed one the server holds)."""
+    import json
+
+    from sqlalchemy import text
+
+    with server_db.begin() as conn:  # an account pushed by a desk of an older version
+        conn.execute(text("INSERT INTO officers (commune_id, username, record_json, "
+                          "updated_seq) VALUES (1, 'quantri', :r, 1)"),
+                     {"r": json.dumps({"username": "quantri", "roles": ["admin"]})})
+        conn.execute(text("UPDATE counters SET value = 1 WHERE name = 'server_seq'"))
+    plain = client.post("/v1/enroll", json=_body(code_for(server_db, desk=2)))
+    assert plain.status_code == 200 and plain.json()["anchors"] == []
+    admin = accounts.new("quantri")
+    desk_id = str(uuid.uuid4())
+    code = code_for(server_db, desk=1)
+    reply = client.post("/v1/enroll", json=_body(code, desk_id, anchor=admin.record))
+    assert reply.status_code == 200, reply.text
+    anchors = [{"username": "quantri", "public_key": admin.public_key}]
+    assert reply.json()["anchors"] == anchors
+    assert reply.json()["officer_usernames"] == ["quantri"]
+
+    def held() -> tuple[dict, int]:
+        with server_db.connect() as conn:
+            row = conn.execute(text("SELECT record_json, updated_seq FROM officers")).one()
+        return json.loads(row[0]), row[1]
+
+    record, seq = held()
+    assert record == admin.record and seq > 1
+    with server_db.connect() as conn:
+        row = conn.execute(text("SELECT commune_id, username, desk_id FROM commune_anchors")
+                           ).one()
+    assert tuple(row) == (1, "quantri", desk_id)
+    # the reply was lost: the same desk, code and anchor again; nothing new
+    again = client.post("/v1/enroll", json=_body(code, desk_id, anchor=admin.record))
+    assert again.status_code == 200 and again.json()["anchors"] == anchors
+    assert held() == (record, seq) and count(server_db, "commune_anchors") == 1
+    # another commune's desk learns none of this commune's anchors
+    other = client.post("/v1/enroll", json=_body(code_for(server_db, OTHER_CODE)))
+    assert other.status_code == 200 and other.json()["anchors"] == []
 
 
 def test_a_code_cannot_take_over_a_working_desk(client, server_db, communes):

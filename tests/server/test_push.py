@@ -7,6 +7,7 @@ import gzip
 import json
 
 from counter_app.domain.lifecycle import Step
+from tests.server import accounts
 from tests.server.conftest import count
 
 
@@ -22,6 +23,7 @@ def test_push_applies_and_a_replay_is_duplicate(enrolled, make_request, server_d
     assert reply.status_code == 200, reply.text
     data = reply.json()
     assert data["acked_through"] == 4 and data["audit_acked_through"] == len(d.audit())
+    assert data["officers_refused"] == []
     assert [r["status"] for r in data["results"]] == ["applied"] * 4
     seqs = [r["server_seq"] for r in data["results"]]
     assert seqs == sorted(seqs)
@@ -117,6 +119,34 @@ def test_every_bad_field_is_400_and_nothing_is_written(enrolled, make_request, s
         reply = d.client.post("/v1/push", json=body, headers=d.auth)
         assert reply.status_code == 400, (body, reply.text)
     assert _tables(server_db) == (0, 0, 0, 0)
+
+
+def test_a_malformed_account_is_400_and_nothing_is_written(enrolled, make_request, server_db):
+    """The fields of signed accounts (counter_app/domain/account_signing.py) are checked too."""
+    admin = accounts.new("quantri")
+    d = enrolled()
+    d.counter.receive(make_request())
+    record = admin.record
+    for bad in ({**record, "revision": "2"}, {**record, "revision": -1},
+                {**record, "revision": 10**9 + 1}, {**record, "revision": True},
+                {**record, "public_key": 7}, {**record, "public_key": "k" * 101},
+                {**record, "sealed_key": "sealed"}, {**record, "sealed_key": [1]},
+                {**record, "sealed_key": {"box": "x" * 2000}}, {**record, "signed": "yes"},
+                {**record, "signed": {**record["signed"], "sig": "s" * 201}},
+                {**record, "signed": {**record["signed"], "by": None}},
+                {**record, "signed": {"by": "quantri", "key": record["public_key"]}}):
+        reply = d.push(officers=[bad])
+        assert reply.status_code == 400, (bad, reply.text)
+        assert reply.json()["error"] == "bad_request"
+    assert _tables(server_db) == (0, 0, 0, 0) and count(server_db, "officers") == 0
+    # a desk of an older version: no signed fields at all, still syncs its dossiers
+    old = {k: record[k] for k in ("username", "full_name", "title", "roles",
+                                  "password_hash", "active", "updated_at")}
+    reply = d.push(officers=[old])
+    assert reply.status_code == 200, reply.text
+    assert [r["status"] for r in reply.json()["results"]] == ["applied"]
+    assert [r["username"] for r in reply.json()["officers_refused"]] == ["quantri"]
+    assert count(server_db, "officers") == 0
 
 
 def test_quarantined_events_do_not_block_the_queue(enrolled, make_request, server_db):

@@ -6,10 +6,13 @@ import datetime as dt
 
 from counter_app.server import database, reference
 from counter_app.store import catalogue_files
+from tests.server import accounts
 
-OFFICER = {"username": "lan", "full_name": "Trần Thị Lan", "title": "Công chức Tư pháp",
-           "roles": ["processing"], "password_hash": "$argon2id$v=19$x", "active": True,
-           "updated_at": "2026-03-09T09:00:00+07:00"}
+
+def _lan(admin: accounts.Account) -> dict:
+    """A processing officer's account, added by the commune's administrator."""
+    return accounts.new("lan", ("processing",), signer=admin, full_name="Trần Thị Lan",
+                        title="Công chức Tư pháp").record
 
 
 def _get(d, **versions):
@@ -41,15 +44,26 @@ def test_catalogue_and_calendar_versions(enrolled, server_db):
     assert [o["day"] for o in newer["calendar"]["overrides"]] == ["2026-04-30"]
 
 
-def test_officers_last_arrival_wins_per_commune(enrolled):
-    a, b = enrolled("a.db", desk=1), enrolled("b.db", desk=2)
-    assert a.push([], officers=[OFFICER]).status_code == 200
-    changed = {**OFFICER, "active": False, "updated_at": "2026-03-01T09:00:00+07:00"}
-    assert b.push([], officers=[changed]).status_code == 200  # older stamp, later arrival
+def test_officers_signed_by_the_admin_are_shared_per_commune(enrolled):
+    admin = accounts.new("quantri")
+    a = enrolled("a.db", desk=1, anchor=admin.record)
+    b = enrolled("b.db", desk=2)
+    lan = _lan(admin)
+    reply = a.push([], officers=[lan])
+    assert reply.status_code == 200 and reply.json()["officers_refused"] == []
+    # the revision decides, never the clock: an older stamp, a later revision, wins
+    changed = accounts.change(lan, admin, active=False, updated_at="2026-03-01T09:00:00+07:00")
+    reply = b.push([], officers=[changed])
+    assert reply.status_code == 200 and reply.json()["officers_refused"] == []
     data = _get(a)["officers"]
-    assert data["officers"] == [changed]
+    assert data["officers"] == [changed, admin.record]  # by username
     assert _get(a, officers=data["version"])["officers"] is None
-    bad = {**OFFICER, "roles": ["king"]}
+    # unsigned, as a token holder alone could send it: refused, no new version
+    reply = a.push([], officers=[accounts.unsigned(changed, active=True, revision=3)])
+    assert reply.status_code == 200
+    assert [r["username"] for r in reply.json()["officers_refused"]] == ["lan"]
+    assert _get(a, officers=data["version"])["officers"] is None
+    bad = {**lan, "roles": ["king"]}
     assert a.push([], officers=[bad]).status_code == 400
 
 
@@ -60,12 +74,18 @@ def test_bad_versions(enrolled):
 
 def test_an_account_sent_again_unchanged_makes_no_new_version(enrolled):
     """A replayed push (its reply was lost) must not make a stale account win again."""
-    a, b = enrolled("a.db", desk=1), enrolled("b.db", desk=2)
-    assert a.push([], officers=[OFFICER]).status_code == 200
+    admin = accounts.new("quantri")
+    a, b = enrolled("a.db", desk=1, anchor=admin.record), enrolled("b.db", desk=2)
+    lan = _lan(admin)
+    assert a.push([], officers=[lan]).status_code == 200
     version = _get(a)["officers"]["version"]
-    assert a.push([], officers=[OFFICER]).status_code == 200  # the same batch again
+    again = a.push([], officers=[lan])  # the same batch again: neither applied nor refused
+    assert again.status_code == 200 and again.json()["officers_refused"] == []
     assert _get(a, officers=version)["officers"] is None
-    changed = {**OFFICER, "title": "Phó Chủ tịch"}
+    changed = accounts.change(lan, admin, title="Phó Chủ tịch")
     assert b.push([], officers=[changed]).status_code == 200
-    assert a.push([], officers=[changed]).status_code == 200
-    assert _get(a)["officers"]["officers"] == [changed]
+    assert a.push([], officers=[changed]).json()["officers_refused"] == []
+    assert _get(a)["officers"]["officers"] == [changed, admin.record]
+    stale = a.push([], officers=[lan])  # the older revision, sent again later: refused
+    assert [r["username"] for r in stale.json()["officers_refused"]] == ["lan"]
+    assert _get(a)["officers"]["officers"] == [changed, admin.record]

@@ -124,7 +124,10 @@ def enrolled(open_desk, server):  # noqa: F811 - the fixture imported above
 
     def _make(name: str, number: int = 1, **kwargs):
         counter = open_desk(name, desk=number, **kwargs)
-        enrol(counter.db, server.url, server.code(number), http=server.http, allow_http=True)
+        # as the window and the command line do: the signed-in administrator's own signed
+        # account goes with the code, and becomes one of the commune's anchors
+        enrol(counter.db, server.url, server.code(number), http=server.http, allow_http=True,
+              anchor=counter.enrolment_anchor())
         return counter
 
     return _make

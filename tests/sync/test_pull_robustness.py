@@ -205,7 +205,13 @@ def test_a_new_desk_never_overwrites_the_communes_accounts(enrolled, server, tmp
         b.sign_in("huong", PASSWORD)
         with pytest.raises(CounterError):
             b.sign_in("huong", "mat-khau-cua-quay-2")
-        # an account the server did not have went up: the first desk of a commune seeds it
+        # b's own account tuan was signed by b's first-run huong, a key the commune does not
+        # know: the server refused it, and it stays on b only...
+        with pytest.raises(CounterError):
+            a.sign_in("tuan", "mat-khau-cua-tuan")
+        b.sign_in("huong", PASSWORD)  # ...until the commune's administrator signs it at b
+        sync_once(b.db, http=server.http)
+        sync_once(a.db, http=server.http)
         a.sign_in("tuan", "mat-khau-cua-tuan")
     finally:
         b.close()

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.backups import open_desk_database
-from counter_app.domain.roles import Action
 from counter_app.errors import ValidationError
 from counter_app.sync.desk_state import SyncStatus
 from counter_app.sync.server_address import HTTP_NOT_LAN, HTTP_REFUSED, is_lan_host
@@ -85,13 +84,14 @@ def check_enrolment(url: str, code: str, fingerprint: str,
 
 
 def enrol_at(db_path: Path, url: str, code: str, fingerprint: str | None,
-             again: bool = False, allow_http: bool = False) -> SyncStatus:
+             again: bool = False, allow_http: bool = False,
+             anchor: dict | None = None) -> SyncStatus:
     """On a background thread: enrol this desk, then read back what the server gave it."""
     from counter_app.sync.enrolment import enrol
 
     db = open_desk_database(db_path)
     try:
-        enrol(db, url, code, fingerprint, reenrol=again, allow_http=allow_http)
+        enrol(db, url, code, fingerprint, reenrol=again, allow_http=allow_http, anchor=anchor)
         return read_status(db)
     finally:
         db.conn.close()
@@ -197,16 +197,18 @@ class EnrolDialog(QDialog):
         fingerprint = normalise_fingerprint(self.fingerprint.text()) or None
         self._busy(True)
         self._say("Đang kết nối máy chủ…")
-        # The role is checked on the window's thread (the officer signed in there); the
-        # network call runs on its own thread.
-        self.worker.run(lambda c: c.require(Action.ENROL),
-                        lambda _: self._start(url, code, fingerprint), self._failed)
+        # The role is checked, and the administrator's signed account made, on the window's
+        # connection (the officer signed in there); the network call runs on its own thread.
+        self.worker.run(lambda c: c.enrolment_anchor(),
+                        lambda anchor: self._start(url, code, fingerprint, anchor),
+                        self._failed)
 
-    def _start(self, url: str, code: str, fingerprint: str | None) -> None:
+    def _start(self, url: str, code: str, fingerprint: str | None,
+               anchor: dict | None) -> None:
         enrol_fn, db_path, again = self.enrol_fn, self.db_path, self.again  # no Qt object
         allow_http = self.allow_http.isChecked()
         future = in_background(
-            lambda: enrol_fn(db_path, url, code, fingerprint, again, allow_http),
+            lambda: enrol_fn(db_path, url, code, fingerprint, again, allow_http, anchor),
             name="sync-enrol")
         FuturePoll(future, self._done, self._failed, self)
 

@@ -70,6 +70,11 @@ def status_tooltip(status: SyncStatus | None) -> str:
     if status.unwritable:
         lines.append(f"{status.unwritable} hồ sơ của máy chủ không lưu được trên máy này "
                      "(xem counter-app sync-status)")
+    if status.accounts_unsigned or status.accounts_refused:
+        lines.append(f"Tài khoản chờ quản trị viên ký xác nhận: "
+                     f"{status.accounts_unsigned + status.accounts_refused} (quản trị viên "
+                     "đăng nhập trên máy này để ký; nếu máy chủ vẫn từ chối, cần kết nối lại "
+                     "máy này bằng mã mới)")
     if status.last_error:
         lines.append(f"Lỗi: {status.last_error}")
     return "\n".join(lines)
