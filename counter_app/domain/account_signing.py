@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from counter_app.domain.roles import Role
+
 #: The fields a signature covers (every field of a record but ``signed``).
 SIGNED = ("username", "full_name", "title", "roles", "password_hash", "active", "updated_at",
           "revision", "public_key", "sealed_key")
@@ -46,6 +48,12 @@ SIGNED = ("username", "full_name", "title", "roles", "password_hash", "active", 
 OWN_PASSWORD = frozenset({"password_hash", "sealed_key", "updated_at", "revision"})
 ADMIN = "admin"
 KEY_BYTES = 32
+#: A change raises ``revision`` by at least one and at most this much: a desk makes at most
+#: that many changes of one account between two syncs (only the last goes up), and nobody
+#: can push an account's revision out of reach of the next change.
+REVISION_STEP = 1000
+MAX_REVISION = 2**53 - 1  # an integer every JSON reader keeps exactly
+ROLE_NAMES = frozenset(r.value for r in Role)
 
 
 class SealError(ValueError):
@@ -139,6 +147,48 @@ def _signature_holds(record: Mapping) -> bool:
     return True
 
 
+def _text(value: object, most: int, empty: bool = False) -> bool:
+    return (isinstance(value, str) and (empty or value != "") and len(value) <= most
+            and "\x00" not in value)
+
+
+def malformed(record: object) -> str | None:
+    """What is wrong with the shape of ``record`` (None when every field has its type and
+    size), before any signature is looked at: a record from the network or the server."""
+    if not isinstance(record, Mapping):
+        return "không phải một tài khoản"
+    r = record
+    roles = r.get("roles")
+    signed = r.get("signed")
+    sealed = r.get("sealed_key")
+    revision = r.get("revision")
+    problems = {
+        "username": _text(r.get("username"), 100),
+        "full_name": _text(r.get("full_name"), 200),
+        "title": r.get("title") is None or _text(r.get("title"), 200, empty=True),
+        "roles": isinstance(roles, list) and len(roles) <= len(ROLE_NAMES)
+        and all(isinstance(x, str) and x in ROLE_NAMES for x in roles),
+        "password_hash": _text(r.get("password_hash"), 500),
+        "active": isinstance(r.get("active"), bool),
+        "updated_at": _text(r.get("updated_at"), 40),
+        "revision": isinstance(revision, int) and not isinstance(revision, bool)
+        and 0 <= revision <= MAX_REVISION,
+        "public_key": r.get("public_key") is None or _text(r.get("public_key"), 100),
+        "sealed_key": sealed is None or (isinstance(sealed, dict) and len(json.dumps(
+            sealed, default=str)) <= 2000),
+        "signed": signed is None or (isinstance(signed, dict) and _text(signed.get("by"), 100)
+                                     and _text(signed.get("key"), 100)
+                                     and _text(signed.get("sig"), 200)),
+    }
+    bad = [name for name, ok in problems.items() if not ok]
+    return f"trường không hợp lệ: {', '.join(bad)}" if bad else None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as JSON (so 0 is not False, nor 1 True)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def _is_admin_with(account: Mapping | None, key: str) -> bool:
     return bool(account and account.get("active") and ADMIN in (account.get("roles") or [])
                 and account.get("public_key") == key)
@@ -149,18 +199,23 @@ def check_change(new: Mapping, current: Mapping | None, accounts: Mapping[str, M
     """Why ``new`` may not replace ``current`` (the trusted record of that username, None
     for a new account), or None when it may. ``accounts``: the trusted records by username;
     ``anchors``: public key → username, the keys bound by an enrolment code."""
+    if why := malformed(new):
+        return f"bản ghi không hợp lệ ({why})"
     signed = new.get("signed")
     if not isinstance(signed, dict) or not _signature_holds(new):
         return "chữ ký không hợp lệ hoặc không có chữ ký"
-    revision = new.get("revision")
-    before = int((current or {}).get("revision") or 0)
-    if not isinstance(revision, int) or isinstance(revision, bool) or revision <= before:
+    revision = new["revision"]
+    before = (current or {}).get("revision")
+    before = before if isinstance(before, int) and not isinstance(before, bool) else 0
+    if revision <= before:
         return f"bản cũ (lần sửa {revision}, đã có lần sửa {before})"
-    by, key = signed.get("by"), signed.get("key")
-    if (current is not None and by == new.get("username")
-            and current.get("public_key") == key == new.get("public_key")
-            and {k for k in SIGNED if new.get(k) != current.get(k)} <= OWN_PASSWORD):
-        return None  # the officer changed their own password
+    if revision > before + REVISION_STEP:
+        return f"lần sửa {revision} vượt quá xa lần sửa đã có ({before})"
+    by, key = signed["by"], signed["key"]
+    if (current is not None and by == new["username"] and current.get("active") is True
+            and current.get("public_key") == key == new["public_key"]
+            and {k for k in SIGNED if not _same(new.get(k), current.get(k))} <= OWN_PASSWORD):
+        return None  # an active officer changed their own password
     signer = current if by == new.get("username") else accounts.get(by)
     if _is_admin_with(signer, key):
         return None
@@ -177,19 +232,32 @@ def check_batch(records: list[Mapping], accounts: Mapping[str, Mapping],
     the batch may sign later records of it), and why each other one may not. ``accounts``
     is not changed."""
     trusted = dict(accounts)
-    waiting = {r["username"]: r for r in records}
+    refused: dict[str, str] = {}
+    waiting: dict[str, Mapping] = {}
+    for record in records:
+        if why := malformed(record):
+            name = record.get("username") if isinstance(record, Mapping) else None
+            refused[name if isinstance(name, str) else "?"] = f"bản ghi không hợp lệ ({why})"
+        else:
+            waiting[record["username"]] = record
     accepted: list[Mapping] = []
     progress = True
     while waiting and progress:
         progress = False
-        for username, record in list(waiting.items()):
-            if check_change(record, trusted.get(username), trusted, anchors) is None:
+        # Who may sign is judged on the accounts held before the batch (a demotion in the
+        # batch does not depend on where it stands in it); an account the batch adds signs
+        # by what the batch made it.
+        authority = {**trusted, **accounts}
+        for username in sorted(waiting):
+            record = waiting[username]
+            if check_change(record, trusted.get(username), authority, anchors) is None:
                 trusted[username] = record
                 accepted.append(record)
                 del waiting[username]
                 progress = True
-    refused = {u: check_change(r, trusted.get(u), trusted, anchors) or "" for u, r in
-               waiting.items()}
+    authority = {**trusted, **accounts}
+    refused.update({u: check_change(r, trusted.get(u), authority, anchors) or "" for u, r in
+                    waiting.items()})
     return accepted, refused
 
 

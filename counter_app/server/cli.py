@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_parser("clear").add_argument("day")
     off = sub.add_parser("officers").add_subparsers(dest="action", required=True)
     off.add_parser("list").add_argument("commune")
+    off.add_parser("reset-trust", help="remove the commune's anchors and its accounts' "
+                   "signatures (the wrong administrator was anchored first); its next "
+                   "enrolment with an administrator anchors again").add_argument("commune")
     lead = sub.add_parser("leaders", help="the district leaders' web dashboard accounts")
     lead = lead.add_subparsers(dest="action", required=True)
     lead_add = lead.add_parser("add", help="add an account (the password is asked twice)")
@@ -190,6 +193,11 @@ def _command(conn, args) -> int:
         print(f"{args.day}: cleared")
     elif cmd == "leaders":
         _leaders(conn, args)
+    elif cmd == "officers" and args.action == "reset-trust":
+        commune = enrolment.commune_by_code(conn, args.commune)
+        removed, unsigned = reference.reset_account_trust(conn, commune["id"])
+        print(f"{args.commune}: {removed} anchors removed, {unsigned} accounts unsigned; "
+              "enrol a desk of the commune with a new code, its administrator signed in")
     elif cmd == "officers":
         commune = enrolment.commune_by_code(conn, args.commune)
         for o in reference.officer_records(conn, commune["id"]):

@@ -27,6 +27,8 @@ from counter_app.store.hash_chain import GENESIS
 
 #: No 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud and type.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY3469"
+#: How long the desk that used a code may use it again (a lost reply, a retry).
+REUSE_WINDOW = dt.timedelta(minutes=15)
 
 
 class AdminError(Exception):
@@ -101,7 +103,11 @@ def enroll(conn: Connection, body: dict) -> dict:
     if dt.datetime.fromisoformat(row["expires_at"]) <= now:
         raise validation.Refused(400, "bad_request", "this enrolment code has expired",
                                  reason="expired")
-    if row["used_at"] is not None and row["used_by_desk"] != desk_id:
+    if row["used_at"] is not None and (
+            row["used_by_desk"] != desk_id
+            or now - dt.datetime.fromisoformat(row["used_at"]) > REUSE_WINDOW):
+        # The same desk may ask again for a short while (its reply was lost); after that a
+        # used code, on paper beside a backup that names the desk, is worth nothing.
         raise validation.Refused(409, "code_used", "this enrolment code was already used")
     commune = conn.execute(select(communes).where(communes.c.id == row["commune_id"])
                            ).mappings().one()
@@ -150,7 +156,7 @@ def enroll(conn: Connection, body: dict) -> dict:
         conn.execute(update(devices).where(devices.c.desk_id == desk_id).values(
             token_hash=auth.token_hash(token), app_version=app_version, last_seen=stamp))
     conn.execute(update(enroll_codes).where(enroll_codes.c.code_hash == row["code_hash"])
-                 .values(used_at=stamp, used_by_desk=desk_id))
+                 .values(used_at=row["used_at"] or stamp, used_by_desk=desk_id))
     taken = _take_over(conn, desk_id, retired, commune["id"], row["desk_number"], stamp)
     if anchor is not None:
         _bind_anchor(conn, commune["id"], desk_id, anchor, stamp)
@@ -193,6 +199,10 @@ def _bind_anchor(conn: Connection, commune_id: int, desk_id: str, anchor: dict,
     pg = conn.dialect.name == "postgresql"
     if pg:  # one at a time with the commune's pushes, which check accounts (push.py)
         conn.execute(select(communes.c.id).where(communes.c.id == commune_id).with_for_update())
+    if _has_signed_admin(conn, commune_id):
+        # The commune's accounts are already held by signature: a code lets a desk in, it
+        # does not make its holder an administrator. The desk takes the commune's accounts.
+        return
     insert_ = (pg_insert if pg else sqlite_insert)(commune_anchors)
     conn.execute(insert_.on_conflict_do_nothing(index_elements=["commune_id", "public_key"]),
                  {"commune_id": commune_id, "public_key": anchor["public_key"],
@@ -206,6 +216,18 @@ def _bind_anchor(conn: Connection, commune_id: int, desk_id: str, anchor: dict,
         {"commune_id": commune_id, "username": anchor["username"],
          "record_json": json.dumps(anchor, ensure_ascii=False),
          "updated_seq": database.next_seqs(conn, 1)}], ["commune_id", "username"])
+
+
+def _has_signed_admin(conn: Connection, commune_id: int) -> bool:
+    """Does the server hold a signed account of an active administrator of the commune,
+    with a key? Then no code binds a new anchor there any more."""
+    for (raw,) in conn.execute(select(officers.c.record_json).where(
+            officers.c.commune_id == commune_id)):
+        record = json.loads(raw)
+        if (record.get("signed") and record.get("public_key") and record.get("active") is True
+                and signing.ADMIN in (record.get("roles") or [])):
+            return True
+    return False
 
 
 def _number_taken(number: int) -> validation.Refused:

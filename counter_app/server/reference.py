@@ -82,3 +82,27 @@ def officer_records(conn: Connection, commune_id: int) -> list[dict]:
     rows = conn.execute(select(officers.c.record_json).where(
         officers.c.commune_id == commune_id).order_by(officers.c.username))
     return [json.loads(r[0]) for r in rows]
+
+
+def reset_account_trust(conn: Connection, commune_id: int) -> tuple[int, int]:
+    """The province takes a commune's accounts back after the wrong administrator was
+    anchored first (docs/security.md §1): the commune's anchors are removed and its accounts
+    lose their signatures, so none of them signs any more; they stay as they are (the desks
+    keep working and signing in). The commune's next enrolment with a code and an
+    administrator's signed account anchors again. Returns (anchors removed, accounts
+    unsigned)."""
+    from counter_app.server.schema import commune_anchors
+
+    removed = conn.execute(commune_anchors.delete().where(
+        commune_anchors.c.commune_id == commune_id)).rowcount
+    rows = conn.execute(select(officers.c.username, officers.c.record_json).where(
+        officers.c.commune_id == commune_id)).all()
+    unsigned = 0
+    for username, raw in rows:
+        record = json.loads(raw)
+        if record.pop("signed", None) is not None:
+            unsigned += 1
+            conn.execute(officers.update().where(
+                officers.c.commune_id == commune_id, officers.c.username == username
+            ).values(record_json=json.dumps(record, ensure_ascii=False)))
+    return removed, unsigned

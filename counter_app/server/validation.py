@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import canonical_json, version_id
 
 #: The newest desk protocol this server speaks: 2 adds procedure versions (PROTOCOL.md);
@@ -200,7 +201,7 @@ def officer(o: Any, i: int | None = None, where: str | None = None) -> dict:
             "title": string(o, "title", where, 200), "roles": list(roles),
             "password_hash": string(o, "password_hash", where, 500, empty=False),
             "active": boolean(o, "active", where), "updated_at": moment(o, "updated_at", where),
-            "revision": integer(o, "revision", where, 0, 10**9)
+            "revision": integer(o, "revision", where, 0, signing.MAX_REVISION)
             if o.get("revision") is not None else 0,
             "public_key": string(o, "public_key", where, 100, null=True)
             if o.get("public_key") is not None else None,

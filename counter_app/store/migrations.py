@@ -386,6 +386,17 @@ def _v12(db: sqlite_utils.Database) -> None:
                          ("sealed_key", "TEXT"), ("signed", "TEXT"), ("sync_refused", "TEXT")):
         if column not in have:  # a file some older version left with part of it
             db.execute(f"ALTER TABLE officers ADD COLUMN {column} {kind}")
+    # A desk that took a server's accounts before keeps them as the commune's: a server it
+    # enrols with later never replaces them whole (sync/enrolment.py: _yield_accounts).
+    row = db.execute("SELECT value FROM sync_state WHERE key = 'reference_versions'"
+                     ).fetchone()
+    try:
+        taken = bool(row and int((json.loads(row[0]) or {}).get("officers") or 0))
+    except (ValueError, TypeError, AttributeError):
+        taken = False
+    if taken:
+        db.execute("INSERT OR REPLACE INTO sync_state (key, value) "
+                   "VALUES ('accounts_taken', 'true')")
 
 
 MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]

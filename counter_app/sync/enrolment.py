@@ -106,6 +106,11 @@ def _yield_accounts(db: sqlite_utils.Database, usernames: object) -> None:
     versions = desk_state.get(db, desk_state.REF_VERSIONS, {}) or {}
     if not names or int(versions.get("officers") or 0):
         return
+    if desk_state.get(db, desk_state.ACCOUNTS_TAKEN):
+        # This file took a server's accounts before (the server moved, or it was restored):
+        # its accounts are the commune's, checked by signature; a new server's come down
+        # as changes of them, never over them.
+        return
     for start in range(0, len(names), 500):
         chunk = names[start:start + 500]
         db.execute("UPDATE officers SET pushed_rev = local_rev WHERE local_rev > pushed_rev "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 
 import sqlite_utils
 
@@ -95,7 +96,8 @@ def apply_officers(db: sqlite_utils.Database, data: dict) -> int:
             before = local.get(record["username"])
             try:
                 officer_store.put_pulled(db, record)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError,
+                    sqlite3.IntegrityError) as exc:
                 refused[record["username"]] = f"bản ghi không đọc được ({type(exc).__name__})"
                 continue
             applied += 1
@@ -113,6 +115,7 @@ def apply_officers(db: sqlite_utils.Database, data: dict) -> int:
                              action=AuditAction.OFFICER_SYNC_REFUSED, subject=username,
                              detail={"reason": why, "signed_by": str(by)[:100] if by else None})
         desk_state.put(db, desk_state.YIELDED, [])
+        desk_state.put(db, desk_state.ACCOUNTS_TAKEN, True)
         _save_version(db, "officers", data["version"])
     return applied
 

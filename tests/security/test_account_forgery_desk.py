@@ -207,3 +207,75 @@ def test_accounts_of_an_older_version_get_keys_and_an_administrators_signature(
     assert sync_status(a.db).accounts_unsigned == 0
     _sync(server, a, b)
     assert b.sign_in("lan.nt", "mat-khau-lan-1").username == "lan.nt"
+
+
+# -- what a hostile review found, kept ---------------------------------------------------------
+def _plant_new(server, record: dict, seq: int) -> None:  # noqa: F811
+    from sqlalchemy import insert
+
+    with database.writing(server.engine) as conn:
+        conn.execute(insert(server_officers).values(
+            commune_id=1, username=str(record.get("username")),
+            record_json=json.dumps(record, ensure_ascii=False), updated_seq=seq))
+
+
+def test_malformed_accounts_from_the_server_are_refused_and_the_round_goes_on(
+        enrolled, server, make_request):  # noqa: F811
+    """A record of the wrong shape (a list for ``signed.by``, a revision past 2^63, a null
+    name, roles given as a string...) used to crash the whole sync round, every round."""
+    a, b = enrolled("a.db", 1), enrolled("b.db", 2)
+    _sync(server, a, b)
+    base = _server_record(server, ADMIN)
+    attacker = signing.new_private_key()
+    by_list = signing.sign({**base, "username": "m2", "revision": 5}, "x", attacker)
+    by_list["signed"]["by"] = [ADMIN]
+    bad = [{**base, "username": "m1", "roles": "xadminx"},
+           by_list,
+           {**base, "username": "m3", "sealed_key": "A" * 100_000},
+           {**base, "username": "m4", "signed": {"by": "x", "key": "\x00" * 50, "sig": "\x00"}},
+           signing.sign({**base, "username": "m5", "revision": 2**80}, "m5", attacker),
+           {**base, "username": "m6", "full_name": None}]
+    for seq, record in enumerate(bad, start=10**6):
+        _plant_new(server, record, seq)
+    a.receive(make_request())
+    _sync(server, a, b)  # no exception: the round went on
+    assert len(b.find("").rows) == 1  # the dossier still came
+    refused = {e["subject"] for e in _entries(b, AuditAction.OFFICER_SYNC_REFUSED)}
+    assert refused == {"m1", "m2", "m3", "m4", "m5", "m6"}
+    assert b.db.execute("SELECT count(*) FROM officers WHERE username LIKE 'm_'"
+                        ).fetchone()[0] == 0
+
+
+def test_a_desk_that_holds_the_communes_accounts_never_yields_them_to_a_new_server(
+        enrolled, server, tmp_path):  # noqa: F811
+    """A desk re-enrolled with another server (the server moved, or a rogue one) keeps its
+    accounts: the new server's come down only as changes signed by keys the desk trusts."""
+    from counter_app.sync.enrolment import enrol
+    from tests.sync.conftest import Server
+
+    a = enrolled("a.db", 1)
+    _sync(server, a)
+    (tmp_path / "other").mkdir()
+    other = Server(tmp_path / "other")
+    try:
+        thief = Counter.open(tmp_path / "thief.db")
+        thief.add_officer(ADMIN, "Kẻ Gian", "", ["admin"], ATTACKER_PASSWORD)
+        thief.sign_in(ADMIN, ATTACKER_PASSWORD)
+        from tests.core.conftest import AGENCY
+
+        thief.set_up(**AGENCY, desk_number=5)
+        enrol(thief.db, other.url, other.code(5), http=other.http, allow_http=True,
+              anchor=thief.enrolment_anchor())
+        thief.close()
+        a.sign_in(ADMIN, PASSWORD)
+        enrol(a.db, other.url, other.code(1), http=other.http, allow_http=True,
+              reenrol=True, anchor=a.enrolment_anchor())
+        for _ in range(2):
+            sync_once(a.db, http=other.http)
+        assert a.sign_in(ADMIN, PASSWORD).username == ADMIN
+        with pytest.raises(SignInFailed):
+            a.sign_in(ADMIN, ATTACKER_PASSWORD)
+        assert ADMIN in {e["subject"] for e in _entries(a, AuditAction.OFFICER_SYNC_REFUSED)}
+    finally:
+        other.http.close()
+        other.engine.dispose()

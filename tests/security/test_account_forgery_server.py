@@ -245,9 +245,9 @@ def test_the_first_anchor_holds_and_a_second_desks_key_signs_nothing(enrolled, s
     # a second desk whose own first-run administrator is also "quantri", another key
     local = accounts.new("quantri", password="mat-khau-khac")
     second = enrolled("b.db", desk=2, anchor=local.record)
+    # the commune's accounts are held by signature: the second code binds no anchor
     assert second.enrolment["anchors"] == [
-        {"username": "quantri", "public_key": admin.public_key},
-        {"username": "quantri", "public_key": local.public_key}]
+        {"username": "quantri", "public_key": admin.public_key}]
     assert "quantri" in second.enrolment["officer_usernames"]  # the desk takes the server's
     assert _held(server_db)["quantri"] == admin.record
     evil = passwords.hash_password("ke-tan-cong")
@@ -263,3 +263,86 @@ def test_the_first_anchor_holds_and_a_second_desks_key_signs_nothing(enrolled, s
     renamed = accounts.change(lan.record, admin, full_name="Trần Thị Lan")
     assert _push(second, [renamed]) == {}
     assert _held(server_db)["lan"] == renamed
+
+
+# -- what a hostile review found, kept ---------------------------------------------------------
+def test_an_officer_cannot_push_their_revision_out_of_reach(enrolled, server_db):  # noqa: F811
+    """An officer's own password change may not jump the revision (a desk-file edit to
+    999,999,999 made every later change of the account a 400 that stopped the admin's
+    desk's whole push); the administrator's next change still lands."""
+    d, admin, lan = _commune(enrolled)
+    lan.record = accounts.change(lan.record, admin)  # lan's key, now signed (rev 2)
+    assert _push(d, [lan.record]) == {}
+    jump = accounts.change(lan.record, lan, revision=999_999_999,
+                           password_hash=passwords.hash_password("mat-khau-moi"))
+    assert "vượt quá xa" in _push(d, [jump])["lan"]
+    assert _push(d, [accounts.change(lan.record, lan, revision=2**53 - 1)])  # refused, no 400
+    disabled = accounts.change(lan.record, admin, active=False)
+    assert _push(d, [disabled]) == {}
+    assert _held(server_db)["lan"]["active"] is False
+
+
+def test_a_code_does_not_make_an_administrator_in_a_signed_commune(
+        enrolled, server_db, client):  # noqa: F811
+    """Whoever holds a fresh enrolment code gets a desk, not the commune: once the server
+    holds a signed administrator, no code binds another anchor."""
+    d, admin, lan = _commune(enrolled)
+    thief = accounts.new("ke.gian")
+    reply = _enrol(client, code_for(server_db, AGENCY_CODE, 4), anchor=thief.record)
+    assert reply.status_code == 200
+    assert reply.json()["anchors"] == [{"username": "quantri", "public_key": admin.public_key}]
+    assert "ke.gian" not in _held(server_db)
+    reset = accounts.change(admin.record, thief,
+                            password_hash=passwords.hash_password("ke-tan-cong"))
+    token = reply.json()["device_token"]
+    pushed = client.post("/v1/push", headers={"Authorization": f"Bearer {token}"}, json={
+        "desk_id": reply.json()["desk_id"], "client_schema": 2, "waiting": 0,
+        "desk_time": "2026-03-09T09:00:00+07:00", "events": [], "officers": [reset]})
+    assert pushed.status_code == 200
+    assert [r["username"] for r in pushed.json()["officers_refused"]] == ["quantri"]
+    assert _held(server_db)["quantri"] == admin.record
+
+
+def test_a_used_code_is_worth_nothing_after_its_retry_window(client, server_db, communes,  # noqa: F811
+                                                             monkeypatch):
+    """A used code slip beside a backup (which names the desk id) no longer re-enrols
+    that desk, and so no longer takes its token, once the retry window is past."""
+    import datetime as dt
+
+    from counter_app.server import clock as server_clock
+    from counter_app.server import enrolment
+
+    code, desk_id = code_for(server_db, AGENCY_CODE, 5), str(uuid.uuid4())
+    first = _enrol(client, code, desk_id=desk_id)
+    assert first.status_code == 200
+    assert _enrol(client, code, desk_id=desk_id).status_code == 200  # a lost reply, retried
+    later = server_clock.now() + enrolment.REUSE_WINDOW + dt.timedelta(seconds=1)
+    monkeypatch.setattr(server_clock, "now", lambda: later)
+    again = _enrol(client, code, desk_id=desk_id)
+    assert again.status_code == 409 and again.json()["error"] == "code_used"
+
+
+def test_the_province_takes_back_a_commune_anchored_by_the_wrong_administrator(
+        enrolled, server_db, client, capsys):  # noqa: F811
+    """Someone else's code reached the server first and anchored their "quantri": the
+    province resets the commune's trust, and the real administrator's enrolment anchors."""
+    from counter_app.server.cli import main
+
+    thief = accounts.new("quantri", password="mat-khau-ke-gian")
+    assert _enrol(client, code_for(server_db, AGENCY_CODE, 3), anchor=thief.record
+                  ).status_code == 200
+    real = accounts.new("quantri")
+    d = enrolled(anchor=real.record)  # too late: the thief's account is the commune's
+    assert _held(server_db)["quantri"] == thief.record
+    lan = accounts.new("lan", ("processing",), signer=real)
+    assert set(_push(d, [lan.record])) == {"lan"}
+    url = server_db.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "officers", "reset-trust", AGENCY_CODE]) == 0
+    assert "1 anchors removed, 1 accounts unsigned" in capsys.readouterr().out
+    assert set(_push(d, [lan.record])) == {"lan"}  # nobody signs until an anchor binds
+    again = _enrol(client, code_for(server_db, AGENCY_CODE, 4), anchor=real.record)
+    assert again.json()["anchors"] == [{"username": "quantri", "public_key": real.public_key}]
+    assert _held(server_db)["quantri"] == real.record
+    assert _push(d, [lan.record]) == {}
+    forged = accounts.change(real.record, thief, password_hash="x")
+    assert set(_push(d, [forged])) == {"quantri"}
