@@ -59,7 +59,7 @@ from counter_app.store.medium import write_fault
 
 
 def _procedure_dict(p: Procedure) -> dict:
-    return {**p.to_dict(), "duration": p.duration_text,
+    return {**p.to_dict(), "duration": p.duration_text, "competent_kind": p.competent_kind,
             "confidence_label": CONFIDENCE_LABELS[p.confidence]}
 
 
@@ -88,6 +88,13 @@ def cmd_procedures(args: argparse.Namespace) -> None:
     found = open_counter(args, sign_in=False).procedures(args.search or "")
     lines = [f"{p.code:<10} {p.duration_text[:28]:<28} {p.field} – {p.name}" for p in found]
     emit(args, [_procedure_dict(p) for p in found], "\n".join(lines) or "no procedure matches")
+
+
+def cmd_units(args: argparse.Namespace) -> None:
+    found = open_counter(args, sign_in=False).units()
+    lines = [f"{u.code:<20} {u.kind_label:<17} {u.name}" for u in found]
+    emit(args, [u.to_dict() for u in found], "\n".join(lines) or
+         "no unit yet: the province's list comes from the server at the next sync")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -233,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", metavar="WORDS",
                    help="words of the name (with or without diacritics, any order) or a code")
     p.set_defaults(func=cmd_procedures)
+
+    p = sub.add_parser("units", parents=[common],
+                       help="the province's communes and provincial bodies (from the server)")
+    p.set_defaults(func=cmd_units)
 
     p = sub.add_parser("import-procedures", parents=[common],
                        help="import a province's catalogue (.csv or .xlsx); all or nothing"

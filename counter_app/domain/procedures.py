@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from counter_app.domain.text import clean, fold
+from counter_app.domain.units import competent_kind
 from counter_app.domain.working_calendar import DurationUnit, describe_duration
 
 
@@ -71,6 +72,12 @@ class Procedure:
     @property
     def duration_text(self) -> str:
         return describe_duration(self.unit, self.value)
+
+    @property
+    def competent_kind(self) -> str:
+        """Which kind of body decides it: units.COMMUNE or units.PROVINCIAL (read from
+        ``authority``, the catalogue's "Cơ quan thực hiện")."""
+        return competent_kind(self.authority)
 
     @property
     def search_text(self) -> str:

@@ -5,18 +5,25 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from counter_app.domain.text import clean
-from counter_app.server import auth, clock
+from counter_app.domain.units import UNIT_KINDS
+from counter_app.server import auth, clock, database
 from counter_app.server.enrolment import AdminError, commune_by_code
 from counter_app.server.schema import communes, devices, viewers
 
 
-def add_commune(conn: Connection, code: str, name: str) -> None:
+def add_commune(conn: Connection, code: str, name: str, kind: str = "commune") -> None:
+    """A unit of the province: a commune, or a provincial body (``kind="provincial"``), with
+    its agency code. Desks learn the list at their next sync (reference data "units")."""
     code, name = clean(code), clean(name)
-    if not code or len(code) > 64 or not name:
-        raise AdminError("a commune needs a code (at most 64 characters) and a name")
+    if not code or len(code) > 64 or not name or len(name) > 200:
+        raise AdminError("a unit needs a code (at most 64 characters) and a name (at most "
+                         "200)")
+    if kind not in UNIT_KINDS:
+        raise AdminError(f"a unit's kind is one of {', '.join(UNIT_KINDS)}")
     if conn.execute(select(communes.c.id).where(communes.c.code == code)).first():
-        raise AdminError(f"commune {code} already exists")
-    conn.execute(insert(communes).values(code=code, name=name))
+        raise AdminError(f"unit {code} already exists")
+    conn.execute(insert(communes).values(code=code, name=name, kind=kind,
+                                         updated_seq=database.next_seqs(conn, 1)))
 
 
 def list_communes(conn: Connection) -> list[dict]:

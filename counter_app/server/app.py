@@ -145,7 +145,7 @@ def _reference(engine: Engine, request: Request, _data) -> dict:
     with database.reading(engine) as conn:
         desk = auth.device(conn, auth.bearer(request.headers))
         asked = {k: query_int(request.query_params, k, 0, 0, 2**62)
-                 for k in ("catalogue", "calendar", "officers")}
+                 for k in ("catalogue", "calendar", "officers", "units")}
         return reference.reference(conn, desk, asked)
 
 

@@ -9,6 +9,7 @@ import hashlib
 import ssl
 import sys
 
+from counter_app.domain.units import COMMUNE, PROVINCIAL
 from counter_app.server import (
     admin,
     cli_report,
@@ -34,10 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
-    communes = sub.add_parser("communes").add_subparsers(dest="action", required=True)
+    communes = sub.add_parser("communes", help="the province's units: its communes and "
+                              "provincial bodies").add_subparsers(dest="action", required=True)
     add = communes.add_parser("add")
     add.add_argument("code")
     add.add_argument("name")
+    add.add_argument("--provincial", action="store_true",
+                     help="a provincial body (sở, ban, ngành) that decides province-level "
+                          "procedures, rather than a commune")
     communes.add_parser("list")
     code = sub.add_parser("enroll-code", help="make a one-time enrolment code for a desk")
     code.add_argument("commune")
@@ -156,11 +161,12 @@ def _run(args) -> int:
 def _command(conn, args) -> int:
     cmd, action = args.command, getattr(args, "action", None)
     if cmd == "communes" and action == "add":
-        admin.add_commune(conn, args.code, args.name)
-        print(f"added commune {args.code}")
+        kind = PROVINCIAL if args.provincial else COMMUNE
+        admin.add_commune(conn, args.code, args.name, kind)
+        print(f"added {'provincial body' if args.provincial else 'commune'} {args.code}")
     elif cmd == "communes":
         for c in admin.list_communes(conn):
-            print(f"{c['code']}\t{c['name']}")
+            print(f"{c['code']}\t{c['name']}\t{c['kind']}")
     elif cmd == "enroll-code":
         code, number = enrolment.make_code(conn, args.commune, args.desk, args.days)
         print(f"enrolment code for {args.commune}, desk {number} "

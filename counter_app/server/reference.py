@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.text import clean
 from counter_app.server import database
-from counter_app.server.schema import calendar_overrides, officers, procedures
+from counter_app.server.schema import calendar_overrides, communes, officers, procedures
 
 
 def _version(conn: Connection, table, *where) -> int:
@@ -25,7 +25,7 @@ def _changed(version: int, asked: int) -> bool:
 
 
 def reference(conn: Connection, desk: dict, asked: dict[str, int]) -> dict:
-    out: dict = {"catalogue": None, "calendar": None, "officers": None}
+    out: dict = {"catalogue": None, "calendar": None, "officers": None, "units": None}
     version = _version(conn, procedures)
     if _changed(version, asked["catalogue"]):
         rows = conn.execute(select(procedures.c.record_json).order_by(procedures.c.code))
@@ -43,6 +43,12 @@ def reference(conn: Connection, desk: dict, asked: dict[str, int]) -> dict:
         rows = conn.execute(select(officers.c.record_json).where(mine)
                             .order_by(officers.c.username))
         out["officers"] = {"version": version, "officers": [json.loads(r[0]) for r in rows]}
+    version = _version(conn, communes)
+    if _changed(version, asked.get("units", 0)):
+        rows = conn.execute(select(communes.c.code, communes.c.name, communes.c.kind)
+                            .order_by(communes.c.code))
+        out["units"] = {"version": version, "units": [
+            {"code": r.code, "name": r.name, "kind": r.kind} for r in rows]}
     return out
 
 

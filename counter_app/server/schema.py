@@ -26,6 +26,10 @@ communes = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("code", String(64), nullable=False, unique=True),  # the agency code (mã định danh)
     Column("name", Text, nullable=False),
+    # "commune", or "provincial" for a provincial body (sở, ban, ngành) (revision 0008);
+    # every unit goes to every desk as reference data ("units"), versioned by server_seq.
+    Column("kind", String(16), nullable=False, server_default="commune"),
+    Column("updated_seq", BigInteger, nullable=False, server_default="0"),
 )
 
 enroll_codes = Table(

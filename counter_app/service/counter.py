@@ -28,6 +28,7 @@ from counter_app.domain.roles import Action, check_step, sees
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
 from counter_app.domain.text import clean
+from counter_app.domain.units import Unit
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.errors import (
     DatabaseDamaged,
@@ -50,6 +51,7 @@ from counter_app.store import (
     event_log,
     procedure_store,
     settings_store,
+    unit_store,
 )
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
@@ -192,6 +194,10 @@ class Counter(CounterReports, CounterForms, Session):
 
     def procedures(self, search: str = "", limit: int | None = None) -> list[Procedure]:
         return procedure_store.search(self.db, search, limit)
+
+    def units(self) -> list[Unit]:
+        """The province's communes and provincial bodies, as the server last sent them."""
+        return unit_store.all_units(self.db)
 
     def procedure_usage(self, days: int = USAGE_DAYS) -> dict[str, int]:
         """Procedure code -> dossiers this desk received in the last ``days`` days."""

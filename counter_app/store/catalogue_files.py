@@ -3,7 +3,8 @@
 A province's file has one procedure per row with these column headers (Vietnamese or English):
   ma_thu_tuc|code, linh_vuc|field, ten_thu_tuc|name, don_vi|unit, thoi_han|value,
   le_phi|fee_text, le_phi_dong|fee_vnd, giay_to|documents, can_cu|legal_basis,
-  co_quan|authority, muc_tin_cay|confidence, ghi_chu|note, and the columns the provinces'
+  co_quan|authority (or "Cơ quan thực hiện": which body decides, domain/units.py),
+  muc_tin_cay|confidence, ghi_chu|note, and the columns the provinces'
   published lists use: "Mức độ" or "Trực tuyến toàn trình/Một phần" (online), "Phi địa
   giới" / "Tiếp nhận không phụ thuộc địa giới hành chính" (boundary_free), "Nguồn"
 ``giay_to`` lists documents as "Tên|bản chính|1; Tên khác|bản sao|2".
@@ -29,7 +30,8 @@ COLUMNS = {
     "thoi han": "value", "value": "value", "le phi": "fee_text", "fee text": "fee_text",
     "le phi dong": "fee_vnd", "fee vnd": "fee_vnd", "giay to": "documents",
     "documents": "documents", "can cu": "legal_basis", "legal basis": "legal_basis",
-    "co quan": "authority", "authority": "authority", "muc tin cay": "confidence",
+    "co quan": "authority", "authority": "authority", "co quan thuc hien": "authority",
+    "co quan giai quyet": "authority", "muc tin cay": "confidence",
     "confidence": "confidence", "ghi chu": "note", "note": "note",
     # the columns of the provinces' published lists (e.g. QĐ 2806/QĐ-UBND Đồng Nai, 2025)
     "muc do": "online", "muc do dvc": "online", "muc do dvctt": "online", "online": "online",

@@ -399,4 +399,16 @@ def _v12(db: sqlite_utils.Database) -> None:
                    "VALUES ('accounts_taken', 'true')")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
+def _v13(db: sqlite_utils.Database) -> None:
+    """The province's units (domain/units.py): its communes and provincial bodies, as the
+    server's reference data lists them, for a dossier received for another body."""
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS units (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]

@@ -9,6 +9,7 @@ version, so a desk never holds half of a catalogue:
   procedure that came from the server before and is no longer listed is removed (bundled and
   locally imported ones stay);
 - calendar: the overrides become exactly the server's;
+- units: the province's communes and provincial bodies, replaced whole;
 - officers: the server's accounts, each change only when it is signed as the rule says
   (``apply_officers``), except those changed here and not pushed yet (they go up at the
   next push and come back from there); a pulled account is marked as pushed.
@@ -24,14 +25,22 @@ import sqlite_utils
 
 from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import procedure_from_row
-from counter_app.store import audit_log, officer_store, procedure_store, settings_store
+from counter_app.domain.text import clean
+from counter_app.domain.units import UNIT_KINDS, Unit
+from counter_app.store import (
+    audit_log,
+    officer_store,
+    procedure_store,
+    settings_store,
+    unit_store,
+)
 from counter_app.store.audit_log import AuditAction
 from counter_app.store.database import transaction
 from counter_app.sync import desk_state
 from counter_app.sync.transport import Channel
 
 log = logging.getLogger(__name__)
-DATASETS = ("catalogue", "calendar", "officers")
+DATASETS = ("catalogue", "calendar", "officers", "units")
 SYSTEM = "(hệ thống)"  # who an audit entry is by when it is no officer's act
 
 
@@ -140,7 +149,25 @@ def _changes(before: dict | None, after: dict) -> list[str]:
                         "public_key") if before.get(k) != after.get(k)]
 
 
-_APPLY = {"catalogue": apply_catalogue, "calendar": apply_calendar, "officers": apply_officers}
+def apply_units(db: sqlite_utils.Database, data: dict) -> int:
+    """The province's communes and provincial bodies: replaced whole. An entry of the wrong
+    shape is left out (and logged), never the whole list."""
+    units = []
+    for u in data.get("units") or []:
+        if (isinstance(u, dict) and isinstance(u.get("code"), str)
+                and 0 < len(u["code"]) <= 64 and isinstance(u.get("name"), str)
+                and 0 < len(u["name"]) <= 200 and u.get("kind") in UNIT_KINDS):
+            units.append(Unit(clean(u["code"]), clean(u["name"]), u["kind"]))
+        else:
+            log.warning("a unit from the server left out: %r", str(u)[:200])
+    with transaction(db):
+        unit_store.replace_all(db, units)
+        _save_version(db, "units", data["version"])
+    return len(units)
+
+
+_APPLY = {"catalogue": apply_catalogue, "calendar": apply_calendar, "officers": apply_officers,
+          "units": apply_units}
 
 
 def refresh(db: sqlite_utils.Database, channel: Channel) -> list[str]:

@@ -88,3 +88,17 @@ def test_fingerprint_of_a_certificate(tmp_path):
         pytest.skip("openssl is not available")
     der = ssl.PEM_cert_to_DER_cert(cert.read_text())
     assert fingerprint(str(cert)).replace(":", "") == hashlib.sha256(der).hexdigest().upper()
+
+
+def test_a_provincial_body_is_a_unit_of_its_own_kind(server_db, capsys):
+    run = lambda *a: _cli(server_db, capsys, *a)  # noqa: E731
+    assert run("init")[0] == 0
+    code, out, _ = run("communes", "add", "000.00.17.H56", "Sở Tư pháp", "--provincial")
+    assert code == 0 and out.strip() == "added provincial body 000.00.17.H56"
+    assert run("communes", "add", AGENCY_CODE, "UBND xã Quảng Phú")[1].startswith(
+        "added commune")
+    code, out, _ = run("communes", "list")
+    assert "000.00.17.H56\tSở Tư pháp\tprovincial" in out
+    assert f"{AGENCY_CODE}\tUBND xã Quảng Phú\tcommune" in out
+    code, _, err = run("communes", "add", "000.00.17.H56", "Sở Tư pháp", "--provincial")
+    assert code != 0 and "already exists" in err

@@ -10,7 +10,7 @@ from counter_app.server.schema import metadata
 
 
 def test_migrated_schema_matches_the_tables(server_db):
-    assert database.current_revision(server_db) == "0007"
+    assert database.current_revision(server_db) == "0008"
     with server_db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -22,7 +22,7 @@ def test_downgrade_and_upgrade_again(server_db):
         command.downgrade(database.alembic_config(conn), "base")
     assert database.current_revision(server_db) is None
     database.migrate(server_db)
-    assert database.current_revision(server_db) == "0007"
+    assert database.current_revision(server_db) == "0008"
 
 
 def test_upgrade_fills_the_report_columns_from_stored_rows(server_db):
@@ -106,3 +106,24 @@ def test_upgrade_rebuilds_apologised_dossiers_by_the_slips_deadline(server_db, o
     rebuilt = json.loads(text_row)
     assert rebuilt["extended_due_at"] == "2026-03-18T17:00" and rebuilt["apologized"] == 1
     assert rebuilt["code"] == row.code  # the rest of the row is kept
+
+
+def test_0008_gives_each_existing_commune_a_kind_and_a_version(server_db):
+    """Communes made before the province's units: kind 'commune', and each a server_seq
+    above every earlier one, so that a desk's first refresh lists them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    with server_db.begin() as conn:
+        command.downgrade(database.alembic_config(conn), "0007")
+        before = conn.execute(text("SELECT value FROM counters WHERE name = 'server_seq'")
+                              ).scalar_one()
+        for code in ("C1", "C2"):
+            conn.execute(text("INSERT INTO communes (code, name) VALUES (:c, 'Xã')"),
+                         {"c": code})
+    database.migrate(server_db)
+    with server_db.connect() as conn:
+        rows = conn.execute(text("SELECT code, kind, updated_seq FROM communes "
+                                 "WHERE code IN ('C1', 'C2') ORDER BY code")).all()
+    assert [(c, k) for c, k, _ in rows] == [("C1", "commune"), ("C2", "commune")]
+    assert sorted(seq for _, _, seq in rows) == [before + 1, before + 2]

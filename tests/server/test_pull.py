@@ -7,6 +7,10 @@ import threading
 
 from counter_app.domain.lifecycle import Step
 
+#: The two units of the ``communes`` fixture took the first two server_seq values (each unit
+#: is reference data, versioned by server_seq since revision 0008).
+UNITS = 2
+
 
 def _pull_all(d, cursor: int = 0, limit: int = 2) -> tuple[list[dict], int, list[dict]]:
     changes, dossiers = [], []
@@ -102,7 +106,8 @@ def test_snapshot_has_everything_and_its_cursor(enrolled, make_request):
     b.push()
     snap = b.client.get("/v1/snapshot", headers=b.auth).json()
     assert snap["has_more"] is False and len(snap["dossiers"]) == 2
-    assert len(snap["changes"]) == 2 and snap["next_cursor"] == 2
+    assert len(snap["changes"]) == 2  # the cursor: the last server_seq given out
+    assert snap["next_cursor"] == max(c["server_seq"] for c in snap["changes"])
     assert b.client.get(f"/v1/pull?cursor={snap['next_cursor']}",
                         headers=b.auth).json()["changes"] == []
 
@@ -134,7 +139,7 @@ def test_snapshot_pages_hold_every_dossier_once_with_its_events(enrolled, make_r
     a.push()
     b.push()
     changes, rows, cursor, pages = _snapshot_all(b, limit=2)
-    assert pages == 4 and cursor == 8
+    assert pages == 4 and cursor == UNITS + 8
     assert sorted(r["code"] for r in rows) == sorted(codes)  # each once
     order = [(r["received_at"], r["id"]) for r in rows]
     assert order == sorted(order)
@@ -152,7 +157,7 @@ def test_snapshot_pages_hold_every_dossier_once_with_its_events(enrolled, make_r
         assert link_hash(e["prev_hash"], values) == e["hash"]
     whole = b.client.get("/v1/snapshot", headers=b.auth).json()  # small: one page
     assert whole["has_more"] is False and len(whole["dossiers"]) == 7
-    assert len(whole["changes"]) == 8 and whole["next_cursor"] == 8
+    assert len(whole["changes"]) == 8 and whole["next_cursor"] == UNITS + 8
 
 
 def test_snapshot_keeps_its_cursor_and_later_changes_come_by_pull(enrolled, make_request):
@@ -224,9 +229,9 @@ def test_large_replies_are_gzipped_small_ones_not(enrolled, make_request):
         d.counter.receive(make_request())
     d.push()
     big = d.client.get("/v1/snapshot", headers=d.auth)
-    assert big.headers["content-encoding"] == "gzip" and big.json()["next_cursor"] == 3
+    assert big.headers["content-encoding"] == "gzip" and big.json()["next_cursor"] == UNITS + 3
     plain = d.client.get("/v1/snapshot", headers={**d.auth, "Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.json() == {
         **big.json(), "server_time": plain.json()["server_time"]}
-    small = d.client.get("/v1/pull?cursor=3", headers=d.auth)
+    small = d.client.get(f"/v1/pull?cursor={UNITS + 3}", headers=d.auth)
     assert "content-encoding" not in small.headers and small.json()["changes"] == []

@@ -58,19 +58,17 @@ class Server:
     def __init__(self, tmp_path):
         import warnings
 
-        from sqlalchemy import insert
 
         with warnings.catch_warnings():  # "install httpx2": the desk's client is httpx
             warnings.simplefilter("ignore")
             from starlette.testclient import TestClient
 
-        from counter_app.server import app, database
-        from counter_app.server.schema import communes
+        from counter_app.server import admin, app, database
 
         self.engine = database.make_engine(str(tmp_path / "server.db"))
         database.migrate(self.engine)
         with database.writing(self.engine) as conn:
-            conn.execute(insert(communes).values(code=AGENCY_CODE, name=AGENCY["agency_name"]))
+            admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
         self.app = app.create_app(self.engine)
         self.http = TestClient(self.app)
         self.url = "http://testserver"
