@@ -32,8 +32,6 @@ from counter_app.domain.units import Unit
 from counter_app.domain.working_calendar import DurationUnit, OverrideKind, WorkingCalendar
 from counter_app.errors import (
     DatabaseDamaged,
-    DatabaseReadOnly,
-    DiskFull,
     NotFound,
     NotSetUp,
     PermissionDenied,
@@ -42,6 +40,7 @@ from counter_app.errors import (
 )
 from counter_app.service.forms import CounterForms
 from counter_app.service.reports import CounterReports
+from counter_app.service.sync import CounterSync, token_out_of_the_file
 from counter_app.store import (
     calendar_store,
     catalogue_files,
@@ -72,7 +71,7 @@ def local_now() -> dt.datetime:
 log = logging.getLogger(__name__)
 
 
-class Counter(CounterReports, CounterForms, Session):
+class Counter(CounterSync, CounterReports, CounterForms, Session):
     """Every method that shows or changes a dossier needs a signed-in officer whose roles
     allow it (``Session``); the checks are here, so no caller can skip them."""
 
@@ -83,7 +82,7 @@ class Counter(CounterReports, CounterForms, Session):
         if procedure_store.count(db) == 0 and cannot_write(db) is None:
             self.load_bundled_catalogue()
         self.desk_id = settings_store.desk_id(db)
-        _token_out_of_the_file(db)
+        token_out_of_the_file(db)
         Session.__init__(self)
 
     @classmethod
@@ -109,52 +108,6 @@ class Counter(CounterReports, CounterForms, Session):
 
     def close(self) -> None:
         self.db.conn.close()
-
-    # -- sync with the server ------------------------------------------------------------
-    def sync_status(self):
-        """What the status bar and ``sync-status`` show (no account needed: no personal data)."""
-        from counter_app.sync.status import sync_status
-
-        return sync_status(self.db)
-
-    def enrolment_anchor(self) -> dict | None:
-        """The signed-in administrator's account signed by their own key, sent with the
-        enrolment code: the server binds that key to the commune (docs/security.md). None
-        when the officer has no key open (then account changes wait for an administrator's
-        enrolment)."""
-        from counter_app.accounts import account_records
-
-        officer = self.require(Action.ENROL)
-        if self._signer is None or self._signer.username != officer.username:
-            return None
-        with transaction(self.db):
-            return account_records.anchor(self.db, self._signer, self.clock())
-
-    def record_enrolment(self, server_url: str, commune: str, desk_number: int | None) -> None:
-        """Enrolment itself runs on its own connection (it waits on the network); the officer
-        who did it is checked here and recorded."""
-        self.require(Action.ENROL)
-        self.audit(AuditAction.SERVER_ENROLLED, server_url,
-                   {"commune": commune, "desk_number": desk_number})
-
-    def conflicts(self, include_resolved: bool = False):
-        from counter_app.sync import conflicts
-
-        self.require(Action.CONFLICTS)
-        return conflicts.list_conflicts(self.db, include_resolved)
-
-    def resolve_conflict(self, conflict_id: str, text: str):
-        """Settle a conflict with a note; it goes to the server and every desk at the next sync."""
-        from counter_app.sync import conflicts
-
-        officer = self.require(Action.CONFLICTS)
-        resolved = conflicts.resolve(self.db, conflict_id, officer.username, text, self.clock())
-        self.audit(AuditAction.CONFLICT_RESOLVED, resolved.code, {"conflict": conflict_id})
-        return resolved
-
-    def after_sync(self) -> None:
-        """A sync on another connection may have replaced the calendar: read it again."""
-        self._calendar = None
 
     # -- setup ---------------------------------------------------------------------------
     @property
@@ -458,16 +411,4 @@ class Counter(CounterReports, CounterForms, Session):
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
         return dossier_queries.registered_between(self.db, start, end)
-
-
-def _token_out_of_the_file(db) -> None:
-    """A device token an earlier version kept in the database moves to the credential
-    store (counter_app/sync/token_store.py) as soon as the file is opened; on a file that
-    cannot be written now, at the next sync round."""
-    from counter_app.sync.token_store import move_out_of_database
-
-    try:
-        move_out_of_database(db)
-    except (sqlite3.OperationalError, OSError, DiskFull, DatabaseReadOnly) as exc:
-        log.warning("device token left in the database for now: %s", exc)
 
