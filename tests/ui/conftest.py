@@ -162,7 +162,7 @@ def opened(monkeypatch):
                 InstantDossierDialog.on_exec(self)
             return 0
 
-    monkeypatch.setattr("ui.main_window.DossierDialog", InstantDossierDialog)
+    monkeypatch.setattr("ui.dossier.opening.DossierDialog", InstantDossierDialog)
     seen.dialog_class = InstantDossierDialog
     return seen
 

@@ -173,7 +173,7 @@ class ModalDossier(QDialog):
 def test_scan_while_a_dossier_is_open_closes_it_and_opens_the_new_one(qtbot, states,
                                                                       home_window, monkeypatch,
                                                                       watchdog):
-    monkeypatch.setattr("ui.main_window.DossierDialog", ModalDossier)
+    monkeypatch.setattr("ui.dossier.opening.DossierDialog", ModalDossier)
     ModalDossier.shown = []
     w = home_window
     seen = []
