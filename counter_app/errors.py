@@ -78,6 +78,12 @@ class PermissionDenied(CounterError):
         super().__init__(message)
 
 
+class WrongSide(PermissionDenied):
+    """A step of a dossier received for another body, taken on the side it is not for:
+    processing at the receiving counter, or the return at the competent body
+    (domain/sides.py)."""
+
+
 class NotSignedIn(PermissionDenied):
     """Nobody is signed in at this desk (or the session was closed)."""
 

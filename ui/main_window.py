@@ -351,8 +351,12 @@ class MainWindow(SystemMenu, ReceptionDesk, DossierOpening, QMainWindow):
                 f"Đã ghi việc từ chối tiếp nhận ({dossier.code}); hồ sơ không được tiếp nhận. "
                 "Đang in Phiếu từ chối tiếp nhận.", 15_000)
         else:
+            body = dossier.data.get("competent_name") or dossier.competent_agency
+            elsewhere = (f" – chuyển đến {body} giải quyết, kết quả trả tại đây"
+                         if dossier.is_transfer else "")
             self.statusBar().showMessage(
-                f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}", 15_000)
+                f"Đã lưu hồ sơ {dossier.code} – hẹn trả {dossier.due_at:%H:%M %d/%m/%Y}"
+                + elsewhere, 15_000)
         self.refresh_lists()
         if print_slip:
             self._print_last()

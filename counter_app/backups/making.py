@@ -21,9 +21,10 @@ import json
 import os
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from counter_app.backups import document_files
 from counter_app.backups.files import (
     REASON,
     BackupFile,
@@ -153,10 +154,26 @@ def make_backup(db_path: str | Path, reason: str, folder: str | Path | None = No
             raise _failed(f"Không ghi được bản sao lưu vào {chosen} ({why(exc)}) "
                           f"lẫn vào {default} ({why(again)}).", exc, again) from None
     info = _info(BackupFile(now, 1, reason, path), _checked(path), warning)
+    if info.intact:  # the digitised documents' files it names, beside it (document_files)
+        problem = _documents_into(db_path, path)
+        if problem:
+            info = replace(info, warning=f"{info.warning} {problem}".strip())
     if info.intact and rotation:  # only this desk's: another desk may share the folder
         rotate(path.parent, db_path, now, policy or BackupPolicy(),
                owned=lambda p: info.desk_id is not None and _checked(p)[1] == info.desk_id)
     return info
+
+
+def _documents_into(db_path: Path, backup: Path) -> str:
+    """Copy the files the backup names into its folder; what went wrong, in Vietnamese."""
+    try:
+        files = document_files.into_backup(db_path, backup)
+    except OSError as exc:
+        return f"Không chép được tệp số hóa vào thư mục sao lưu: {why(exc)}."
+    if not files.ok:
+        return (f"{len(files.missing) + len(files.changed)} tệp số hóa không có hoặc đã bị "
+                "thay đổi trên máy này nên không được sao lưu (xem counter-app check).")
+    return ""
 
 
 def _copy_into(db_path: Path, folder: Path, now: dt.datetime, reason: str) -> Path:

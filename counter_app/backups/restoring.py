@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from counter_app.accounts.session import SYSTEM
+from counter_app.backups import document_files
 from counter_app.backups.files import COMPANIONS, free_name, fsync, fsync_folder, local, same, why
 from counter_app.backups.making import BackupFailed, backup_folder, default_folder, make_backup
 from counter_app.backups.opening import desk_database
@@ -67,6 +68,9 @@ def restore(db_path: str | Path, backup_file: str | Path, now: dt.datetime | Non
     finally:
         staged.unlink(missing_ok=True)
     _record_restore(db_path, backup_file, kept, officer, now)
+    # The digitised documents' files it names and this desk lacks, from the backup folder;
+    # one found nowhere is listed by the desk's check.
+    document_files.from_backup(db_path, backup_file)
     return kept
 
 

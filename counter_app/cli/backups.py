@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from counter_app import backups
-from counter_app.backups import BackupInfo
+from counter_app.backups import BackupInfo, document_files
 from counter_app.cli.args import EXIT_DAMAGED, USER_ENV, emit
 from counter_app.cli.session import open_counter, password_for
 from counter_app.domain.officers import normalise_username
@@ -139,12 +139,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = default_db_path(args.db)
     health = check_database(path)
     if health.ok:
-        emit(args, {"db": str(path), "ok": True, "problem": "",
+        files = document_files.check(path, backups.backup_folder(path))
+        emit(args, {"db": str(path), "ok": files.ok, "problem": "" if files.ok else
+                    "digitised files missing or changed", "documents": files.to_dict(),
                     "schema_version": health.schema_version, "restore_from": None},
              f"ok: {path} passes the check (schema version {health.schema_version})"
              + (" - it is read-only (not damaged): reading works, writing commands are "
-                "refused" if medium_of(path) is Medium.READ_ONLY else ""))
-        return
+                "refused" if medium_of(path) is Medium.READ_ONLY else "")
+             + f"\ndigitised files: {files.named} named"
+             + (f", {files.copied} taken back from the backup folder" if files.copied else "")
+             + ("" if files.ok else f"; MISSING {len(files.missing)}, CHANGED "
+                f"{len(files.changed)}: " + " ".join(files.missing + files.changed)))
+        return None if files.ok else EXIT_DAMAGED
     newest = backups.newest_intact(path)
     if newest:
         advice = (f"newest intact backup: {newest.path} (made {newest.made_at:%d/%m/%Y %H:%M})"

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from counter_app.domain.forwarding import late_parts
 from counter_app.domain.lifecycle import Step, allowed_steps
 from counter_app.domain.statuses import Status
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 
 
+def _transfer(d: DossierRow, now: dt.datetime | None) -> dict:
+    """What a dossier received for another body must keep, and keeps (docs/law.md §14);
+    ``late``: what is past its time and not done (when ``now`` is given)."""
+    return {"late": late_parts(d.data, now) if now else [],
+            "forward_due_at": d.data.get("forward_due_at"),
+            "forwarded_at": d.data.get("forwarded_at"),
+            "paper_due_at": d.data.get("paper_due_at"),
+            "paper_sent_at": d.data.get("paper_sent_at"),
+            "paper_by": d.data.get("paper_by") or "",
+            "paper_received_at": d.data.get("paper_received_at")}
+
+
 def dossier_dict(d: DossierRow, events: list[Event] | None = None,
-                 steps: list[Step] | None = None) -> dict:
+                 steps: list[Step] | None = None, now: dt.datetime | None = None) -> dict:
     out = {
         "code": d.code,
         "status": int(d.status),
@@ -32,6 +47,10 @@ def dossier_dict(d: DossierRow, events: list[Event] | None = None,
         "register": {"book": d["register_book"], "number": d["register_no"]},
         "officer": d["officer"],
         "form_family": d.family.value,
+        "receiving_agency": d.receiving_agency,
+        "competent_agency": d.competent_agency,
+        "competent_name": d.data.get("competent_name") or "",
+        "transfer": _transfer(d, now) if d.is_transfer else None,
         "proxy": d.proxy,
         "progress": {
             "holder": d["holder"], "holder_person": d["holder_person"],

@@ -8,6 +8,7 @@ import argparse
 from counter_app.cli.args import NEEDS_AS, CliError, date_arg, emit, out_file, whole_number
 from counter_app.cli.dossier_json import dossier_dict
 from counter_app.cli.session import existing_database, open_counter
+from counter_app.domain.forwarding import PaperMeans, late_parts
 from counter_app.domain.legal_forms import normalise
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
@@ -76,6 +77,12 @@ STEPS = {
     "finish": (Step.FINISH, "the result is ready (status 9); decides early/on time/late",
                lambda a: {"result": a.result, "finished_at": a.at}),
     "return": (Step.RETURN, "hand the result to the citizen (status 10)", _return_fields),
+    "send-paper": (Step.SEND_PAPER, "a dossier received for another body: record that its "
+                   "paper dossier was sent there (due within one working day)",
+                   lambda a: {"by": a.by, "note": a.note}),
+    "receive-paper": (Step.RECEIVE_PAPER, "a dossier another commune received for this "
+                      "body: record that its paper dossier arrived",
+                      lambda a: {"note": a.note}),
 }
 
 
@@ -94,6 +101,13 @@ def _add_step_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--contact-phone", help="(default: the commune's hotline)")
     elif name in ("resume",):
         p.add_argument("--note", default="", help="what the citizen brought")
+    elif name == "send-paper":
+        p.add_argument("--by", required=True, choices=[m.value for m in PaperMeans],
+                       help="how it travels: post (bưu chính công ích), courier (giao liên, "
+                            "chuyển phát) or in_person (an officer takes it)")
+        p.add_argument("--note", default="", help="e.g. the postal reference, who took it")
+    elif name == "receive-paper":
+        p.add_argument("--note", default="", help="e.g. what arrived, its state")
     elif name == "request-payment":
         p.add_argument("--amount", required=True, help="amount in đồng")
         p.add_argument("--note", required=True, help="what is to be paid")
@@ -151,8 +165,14 @@ def cmd_worklist(args: argparse.Namespace) -> None:
              "\n".join(f"{k.value:<20} {v:>6}  {k.label}" for k, v in counts.items()))
         return
     rows = counter.worklist(args.name, args.days)
-    emit(args, [dossier_dict(d) for d in rows],
-         "\n".join(_line(d) for d in rows) or f"{Worklist(args.name).label}: none")
+    now = counter.clock()
+
+    def line(d: DossierRow) -> str:
+        late = late_parts(d.data, now) if d.is_transfer else []
+        return _line(d) + (f"  LATE: {'; '.join(late)}" if late else "")
+
+    emit(args, [dossier_dict(d, now=now) for d in rows],
+         "\n".join(line(d) for d in rows) or f"{Worklist(args.name).label}: none")
 
 
 def cmd_print(args: argparse.Namespace) -> None:

@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 
 from counter_app import __version__
-from counter_app.cli import audit, backups, lifecycle, officers, reception, reports, sync
+from counter_app.cli import (
+    attachments,
+    audit,
+    backups,
+    lifecycle,
+    officers,
+    reception,
+    reports,
+    sync,
+)
 from counter_app.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_DAMAGED,
@@ -304,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="code, name (with or without diacritics), ID number or phone")
     p.set_defaults(func=cmd_today)
     lifecycle.add_commands(sub, common)
+    attachments.add_commands(sub, common)
     backups.add_commands(sub, common)
     officers.add_commands(sub, common)
     audit.add_commands(sub, common)

@@ -67,7 +67,8 @@ def cmd_receive(args: argparse.Namespace) -> int | None:
         return_address=args.return_address or "", received_at=moments["received_at"],
         due_at=moments["due_at"], due_change_reason=args.due_reason or "",
         proxy={"name": args.proxy_name or "", "id_number": args.proxy_id,
-               "phone": args.proxy_phone, "authorisation": args.proxy_authorisation})
+               "phone": args.proxy_phone, "authorisation": args.proxy_authorisation},
+        competent_agency=args.competent or "")
     refusing = args.refuse is not None
     try:
         if date_errors:  # the rest is checked too, and nothing is saved
@@ -139,6 +140,11 @@ def add_receive(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--proxy-phone", default="", help="that person's phone number")
     p.add_argument("--proxy-authorisation", default="",
                    help="the authorisation document, e.g. 'Giấy ủy quyền ngày 01/12/2026'")
+    p.add_argument("--competent", metavar="AGENCY_CODE",
+                   help="the body that decides it, when not this commune: another commune or "
+                        "a provincial body of the province, by its agency code (see "
+                        "'counter-app units'); only for a procedure on the province's list "
+                        "received regardless of boundary")
     p.add_argument("--refuse", metavar="REASON",
                    help="refuse the dossier at the reception check instead of receiving it: "
                         "recorded as status 3 'Không được tiếp nhận', never counted as "

@@ -1,4 +1,6 @@
-"""`counter-app report`: form II.06a (and the citizen evaluation) for a period.
+"""`counter-app report`: form II.06a (and the citizen evaluation) for a period;
+`counter-app report transfers`: the dossiers this counter received for other units (or,
+with --incoming, other communes received for this unit), per unit (reports/transfers.py).
 
 ``--out FILE.xlsx`` or ``FILE.pdf`` writes the form as the officer sends it; ``--out -`` (the
 default) prints the report as JSON on stdout, for scripts.
@@ -14,6 +16,11 @@ from counter_app.cli.session import open_counter
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    if args.what == "transfers":
+        cmd_report_transfers(args)
+        return
+    if args.incoming:
+        raise CliError("--incoming goes with 'report transfers'")
     kind = out_kind(args.out)
     if args.evaluation and kind != "json":
         raise CliError("--evaluation is printed as JSON only (use --out -)")
@@ -33,6 +40,27 @@ def cmd_report(args: argparse.Namespace) -> None:
          f"resolved {total.resolved_total}, open {total.open_total} -> {path}")
 
 
+def cmd_report_transfers(args: argparse.Namespace) -> None:
+    """`report transfers`: dossiers received for another unit (reports/transfers.py)."""
+    kind = out_kind(args.out)
+    if kind == "pdf":
+        raise CliError("report transfers is written as .xlsx or printed as JSON (--out -)")
+    if args.evaluation:
+        raise CliError("--evaluation goes with the II.06a report, not with transfers")
+    counter = open_counter(args)
+    period = period_from(args, counter.report_period, counter.report_range)
+    report = counter.report_transfers(period, "received" if args.incoming else "sent")
+    if kind == "json":
+        print_json(report.to_dict())
+        return
+    path = counter.report_transfers_export(report, args.out)
+    total = report.total
+    emit(args, {"out": str(path), "period": period.to_dict(), "total": total.to_dict()},
+         f"wrote {report.direction} transfers {period.label} ({period.range_text}): "
+         f"received {total.received}, forwarded late {total.forwarded_late}, not forwarded "
+         f"{total.not_forwarded}, returned {total.returned} -> {path}")
+
+
 def cmd_report_settings(args: argparse.Namespace) -> None:
     counter = open_counter(args)
     current = counter.report_settings()
@@ -49,8 +77,14 @@ def cmd_report_settings(args: argparse.Namespace) -> None:
 
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common],
-                       help="form II.06a for a period, as .xlsx, .pdf or JSON" + NEEDS_AS)
+                       help="form II.06a for a period, as .xlsx, .pdf or JSON; 'report "
+                            "transfers': dossiers received for other units" + NEEDS_AS)
+    p.add_argument("what", nargs="?", choices=["ii06a", "transfers"], default="ii06a",
+                   help="ii06a (default): the form; transfers: dossiers this counter "
+                        "received for other units, per unit (.xlsx or JSON)")
     add_period_arguments(p)
+    p.add_argument("--incoming", action="store_true",
+                   help="transfers: those other communes received for this unit instead")
     p.add_argument("--evaluation", action="store_true",
                    help="add the citizen evaluation summary to the JSON")
     p.set_defaults(func=cmd_report)

@@ -35,6 +35,10 @@ class Step(StrEnum):
     FINISH = "finish"
     REFUSE_ON_MERITS = "refuse_on_merits"
     RETURN = "return"
+    #: The paper dossier of a dossier received for another body (docs/law.md §14): sent by
+    #: the receiving counter, received by the competent body. Neither changes the status.
+    SEND_PAPER = "send_paper"
+    RECEIVE_PAPER = "receive_paper"
 
     @property
     def label(self) -> str:
@@ -54,6 +58,8 @@ STEP_LABELS = {
     Step.FINISH: "Đã xử lý xong (có kết quả)",
     Step.REFUSE_ON_MERITS: "Không giải quyết (có văn bản, quyết định của cơ quan có thẩm quyền)",
     Step.RETURN: "Trả kết quả",
+    Step.SEND_PAPER: "Gửi hồ sơ giấy đến cơ quan giải quyết",
+    Step.RECEIVE_PAPER: "Nhận hồ sơ giấy từ nơi tiếp nhận",
 }
 EVENT_LABELS = {"received": "Tiếp nhận hồ sơ", **{s.value: s.label for s in Step}}
 #: What earlier versions called a refusal (made during processing) and a stop (by the
@@ -92,7 +98,13 @@ ALLOWED_FROM: dict[Step, frozenset[Status]] = {
     Step.REFUSE_ON_MERITS: frozenset({Status.RECEIVED, Status.PROCESSING,
                                       Status.WAITING_SUPPLEMENT, Status.WAITING_PAYMENT}),
     Step.RETURN: frozenset({Status.FINISHED}),
+    # The paper travels whatever happens to the dossier meanwhile (a result reached from
+    # the electronic copy still needs its paper for the archive): any received dossier.
+    Step.SEND_PAPER: frozenset(Status) - {Status.SUBMITTED_ONLINE, Status.REFUSED},
+    Step.RECEIVE_PAPER: frozenset(Status) - {Status.SUBMITTED_ONLINE, Status.REFUSED},
 }
+#: Steps that record what happened to the paper, not the dossier's progress.
+PAPER_STEPS = frozenset({Step.SEND_PAPER, Step.RECEIVE_PAPER})
 #: Steps an officer takes on a received dossier. A refusal (status 3, "Không được tiếp
 #: nhận") is made only at reception, before a dossier is received (Counter.refuse_at_
 #: reception); its step stays in ALLOWED_FROM so that refusals recorded by earlier
@@ -168,6 +180,11 @@ class Progress:
     extended_due_at: dt.datetime | None = None
     #: "refused": the result is the competent body's refusal (Step.REFUSE_ON_MERITS).
     outcome: str = ""
+    #: The paper dossier of a dossier received for another body: when and how the receiving
+    #: counter sent it (``PaperMeans``), and when the competent body received it.
+    paper_sent_at: dt.datetime | None = None
+    paper_by: str = ""
+    paper_received_at: dt.datetime | None = None
 
     @property
     def promised_at(self) -> dt.datetime:
@@ -189,7 +206,10 @@ class Progress:
             returned_at=_moment(row["returned_at"]), rating=row["rating"],
             closed_reason=row["closed_reason"],
             extended_due_at=_moment(row.get("extended_due_at")),
-            outcome=row.get("outcome") or "")
+            outcome=row.get("outcome") or "",
+            paper_sent_at=_moment(row.get("paper_sent_at")),
+            paper_by=row.get("paper_by") or "",
+            paper_received_at=_moment(row.get("paper_received_at")))
 
     def to_columns(self) -> dict:
         return {
@@ -207,6 +227,9 @@ class Progress:
             "closed_reason": self.closed_reason,
             "extended_due_at": _iso(self.extended_due_at, "minutes"),
             "outcome": self.outcome,
+            "paper_sent_at": _iso(self.paper_sent_at),
+            "paper_by": self.paper_by,
+            "paper_received_at": _iso(self.paper_received_at),
         }
 
 
@@ -222,6 +245,10 @@ def allowed_steps(p: Progress) -> list[Step]:
     steps = [s for s in OFFICER_STEPS if p.status in ALLOWED_FROM[s]]
     if p.apologized and Step.APOLOGIZE in steps:
         steps.remove(Step.APOLOGIZE)
+    if p.paper_sent_at is not None and Step.SEND_PAPER in steps:
+        steps.remove(Step.SEND_PAPER)
+    if p.paper_received_at is not None and Step.RECEIVE_PAPER in steps:
+        steps.remove(Step.RECEIVE_PAPER)
     return steps
 
 
@@ -247,6 +274,13 @@ def check_allowed(step: Step, p: Progress) -> None:
             reason = _WHY_NOT.get(step) or (
                 f"Không thể “{step.label}” khi hồ sơ đang ở trạng thái “{p.status.label}”.")
         raise StepNotAllowed(reason, step.value, int(p.status))
+    if step is Step.SEND_PAPER and p.paper_sent_at is not None:
+        raise StepNotAllowed(f"Hồ sơ giấy đã được gửi lúc {p.paper_sent_at:%H:%M %d/%m/%Y}.",
+                             step.value, int(p.status))
+    if step is Step.RECEIVE_PAPER and p.paper_received_at is not None:
+        raise StepNotAllowed("Hồ sơ giấy đã được nhận lúc "
+                             f"{p.paper_received_at:%H:%M %d/%m/%Y}.", step.value,
+                             int(p.status))
     if step is Step.APOLOGIZE and p.apologized:
         raise StepNotAllowed("Hồ sơ này đã được xin lỗi và hẹn lại một lần; "
                              "theo quy định chỉ được hẹn lại một lần.", step.value, int(p.status))
@@ -324,6 +358,10 @@ def evolve(p: Progress, kind: str, payload: dict) -> Progress:
                        holder_person="", step_started_at=decided, step_due_at=None,
                        paused_at=None, resume_status=None, outcome=REFUSED_OUTCOME,
                        closed_reason=payload["reason"])
+    if step is Step.SEND_PAPER:
+        return replace(p, paper_sent_at=at, paper_by=payload["by"])
+    if step is Step.RECEIVE_PAPER:
+        return replace(p, paper_received_at=at)
     if step is Step.RETURN:
         return replace(p, status=Status.RETURNED, status_at=at, returned_at=at,
                        rating=payload.get("rating", ""))

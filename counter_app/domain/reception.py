@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import IntEnum, StrEnum
 
 from counter_app.domain.citizen_id import citizen_id_problem, normalise_id, tax_code_problem
 from counter_app.domain.procedures import DocForm, Procedure
 from counter_app.domain.text import clean
+from counter_app.domain.units import Unit, competent_problem
 from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.errors import ValidationError
 
@@ -84,6 +85,9 @@ class ReceptionRequest:
     note: str = ""
     #: Someone submitting for the applicant: name, id_number, phone, authorisation.
     proxy: dict | None = None
+    #: The agency code of the body that decides it, when not this one (a procedure received
+    #: regardless of boundary, docs/law.md §14); "" = this commune.
+    competent_agency: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,16 @@ class ValidReception:
     due_change_reason: str
     note: str
     proxy: Proxy | None = None
+    #: The body that decides it, when another than the receiving one.
+    competent: Unit | None = None
+
+
+@dataclass(frozen=True)
+class Reception:
+    """Where a reception happens: the receiving unit's agency code and the province's
+    units it may receive for (``Counter.units``)."""
+    here: str = ""
+    units: dict[str, Unit] = field(default_factory=dict)
 
 
 _PHONE = re.compile(r"^0\d{9,10}$")
@@ -238,11 +252,13 @@ def _documents(procedure: Procedure, given: list[dict] | None, errors: dict,
 
 def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
                        calendar: WorkingCalendar, now: dt.datetime,
-                       refusing: bool = False) -> ValidReception:
+                       refusing: bool = False, where: Reception | None = None
+                       ) -> ValidReception:
     """Check every field at once; raise ValidationError listing every problem.
 
     ``refusing``: the dossier is being refused at reception (Mẫu 03), so missing documents
-    are the reason, not an error."""
+    are the reason, not an error, and it goes nowhere. ``where``: the receiving unit and the
+    units it may receive for (needed only when ``req.competent_agency`` names another)."""
     applicant, errors = validate_applicant(req.applicant, now.date())
     proxy = validate_proxy(req.proxy, applicant.id_number, now.date(), errors)
     if procedure is None:
@@ -273,9 +289,18 @@ def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
     if received_at > now + dt.timedelta(minutes=5):
         errors["received_at"] = "Thời điểm tiếp nhận không được ở tương lai."
     documents = _documents(procedure, req.documents, errors, not refusing) if procedure else ()
+    competent = None
+    if procedure is not None and not refusing:
+        where = where or Reception()
+        competent, problem = competent_problem(req.competent_agency, where.here,
+                                               procedure.boundary_free,
+                                               procedure.competent_kind, where.units)
+        if problem:
+            errors["competent_agency"] = problem
     computed = due = received_at
     reason = clean(req.due_change_reason)
     if procedure is not None:
+        # For another body too: its time limit runs from this reception (forwarding.py).
         computed = calendar.due_at(received_at, procedure.unit, procedure.value)
         due = (req.due_at or computed).replace(second=0, microsecond=0, tzinfo=None)
         if due < received_at:
@@ -293,4 +318,4 @@ def validate_reception(req: ReceptionRequest, procedure: Procedure | None,
     assert procedure is not None
     return ValidReception(procedure, applicant, documents, sets, channel, return_method,
                           return_address, received_at, computed, due, reason, clean(req.note),
-                          proxy)
+                          proxy, competent)

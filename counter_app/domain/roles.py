@@ -61,6 +61,7 @@ class Action(StrEnum):
     ENROL = "enrol"                # connect this desk to the server
     CONFLICTS = "conflicts"        # see and settle what two desks did differently
     REPORTS = "reports"            # the period's statistics (II.06a, citizen evaluation)
+    DIGITISE = "digitise"          # scan a dossier's documents and result into it
 
     @property
     def label(self) -> str:
@@ -81,14 +82,16 @@ ACTION_LABELS = {
     Action.ENROL: "kết nối máy này với máy chủ",
     Action.CONFLICTS: "xem và xử lý xung đột đồng bộ",
     Action.REPORTS: "xem và xuất báo cáo thống kê",
+    Action.DIGITISE: "số hóa giấy tờ, kết quả của hồ sơ",
 }
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.RECEPTION: frozenset({Action.RECEIVE, Action.PRINT, Action.EXPORT, Action.SEE_ALL,
-                               Action.REPORTS}),
-    Role.PROCESSING: frozenset(),
+                               Action.REPORTS, Action.DIGITISE}),
+    # a processing officer digitises the dossiers handed to them (the only ones they see)
+    Role.PROCESSING: frozenset({Action.DIGITISE}),
     Role.LEADER: frozenset({Action.PRINT, Action.EXPORT, Action.SEE_ALL, Action.AUDIT,
-                            Action.CONFLICTS, Action.REPORTS}),
+                            Action.CONFLICTS, Action.REPORTS, Action.DIGITISE}),
     Role.ADMIN: frozenset({Action.MANAGE_OFFICERS, Action.SETUP, Action.CATALOGUE,
                            Action.CALENDAR, Action.BACKUP, Action.AUDIT, Action.ENROL}),
 }
@@ -96,8 +99,11 @@ GRANTS: dict[Role, frozenset[Action]] = {
 #: Steps taken in front of the citizen at the counter, on any dossier. A stop is asked for
 #: at the counter (NĐ 118/2025 Đ21 k1), and the counter sends the notice (TT 03/2025 Đ7).
 #: A refusal is the counter's too, made at reception only (Counter.refuse_at_reception).
+#: The paper of a dossier received for another body is sent by the receiving counter and
+#: received at the other body's counter.
 COUNTER_STEPS = frozenset({Step.RETURN, Step.RESUME, Step.PAYMENT_RECEIVED, Step.WITHDRAW,
-                           Step.REQUEST_SUPPLEMENT, Step.STOP, Step.REFUSE})
+                           Step.REQUEST_SUPPLEMENT, Step.STOP, Step.REFUSE,
+                           Step.SEND_PAPER, Step.RECEIVE_PAPER})
 #: Steps of the person the dossier was handed to.
 PROCESSING_STEPS = frozenset({Step.HANDOVER, Step.REQUEST_SUPPLEMENT, Step.RESUME,
                               Step.REQUEST_PAYMENT, Step.PAYMENT_RECEIVED, Step.STOP,

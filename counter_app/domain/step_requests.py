@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from counter_app.domain.citizen_id import normalise_id
+from counter_app.domain.forwarding import PAPER_MEANS_LABELS, PaperMeans
 from counter_app.domain.lifecycle import Progress, Step, check_allowed, timeliness
 from counter_app.domain.text import clean
 from counter_app.domain.working_calendar import WorkingCalendar
@@ -266,6 +267,12 @@ def decide(step: Step, p: Progress, data: dict, ctx: StepContext) -> dict:
         payload["result"] = f.text("result", "kết quả giải quyết")
     elif step is Step.RETURN:
         _return_fields(f, payload, ctx)
+    elif step is Step.SEND_PAPER:
+        payload["by"] = f.choice("by", "cách gửi hồ sơ giấy", PAPER_MEANS_LABELS,
+                                 PaperMeans.POST.value)
+        payload["note"] = f.text("note", "ghi chú (số vận đơn, người mang)")
+    elif step is Step.RECEIVE_PAPER:
+        payload["note"] = f.text("note", "ghi chú")
     f.done()
     return payload
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from counter_app.domain.text import fold
+from counter_app.domain.text import clean, fold
 
 COMMUNE, PROVINCIAL = "commune", "provincial"
 UNIT_KINDS = (COMMUNE, PROVINCIAL)
@@ -48,3 +48,27 @@ def competent_kind(authority: str) -> str:
         if words[:1] == ["so"] or any(w in text for w in _PROVINCIAL_WORDS):
             return PROVINCIAL
     return COMMUNE
+
+
+def competent_problem(code: str, here: str, boundary_free: bool | None, kind: str,
+                      units: dict[str, Unit]) -> tuple[Unit | None, str | None]:
+    """(the competent body, None) for a dossier of a procedure decided by a body of
+    ``kind`` and received at ``here`` for the unit ``code``; (None, None) when this unit
+    decides it itself ("" or its own code); (None, reason in Vietnamese) when it may not
+    go there."""
+    code = clean(code).upper().replace(" ", "")
+    if not code or code == here:
+        return None, None
+    if boundary_free is not True:
+        return None, ("Thủ tục này không có trong danh mục thủ tục tiếp nhận không phụ thuộc "
+                      "địa giới hành chính của tỉnh, nên chỉ tiếp nhận để cơ quan này giải "
+                      "quyết. Nếu tỉnh đã công bố, hãy nhập danh mục của tỉnh (cột “Phi địa "
+                      "giới”).")
+    unit = units.get(code)
+    if unit is None:
+        return None, (f"Không có đơn vị mã {code} trong danh sách đơn vị của tỉnh trên máy "
+                      "này. Đồng bộ với máy chủ để cập nhật danh sách, rồi chọn lại.")
+    if unit.kind != kind:
+        return None, (f"Thủ tục này do {KIND_LABELS.get(kind, kind).lower()} giải quyết; "
+                      f"{unit.name} là {unit.kind_label.lower()}.")
+    return unit, None

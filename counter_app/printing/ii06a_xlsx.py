@@ -176,3 +176,78 @@ def write(report: Report, heading: ReportHeading, out: str | Path) -> None:
     """Save the form to ``out`` (.xlsx) atomically: a failure leaves no half file."""
     wb = workbook(report, heading)
     write_atomically(out, lambda tmp: wb.save(tmp))
+
+
+# --- The follow-up table of dossiers received for another unit (reports/transfers.py) -----
+# Not a form of any circular [not law]: the program's own table, laid out like II.06a's
+# sheet (header blocks, numbered columns, "Tổng cộng", signatures) so it prints the same.
+
+def transfers_workbook(report, heading: ReportHeading) -> Workbook:
+    """``reports.transfers.TransferReport`` as an openpyxl Workbook (not saved)."""
+    from counter_app.reports.transfers import COLUMNS, FLOWS, HEADINGS, SENT
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Hồ sơ phi địa giới"
+    wb.properties.title = f"{report.title.capitalize()} – {report.period.label}"
+    wb.properties.creator = heading.reporting_unit or "counter-app"
+    units_label = {SENT: "Cơ quan có thẩm quyền giải quyết",
+                   FLOWS: "Nơi tiếp nhận → cơ quan giải quyết"}.get(report.direction,
+                                                                 "Nơi tiếp nhận hồ sơ")
+    last = 2 + len(COLUMNS)
+    put(ws, 1, 1, f"{report.title} TẠI {(heading.reporting_unit or DOTS).upper()}",
+        to_col=last, bold=True, size=13)
+    put(ws, 2, 1, f"Kỳ báo cáo: {report.period.label} ({report.period.range_text})",
+        to_col=last, italic=True)
+    reporting, receiving = units(heading)
+    put(ws, 3, 1, reporting, to_col=6, align=LEFT)
+    put(ws, 3, 7, receiving, to_col=last, align=LEFT)
+    put(ws, 4, 1, "Đơn vị tính: Số hồ sơ TTHC; tình trạng tính đến ngày lập biểu "
+        f"{heading.made_on:%d/%m/%Y}", to_col=last, italic=True, size=10, align=LEFT)
+    head, numbers = 6, 7
+    put(ws, head, 1, "STT", bold=True)
+    put(ws, head, 2, units_label, bold=True)
+    for col, name in enumerate(COLUMNS, 3):
+        put(ws, head, col, HEADINGS[name], bold=True)
+    for col in range(1, last + 1):
+        put(ws, numbers, col, f"({col})", italic=True, size=10)
+        for row in (head, numbers):
+            ws.cell(row, col).border = BOX
+            ws.cell(row, col).fill = GREY
+    ws.row_dimensions[head].height = 64
+
+    def line(row: int, stt: str, label: str, values, bold: bool) -> None:
+        put(ws, row, 1, stt or None, bold=bold)
+        put(ws, row, 2, label, bold=bold, align=LEFT if stt else CENTER)
+        for col, value in enumerate(values, 3):
+            put(ws, row, col, int(value), bold=bold).number_format = NUMBER_FORMAT
+        for col in range(1, last + 1):
+            ws.cell(row, col).border = BOX
+
+    line(numbers + 1, "", "Tổng cộng", report.total.columns(), True)
+    row = numbers + 2
+    for flow in report.rows:
+        label = (flow.competent_name if report.direction == SENT else
+                 f"{flow.receiving_name} → {flow.competent_name}"
+                 if report.direction == FLOWS else flow.receiving_name)
+        line(row, flow.stt, label, flow.columns(), False)
+        row += 1
+    _signatures_at(ws, row + 1, heading, last)
+    landscape_a4(ws, freeze=f"C{numbers + 1}", title_rows=f"{head}:{numbers}",
+                 widths=(6, 40, *([12] * len(COLUMNS))))
+    return wb
+
+
+def _signatures_at(ws: Worksheet, row: int, heading: ReportHeading, last: int) -> None:
+    put(ws, row, last - 4, date_line(heading), to_col=last, italic=True)
+    put(ws, row + 1, 1, "NGƯỜI LẬP BIỂU", to_col=4, bold=True)
+    put(ws, row + 1, last - 4, heading.head_title, to_col=last, bold=True)
+    ws.row_dimensions[row + 2].height = 60
+    put(ws, row + 3, 1, heading.maker_name or None, to_col=4, bold=True)
+    put(ws, row + 3, last - 4, heading.head_name or None, to_col=last, bold=True)
+
+
+def write_transfers(report, heading: ReportHeading, out: str | Path) -> None:
+    """Save the table to ``out`` (.xlsx) atomically."""
+    wb = transfers_workbook(report, heading)
+    write_atomically(out, lambda tmp: wb.save(tmp))

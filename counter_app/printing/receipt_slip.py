@@ -61,6 +61,17 @@ def _documents_table(dossier: DossierRow, width: float) -> Table:
     return table
 
 
+def _transfer_lines(dossier: DossierRow, office: str) -> list[str]:
+    """For a dossier received for another body: where it goes, and that the result comes
+    back here to be returned (docs/law.md §14)."""
+    if not dossier.is_transfer:
+        return []
+    body = dossier.data.get("competent_name") or dossier.competent_agency
+    return [f"Hồ sơ được tiếp nhận không phụ thuộc địa giới hành chính và chuyển đến "
+            f"<b>{text(body)}</b> để giải quyết; kết quả được chuyển về {office}, nơi đã "
+            "tiếp nhận hồ sơ, để trả cho người nộp."]
+
+
 def _copy_story(dossier: DossierRow, agency: AgencySettings, copy_label: str, width: float) -> list:
     s = styles()
     words = dossier.words
@@ -107,6 +118,7 @@ def _copy_story(dossier: DossierRow, agency: AgencySettings, copy_label: str, wi
         say("received", received=vn_datetime_phrase(received_at)),
         say("due", due=vn_datetime_phrase(due_at)),
         say("where", where=where),
+        *_transfer_lines(dossier, office),
         say("fee", fee=text(fee)),
         say("register", book=text(dossier["register_book"]), number=str(dossier["register_no"])),
     ]

@@ -51,6 +51,17 @@ have none.
      it was paused (due date < pause date) — program's reading. Tân Dân files such
      dossiers under a separate "tạm dừng" which the form does not have.
 
+4. Which unit counts a dossier received for another one (``domain/sides.py``): the
+   **competent (deciding) unit**, never the receiving counter. The Tân Dân system groups
+   its II.06a by the dossier's unit (``BaoCaoSo06aHandler.cs``, ``GROUP BY DonViId``),
+   and a boundary-free dossier's unit is the competent one from reception on
+   (``ThemMoiHoSoPhiDiaGioi``: ``DonViPhiDiaGioi = DonViId``) [confirmed: code, research
+   notes 17]; no official text settles it [not law]. At a desk: the rows another unit
+   decides are left out, and those another commune received for this unit are counted
+   (``DESK_UNIT``); at the server: by ``coalesce(competent_id, commune_id)``
+   (``server/reports.py``). The receiving counter follows its own part in the table
+   ``reports/transfers.py``.
+
 Rows are the fields (lĩnh vực) of the procedure catalogue (``procedures.field`` by
 ``dossiers.procedure_code``; for a code no longer in the catalogue, the ``field`` of the
 most recent dossier's procedure version), sorted in Vietnamese order; with
@@ -63,6 +74,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
@@ -172,10 +184,15 @@ TIMELINESS_COLUMN = """CASE verdict WHEN 'early' THEN 8 WHEN 'on_time' THEN 9 WH
     ELSE CASE WHEN substr(finished_at, 1, 10) < substr(due_at, 1, 10) THEN 8
               WHEN substr(finished_at, 1, 10) = substr(due_at, 1, 10) THEN 9
               ELSE 10 END END"""
+#: The dossiers a desk counts as its unit's (rule 4): its own, and those another commune
+#: received for it (``competent_agency = :here``); not those it received for another unit.
+#: NULL or "" in competent_agency (a row an older desk's event made) is the commune's own.
+DESK_UNIT = ("(competent_agency IS NULL OR competent_agency = '' "
+             "OR competent_agency = receiving_agency OR competent_agency = :here)")
 #: The desk's query: "+procedure_code" keeps SQLite from walking an index in code order
 #: (a full pass in table order is faster than a sort-free index walk here).
-DESK_SQL = _SQL.format(keys="procedure_code", where="", group="+procedure_code, 2, 3",
-                       timeliness=TIMELINESS_COLUMN)
+DESK_SQL = _SQL.format(keys="procedure_code", where=f"\n  AND {DESK_UNIT}",
+                       group="+procedure_code, 2, 3", timeliness=TIMELINESS_COLUMN)
 _IN = {4: "received_online", 5: "received_direct", 6: "carried_over"}
 #: Refused at reception (status 3): neither received nor resolved, counted beside the form.
 _REFUSED = (0, 3)
@@ -185,12 +202,17 @@ _OUT = {8: ("resolved_total", "resolved_early"), 9: ("resolved_total", "resolved
         12: ("open_total", "open_within"), 13: ("open_total", "open_overdue")}
 
 
-def grouped_sql(keys: str, where: str = "") -> str:
-    """The same count grouped by ``keys`` (e.g. ``commune_id, procedure_code``), with extra
-    ``AND`` conditions: each result row is (*keys, column in, column out, count)."""
-    n = keys.count(",") + 1
-    return _SQL.format(keys=keys, where=f"\n  AND {where}" if where else "",
-                       group=f"{keys}, {n + 1}, {n + 2}", timeliness=TIMELINESS_COLUMN)
+def grouped_sql(keys: str | tuple[str, ...], where: str = "") -> str:
+    """The same count grouped by ``keys`` (e.g. ``("coalesce(competent_id, commune_id)",
+    "procedure_code")``; a plain string is split at its commas), with extra ``AND``
+    conditions: each result row is (*keys, column in, column out, count). Grouped by
+    position, so a key may be any expression (SQLite and PostgreSQL both take it)."""
+    if isinstance(keys, str):
+        keys = tuple(k.strip() for k in keys.split(","))
+    n = len(keys)
+    return _SQL.format(keys=", ".join(keys), where=f"\n  AND {where}" if where else "",
+                       group=", ".join(str(i) for i in range(1, n + 3)),
+                       timeliness=TIMELINESS_COLUMN)
 
 
 def _bounds(period: Period) -> dict:
@@ -256,8 +278,21 @@ def fold(period: Period, by_procedure: bool, groups, names: NamesFor) -> Report:
     return Report(period, by_procedure, rows, total)
 
 
-def compute(db, period: Period, by_procedure: bool = False) -> Report:
+def desk_agency_code(db) -> str:
+    """The agency code this desk is set up with ("" when it is not set up yet)."""
+    from counter_app.store import settings_store
+
+    try:
+        agency = settings_store.agency(db)
+    except (sqlite3.OperationalError, TypeError):  # no settings table (a bare file)
+        return ""
+    return agency.agency_code if agency else ""
+
+
+def compute(db, period: Period, by_procedure: bool = False, here: str | None = None) -> Report:
     """Form II.06a for ``period`` over the ``dossiers`` table of ``db`` (a sqlite-utils
-    Database or a sqlite3 connection)."""
-    groups = db.execute(DESK_SQL, _bounds(period)).fetchall()
+    Database or a sqlite3 connection), for the unit ``here`` (an agency code; by default
+    the one this desk is set up with): rule 4."""
+    here = desk_agency_code(db) if here is None else here
+    groups = db.execute(DESK_SQL, {**_bounds(period), "here": here}).fetchall()
     return fold(period, by_procedure, groups, lambda codes: procedure_names(db, codes))

@@ -90,20 +90,24 @@ SELECT month, col, count(*) FROM (
          CASE WHEN status < 9 THEN 0 ELSE {ii06a.TIMELINESS_COLUMN} END AS col,
          substr(received_at, 1, 7) AS received_month
   FROM dossiers
-  WHERE (+status >= 9 AND finished_at >= :start AND finished_at < :next)
+  WHERE ((+status >= 9 AND finished_at >= :start AND finished_at < :next)
      OR (+status IN (7, 8) AND status_at >= :start AND status_at < :next))
+    AND {ii06a.DESK_UNIT})
 WHERE received_month <= month
 GROUP BY month, col
 """
 _COLUMN = {8: "early", 9: "on_time", 0: "on_time", 10: "late"}
 
 
-def on_time_by_month(db, last_month: dt.date, months: int = 12) -> list[MonthPoint]:
+def on_time_by_month(db, last_month: dt.date, months: int = 12,
+                     here: str | None = None) -> list[MonthPoint]:
     """II.06a's resolved columns (7-10) for each of ``months`` calendar months, the last
-    being the month of ``last_month``; oldest first."""
+    being the month of ``last_month``; oldest first. Like II.06a, only the dossiers the
+    unit ``here`` (default: this desk's) decides (``ii06a`` rule 4)."""
     spans = _months(last_month, months)
     bounds = {"start": spans[0][0].isoformat(),
-              "next": (spans[-1][1] + dt.timedelta(days=1)).isoformat()}
+              "next": (spans[-1][1] + dt.timedelta(days=1)).isoformat(),
+              "here": ii06a.desk_agency_code(db) if here is None else here}
     found: dict[str, dict[str, int]] = {}
     for month, col, n in db.execute(_MONTHLY, bounds).fetchall():
         counts = found.setdefault(month, {"early": 0, "on_time": 0, "late": 0})
@@ -125,13 +129,17 @@ FROM dossiers
 WHERE status IN ({_ACTIVE}) AND due_at < :on AND received_at < :next
   AND NOT (status = 5 AND paused_at < :next
            AND substr(due_at, 1, 10) >= substr(paused_at, 1, 10))
+  AND {ii06a.DESK_UNIT}
 GROUP BY procedure_code
 """
 
 
-def overdue_by_procedure(db, on: dt.date) -> list[OverdueGroup]:
-    """Open dossiers already overdue at the end of ``on``, by procedure: most first."""
-    bounds = {"on": on.isoformat(), "next": (on + dt.timedelta(days=1)).isoformat()}
+def overdue_by_procedure(db, on: dt.date, here: str | None = None) -> list[OverdueGroup]:
+    """Open dossiers already overdue at the end of ``on``, by procedure: most first; only
+    those the unit ``here`` (default: this desk's) decides (``ii06a`` rule 4: a dossier
+    received for another unit is that unit's to finish in time)."""
+    bounds = {"on": on.isoformat(), "next": (on + dt.timedelta(days=1)).isoformat(),
+              "here": ii06a.desk_agency_code(db) if here is None else here}
     rows = db.execute(_OVERDUE, bounds).fetchall()
     names = ii06a.procedure_names(db, [code for code, _, _ in rows])
     groups = [OverdueGroup(code, names[code][1], names[code][0], n,

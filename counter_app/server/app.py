@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from counter_app.server import (
     auth,
+    blobs,
     clock,
     dashboard_routes,
     database,
@@ -197,7 +198,7 @@ async def _internal(request: Request, exc) -> JSONResponse:
     return _reply({"error": "internal", "message": "internal server error"}, 500)
 
 
-def create_app(engine: Engine) -> Starlette:
+def create_app(engine: Engine, blob_backend=None) -> Starlette:
     routes = [
         Route("/v1/enroll", _handler(_enroll, body=request_body.ENROL), methods=["POST"]),
         Route("/v1/push", _handler(_push, body=request_body.PUSH, who=_desk),
@@ -208,9 +209,11 @@ def create_app(engine: Engine) -> Starlette:
         Route("/v1/district/dossiers", _handler(_district_dossiers), methods=["GET"]),
         Route("/v1/district/counts", _handler(_district_counts), methods=["GET"]),
         Route("/v1/district/communes", _handler(_district_communes), methods=["GET"]),
+        *blobs.routes(),  # the desks' files: resumable upload, ranged download
         *dashboard_routes.routes(),  # the leaders' web pages (server-rendered)
     ]
     app = Starlette(routes=routes,
                     exception_handlers={404: _not_found, 405: _method, Exception: _internal})
     app.state.engine = engine
+    app.state.blob_backend = blob_backend  # None: from $COUNTER_BLOBS on first use
     return app

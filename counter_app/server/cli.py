@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import getpass
 import hashlib
+import os
 import ssl
 import sys
 
@@ -35,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
+    serve.add_argument("--blobs", metavar="WHERE",
+                       help="where the desks' digitised files go: a folder, or "
+                            "s3://BUCKET[/prefix] (with $COUNTER_BLOBS_S3_ENDPOINT); default "
+                            "$COUNTER_BLOBS, else the folder counter-server.blobs here")
     communes = sub.add_parser("communes", help="the province's units: its communes and "
                               "provincial bodies").add_subparsers(dest="action", required=True)
     add = communes.add_parser("add")
@@ -113,8 +118,15 @@ def _serve(url: str, args) -> None:
     if args.tls_cert:
         print(f"TLS certificate SHA-256 fingerprint: {fingerprint(args.tls_cert)}", flush=True)
     from counter_app.server.access_log import log_config
+    from counter_app.server.blob_backends import from_env
 
-    uvicorn.run(create_app(engine), host=args.host, port=args.port,
+    environ = {**os.environ, **({"COUNTER_BLOBS": args.blobs} if args.blobs else {})}
+    try:
+        blobs = from_env(environ)
+    except ValueError as exc:
+        raise AdminError(f"--blobs: {exc}") from None
+    print(f"digitised files: {type(blobs).__name__}", flush=True)
+    uvicorn.run(create_app(engine, blobs), host=args.host, port=args.port,
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, log_level="info",
                 log_config=log_config())
 

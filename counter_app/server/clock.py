@@ -11,3 +11,13 @@ def now() -> dt.datetime:
 
 def iso(moment: dt.datetime | None = None) -> str:
     return (moment or now()).isoformat(timespec="milliseconds")
+
+
+#: Vietnam's time (no daylight saving): the desks' legal times are naive local times there.
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def vietnam_local(moment: dt.datetime | None = None) -> str:
+    """The moment as a desk writes its times: naive local time in Vietnam, to the minute."""
+    return (moment or now()).astimezone(VIETNAM).replace(tzinfo=None).isoformat(
+        timespec="minutes")

@@ -75,12 +75,18 @@ def _parse(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+def _deciding_unit():
+    """The unit a dossier is counted at: the competent one for a dossier received for
+    another unit (as II.06a, server/reports.py)."""
+    return func.coalesce(dossiers.c.competent_id, dossiers.c.commune_id)
+
+
 def overdue_counts(conn: Connection, today: dt.date) -> dict[str, int]:
-    """Commune code -> dossiers overdue now."""
+    """Unit code -> dossiers overdue now (at the unit deciding them)."""
     c = dossiers.c
     rows = conn.execute(
         select(communes.c.code, func.count()).select_from(
-            dossiers.join(communes, communes.c.id == c.commune_id))
+            dossiers.join(communes, communes.c.id == _deciding_unit()))
         .where(c.status.in_(_OPEN), c.due_at < today.isoformat())
         .group_by(communes.c.code))
     return {code: n for code, n in rows}
@@ -140,7 +146,7 @@ def overdue(conn: Connection, today: dt.date, commune: str | None = None,
     """One page of the dossiers overdue now, the longest overdue first; how many there are;
     and the page shown (a page past the last shows the last)."""
     c = dossiers.c
-    joined = dossiers.join(communes, communes.c.id == c.commune_id)
+    joined = dossiers.join(communes, communes.c.id == _deciding_unit())
     where = [c.status.in_(_OPEN), c.due_at < today.isoformat()]
     if commune:
         where.append(communes.c.code == commune)
@@ -211,3 +217,9 @@ def report(conn: Connection, period: Period, by_procedure: bool,
 def commune_choices(conn: Connection) -> list[tuple[str, str]]:
     return [(r.code, r.name) for r in conn.execute(
         select(communes.c.code, communes.c.name).order_by(communes.c.code))]
+
+
+def flows(conn: Connection, period: Period):
+    """The dossiers received by one unit for another in ``period``, one row per (receiving
+    commune, competent unit): ``server/reports.transfers`` (reports/transfers.py)."""
+    return reports.transfers(conn, period)

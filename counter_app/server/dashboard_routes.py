@@ -1,7 +1,8 @@
 """The district leaders' web dashboard (server-rendered, read-only, no JavaScript):
 
 - ``/dashboard`` overview of a period: per commune received, resolved, on-time rate, open,
-  overdue, and when its desks last synchronised;
+  overdue, and when its desks last synchronised; and the flows of dossiers received by one
+  unit for another (receiving commune → competent unit);
 - ``/dashboard/overdue`` the dossiers overdue now, to chase (paged);
 - ``/dashboard/desks`` every desk and when it last synchronised;
 - ``/dashboard/report`` form II.06a as a table;
@@ -93,7 +94,8 @@ def _overview(conn, params: QueryParams, now: dt.datetime) -> tuple[str, dict]:
     lines, district = data.overview(conn, counted, now, sort)
     return "overview.html", dict(
         title="Tổng quan", period=period, counted=counted, period_text=text, error=error,
-        lines=lines, district=district, sort=sort, stale_days=data.STALE_DAYS,
+        lines=lines, district=district, flows=data.flows(conn, counted), sort=sort,
+        stale_days=data.STALE_DAYS,
         stale=sum(1 for x in lines if x.stale), help=PERIOD_HELP, quick=_quick(now), red=data.RED_BELOW,
         amber=data.AMBER_BELOW)
 

@@ -16,21 +16,26 @@ TEXT_MAX = 4000
 MOMENT_MAX = 40
 #: Shorter limits for text kept in a sized column of the server's dossiers (schema.py), so
 #: such a payload is quarantined instead of failing the push on PostgreSQL.
-_COLUMN_MAX = {"code": 64, "procedure_code": 32, "rating": 16, "verdict": 16}
+_COLUMN_MAX = {"code": 64, "procedure_code": 32, "rating": 16, "verdict": 16,
+               "receiving_agency": 64, "competent_agency": 64}
 
 _RECEIVED_TEXT = ("code", "procedure_code", "procedure_name", "applicant_kind",
                   "applicant_name", "applicant_id_number", "return_method",
                   "register_book")
 _RECEIVED_OPTIONAL_TEXT = ("applicant_phone", "applicant_address", "applicant_email",
-                           "return_address", "due_change_reason", "officer", "note")
+                           "return_address", "due_change_reason", "officer", "note",
+                           "receiving_agency", "receiving_name", "competent_agency",
+                           "competent_name")
 _RECEIVED_INT = {"status": (1, 10), "channel": (0, 99), "sets": (1, 10_000),
                  "register_no": (1, 10**9)}
 _RECEIVED_MOMENTS = ("received_at", "computed_due_at", "due_at", "transfer_due_at")
+#: Only a dossier received for another body has them.
+_RECEIVED_OPTIONAL_MOMENTS = ("forward_due_at", "paper_due_at")
 FORM_FAMILIES = ("tt01-2018", "tt03-2025")
 _PROXY_TEXT = ("name", "id_number", "phone", "authorisation")
 #: Step payload keys that become dossier columns (lifecycle.evolve), or are printed.
 _STEP_TEXT = ("to_unit", "to_person", "reason", "rating", "verdict", "decision_no",
-              "decided_by", "requested_by")
+              "decided_by", "requested_by", "by")
 _STEP_MOMENTS = ("at", "step_due_at", "new_due_at", "new_step_due_at", "finished_at",
                  "decided_at", "requested_at")
 
@@ -79,6 +84,10 @@ def check_received(payload: object) -> None:
         _integer(payload, key, lo, hi)
     for key in _RECEIVED_MOMENTS:
         _moment(payload, key, True)
+    for key in _RECEIVED_OPTIONAL_MOMENTS:
+        _moment(payload, key, False)
+    if "forwarded_at" in payload:  # the server's to say, when it forwards the dossier
+        raise BadPayload("forwarded_at is set by the server, not by a desk")
     snapshot = payload.get("procedure_snapshot")
     if snapshot is None and isinstance(payload.get("procedure_version"), str):
         pass  # desk schema 9: the version is sent beside the events (projection.procedure_of)

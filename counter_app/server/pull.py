@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, or_, select, text, update
 
 from counter_app.server import clock, database
 from counter_app.server.schema import change_log, conflicts, devices, dossiers, inbox
+from counter_app.server.shared_dossiers import conflict_visible, dossier_visible
 from counter_app.server.validation import bad
 from counter_app.store.hash_chain import stored_json
 
@@ -104,19 +105,30 @@ def _dossiers(conn: Connection, commune_id: int, ids: set[str]) -> list[str]:
     if not ids:
         return []
     rows = conn.execute(select(dossiers.c.row_json).where(
-        database.in_(conn, dossiers.c.id, sorted(ids)), dossiers.c.commune_id == commune_id))
+        database.in_(conn, dossiers.c.id, sorted(ids)), dossier_visible(commune_id)))
     return [r[0] for r in rows]
+
+
+def _changes(conn: Connection, commune_id: int, cursor: int, limit: int) -> list:
+    """Up to ``limit`` changes after ``cursor`` of the unit: its own, and those of the
+    dossiers it shares with another unit (``change_log.party_id``); two ordered index
+    ranges merged, never a sort of the whole log."""
+    found = []
+    for column in (change_log.c.commune_id, change_log.c.party_id):
+        found += conn.execute(
+            select(change_log.c.server_seq, change_log.c.type, change_log.c.ref_id,
+                   inbox.c.event_json, inbox.c.result, inbox.c.reason, inbox.c.dossier_id)
+            .select_from(change_log.outerjoin(inbox,
+                                              inbox.c.server_seq == change_log.c.server_seq))
+            .where(column == commune_id, change_log.c.server_seq > cursor)
+            .order_by(change_log.c.server_seq).limit(limit)).all()
+    return sorted(found, key=lambda r: r.server_seq)[:limit]
 
 
 def pull(conn: Connection, desk: dict, cursor: int, limit: int) -> Raw:
     """One page after ``cursor``; ``next_cursor`` is the last server_seq in it."""
     commune_id = desk["commune_id"]
-    rows = conn.execute(
-        select(change_log.c.server_seq, change_log.c.type, change_log.c.ref_id,
-               inbox.c.event_json, inbox.c.result, inbox.c.reason, inbox.c.dossier_id)
-        .select_from(change_log.outerjoin(inbox, inbox.c.server_seq == change_log.c.server_seq))
-        .where(change_log.c.commune_id == commune_id, change_log.c.server_seq > cursor)
-        .order_by(change_log.c.server_seq).limit(limit + 1)).all()
+    rows = _changes(conn, commune_id, cursor, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     found = _conflicts(conn, {r.ref_id for r in rows if r.type == "conflict"})
@@ -159,28 +171,35 @@ def snapshot(conn: Connection, desk: dict, cursor: int | None = None,
     if cursor is None:
         cursor = current_cursor(conn)
     start = _after(after)
-    query = (select(dossiers.c.id, dossiers.c.received_at, dossiers.c.row_json)
-             .where(dossiers.c.commune_id == commune_id)
-             .order_by(dossiers.c.received_at, dossiers.c.id).limit(limit + 1))
-    if start is not None:
-        query = query.where(dossiers.c.received_at >= start[0], or_(
-            dossiers.c.received_at > start[0],
-            and_(dossiers.c.received_at == start[0], dossiers.c.id > start[1])))
-    rows = conn.execute(query).all()
+    rows = []
+    # Its own dossiers and those it decides for another commune: two ordered index ranges.
+    for column in (dossiers.c.commune_id, dossiers.c.competent_id):
+        query = (select(dossiers.c.id, dossiers.c.received_at, dossiers.c.row_json)
+                 .where(column == commune_id)
+                 .order_by(dossiers.c.received_at, dossiers.c.id).limit(limit + 1))
+        if start is not None:
+            query = query.where(dossiers.c.received_at >= start[0], or_(
+                dossiers.c.received_at > start[0],
+                and_(dossiers.c.received_at == start[0], dossiers.c.id > start[1])))
+        rows += conn.execute(query).all()
+    rows = sorted({r.id: r for r in rows}.values(), key=lambda r: (r.received_at, r.id))
     has_more = len(rows) > limit
     rows = rows[:limit]
     events = []
     if rows:  # sorted here: so the database looks them up by dossier (inbox_dossier)
+        # Its own events, and what the other unit of a shared dossier applied or lost.
         events = sorted(conn.execute(
             select(inbox.c.server_seq, inbox.c.event_json, inbox.c.result, inbox.c.reason)
             .where(database.in_(conn, inbox.c.dossier_id, [r.id for r in rows]),
-                   inbox.c.commune_id == commune_id, inbox.c.event_id.is_not(None))).all(),
+                   or_(inbox.c.commune_id == commune_id,
+                       inbox.c.result.in_(("applied", "conflict"))),
+                   inbox.c.event_id.is_not(None))).all(),
             key=lambda e: e[0])
     changes = [event_text(*e, payload_text=True) for e in events]
     if start is None:
         changes += [event_text(*e, payload_text=True) for e in _homeless(conn, commune_id)]
         changes += [_conflict_text(r.created_seq, conflict_dict(r)) for r in conn.execute(
-            select(conflicts).where(conflicts.c.commune_id == commune_id)
+            select(conflicts).where(conflict_visible(commune_id))
             .order_by(conflicts.c.created_seq))]
     extra = {"after": f"{rows[-1].received_at}|{rows[-1].id}"} if has_more else {}
     return _body(changes, [r.row_json for r in rows], cursor, has_more, **extra)
@@ -191,7 +210,7 @@ def _homeless(conn: Connection, commune_id: int) -> list:
     duplicate code's reception): no dossier page carries them. An applied event always
     has its dossier, so only the others are looked at."""
     held = select(dossiers.c.id).where(dossiers.c.id == inbox.c.dossier_id,
-                                       dossiers.c.commune_id == commune_id)
+                                       dossier_visible(commune_id))
     return conn.execute(
         select(inbox.c.server_seq, inbox.c.event_json, inbox.c.result, inbox.c.reason)
         .select_from(change_log.join(inbox, inbox.c.server_seq == change_log.c.server_seq))

@@ -16,12 +16,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import canonical_json
-from counter_app.server import auth, chain, clock, database, validation
+from counter_app.server import (
+    auth,
+    chain,
+    clock,
+    database,
+    province_catalogue,
+    shared_dossiers,
+    validation,
+)
 from counter_app.server.code_ownership import Owner
 from counter_app.server.merge import Known, Merger, add_history
 from counter_app.server.schema import (
     REPORT_COLUMNS,
     audit_inbox,
+    blob_refs,
     change_log,
     commune_anchors,
     communes,
@@ -88,7 +97,9 @@ def push(conn: Connection, token: str | None, body) -> dict:
     seen_ids = _stored_ids(conn, [e["id"] for e in events.new])
     _store_versions(conn, req["procedure_versions"], pg)
     merger = Merger(commune_id, *_load(conn, commune_id, events.new, pg),
-                    versions=_version_lookup(conn, req["procedure_versions"]), owner=owner)
+                    versions=_version_lookup(conn, req["procedure_versions"]), owner=owner,
+                    units=_units(conn, events.new), now=clock.vietnam_local(),
+                    catalogue=province_catalogue.listed(conn, _transferred_codes(events.new)))
     outcomes = []
     for e in events.new:
         if e["id"] in seen_ids:
@@ -119,9 +130,12 @@ def push(conn: Connection, token: str | None, body) -> dict:
             "reason": outcome.reason if outcome else f"event {e['id']} was already received",
             "server_seq": seq, "received_at": now})
         item = {"seq": e["desk_seq"], "status": result, "server_seq": seq}
+        # The other unit of a shared dossier learns what was applied, or lost a conflict.
+        other = _party(merger, commune_id, e["dossier_id"]) \
+            if outcome and outcome.result != "quarantined" else None
         if outcome:
             log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "event",
-                             "ref_id": None})
+                             "ref_id": None, "party_id": other})
             if outcome.result == "applied":
                 touched[e["dossier_id"]] = seq
             if outcome.result == "quarantined":
@@ -135,17 +149,20 @@ def push(conn: Connection, token: str | None, body) -> dict:
                 "code": c["code"], "event_id": c["event_id"], "kind": c["kind"],
                 "detail_json": _dumps(c["detail"]), "created_at": now, "created_seq": seq})
             log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
-                             "ref_id": c["id"]})
+                             "ref_id": c["id"], "party_id": other})
             seq += 1
         results.append(item)
     for r in resolutions:
         log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
-                         "ref_id": r["conflict_id"]})
+                         "ref_id": r["conflict_id"], "party_id": r["party_id"]})
         seq += 1
 
     results = [{"seq": e["desk_seq"], "status": "duplicate", "server_seq": s}
                for e, s in events.replayed] + results
     _write_dossiers(conn, merger.known, touched, commune_id)
+    _refer_blobs(conn, [e for e, o in zip(events.new, outcomes, strict=True)
+                        if o is not None and o.result == "applied" and e["kind"] == "attach"],
+                 pg)
     database.bulk_insert(conn, inbox, inbox_rows)
     database.bulk_insert(conn, conflicts, conflict_rows)
     database.bulk_insert(conn, change_log, log_rows)
@@ -170,6 +187,15 @@ def push(conn: Connection, token: str | None, body) -> dict:
             "results": results,
             "officers_refused": [{"username": u, "reason": r}
                                  for u, r in refused_officers.items()]}
+
+
+def _refer_blobs(conn, attached: list[dict], pg: bool) -> None:
+    """The (file, dossier) each applied ``attach`` names: who may download it (blobs.py)."""
+    rows = [{"sha256": e["payload"]["sha256"], "dossier_id": e["dossier_id"]} for e in attached]
+    if rows:
+        insert = (pg_insert if pg else sqlite_insert)(blob_refs)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["sha256", "dossier_id"]),
+                     rows)
 
 
 def _store_versions(conn, versions: dict[str, dict], pg: bool) -> None:
@@ -235,22 +261,47 @@ def _load(conn, commune_id: int, new: list[dict], pg: bool):
     codes = sorted({e["payload"].get("code") for e in new if e["kind"] == "received"
                     and isinstance(e["payload"].get("code"), str)})
     known: dict[str, Known] = {}
+    columns = (dossiers.c.id, dossiers.c.code, dossiers.c.commune_id, dossiers.c.competent_id,
+               dossiers.c.row_json)
     if ids:
-        query = (select(dossiers.c.id, dossiers.c.commune_id, dossiers.c.row_json)
-                 .where(database.in_(conn, dossiers.c.id, ids)).order_by(dossiers.c.id))
+        query = (select(*columns).where(database.in_(conn, dossiers.c.id, ids))
+                 .order_by(dossiers.c.id))
         if pg:
             query = query.with_for_update()
         for r in conn.execute(query):
-            known[r.id] = Known(json.loads(r.row_json), r.commune_id)
+            known[r.id] = Known(json.loads(r.row_json), r.commune_id, r.competent_id)
     by_code: dict[str, str] = {}
     if codes:
-        rows = conn.execute(select(dossiers.c.id, dossiers.c.code, dossiers.c.commune_id,
-                                   dossiers.c.row_json).where(
+        rows = conn.execute(select(*columns).where(
             dossiers.c.commune_id == commune_id, database.in_(conn, dossiers.c.code, codes)))
         for r in rows:
             by_code[r.code] = r.id
-            known.setdefault(r.id, Known(json.loads(r.row_json), r.commune_id))
+            known.setdefault(r.id, Known(json.loads(r.row_json), r.commune_id, r.competent_id))
     return known, by_code
+
+
+def _units(conn, new: list[dict]) -> dict[str, tuple[int, str]]:
+    """Agency code -> (id, kind) of the units the batch's receptions name as the deciding
+    body."""
+    wanted = sorted({c for e in new if e["kind"] == "received" and isinstance(
+        c := e["payload"].get("competent_agency"), str) and c})
+    if not wanted:
+        return {}
+    return {code: (unit_id, kind) for code, unit_id, kind in conn.execute(
+        select(communes.c.code, communes.c.id, communes.c.kind)
+        .where(communes.c.code.in_(wanted))).all()}
+
+
+def _transferred_codes(new: list[dict]) -> set[str]:
+    """The procedure codes of the batch's receptions for another unit."""
+    return {p["procedure_code"] for e in new if e["kind"] == "received"
+            and isinstance(p := e["payload"], dict) and isinstance(p.get("procedure_code"), str)
+            and p.get("competent_agency") not in (None, "", p.get("receiving_agency"))}
+
+
+def _party(merger: Merger, commune_id: int, dossier_id: str) -> int | None:
+    d = merger.known.get(dossier_id)
+    return shared_dossiers.party(commune_id, d.commune_id, d.competent_id) if d else None
 
 
 def _history(conn, dossier_ids: set[str]) -> dict[str, list[dict]]:
@@ -269,14 +320,18 @@ def _open_conflicts(conn, commune_id: int, resolutions: list[dict]) -> list[dict
     if not resolutions:
         return []
     ids = sorted({r["conflict_id"] for r in resolutions})
-    open_ids = set(conn.execute(select(conflicts.c.id).where(
-        conflicts.c.id.in_(ids), conflicts.c.commune_id == commune_id,
-        conflicts.c.resolved_at.is_(None))).scalars())
+    open_ids = {row.id: row for row in conn.execute(
+        select(conflicts.c.id, conflicts.c.commune_id, dossiers.c.commune_id.label("owner"),
+               dossiers.c.competent_id)
+        .select_from(conflicts.outerjoin(dossiers, dossiers.c.id == conflicts.c.dossier_id))
+        .where(conflicts.c.id.in_(ids), shared_dossiers.conflict_visible(commune_id),
+               conflicts.c.resolved_at.is_(None)))}
     chosen = []
     for r in resolutions:
-        if r["conflict_id"] in open_ids:
-            open_ids.discard(r["conflict_id"])
-            chosen.append(r)
+        row = open_ids.pop(r["conflict_id"], None)
+        if row is not None:  # the other unit of a shared dossier learns the resolution too
+            other = ({row.commune_id, row.owner, row.competent_id} - {commune_id, None})
+            chosen.append({**r, "party_id": min(other) if other else None})
     return chosen
 
 
@@ -295,7 +350,8 @@ def _write_dossiers(conn, known: dict[str, Known], touched: dict[str, int],
         d = known[dossier_id]
         if d.new:
             fresh.append({"id": dossier_id, "commune_id": commune_id, "code": d.row["code"],
-                          "updated_seq": seq, **_columns(d.row)})
+                          "updated_seq": seq, "competent_id": d.competent_id,
+                          **_columns(d.row)})
         else:
             changed.append({"b_id": dossier_id, "updated_seq": seq, **_columns(d.row)})
     database.bulk_insert(conn, dossiers, fresh)

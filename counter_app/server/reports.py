@@ -2,9 +2,16 @@
 
 The same query and the same counting rules as the desk (``counter_app.reports.ii06a``, whose
 docstring sets them out), run over the server's copy of every commune's dossiers: one
-aggregate grouped by commune and procedure. A procedure's field and name come from the
+aggregate grouped by unit and procedure. A procedure's field and name come from the
 server's catalogue, or, for a code it does not hold, from the latest dossier's snapshot.
+
+A dossier received by one commune for another unit is counted in the **competent (deciding)
+unit's** form, never the receiving commune's: grouped by ``coalesce(competent_id,
+commune_id)`` (``ii06a`` rule 4; as the Tân Dân system, which groups II.06a by the
+dossier's unit, the competent one [confirmed: code]). Provincial bodies are rows of
+``communes`` too, so each gets its own form; the sum over all units is unchanged.
 """
+
 
 from __future__ import annotations
 
@@ -14,10 +21,16 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, text
 
 from counter_app.reports import ii06a
+from counter_app.reports import transfers as _transfers
 from counter_app.reports.periods import Period
 from counter_app.server.schema import communes, dossiers, procedures
 
 _OTHER_FIELD = "Lĩnh vực khác"
+#: The unit whose form counts a dossier: the one deciding it.
+UNIT_OF = "coalesce(competent_id, commune_id)"
+#: One unit's dossiers, written so each side can use its index (commune_id / competent_id).
+_ONE_UNIT = ("((commune_id = :commune AND (competent_id IS NULL OR competent_id = commune_id))"
+             " OR competent_id = :commune)")
 
 
 @dataclass
@@ -52,8 +65,8 @@ def _names(conn: Connection, codes: list[str]) -> dict[str, tuple[str, str]]:
 
 
 def _groups(conn: Connection, period: Period, commune_id: int | None) -> list[tuple]:
-    where = "commune_id = :commune" if commune_id is not None else ""
-    sql = ii06a.grouped_sql("commune_id, procedure_code", where)
+    where = _ONE_UNIT if commune_id is not None else ""
+    sql = ii06a.grouped_sql((UNIT_OF, "procedure_code"), where)
     params = {**ii06a.bounds(period), "commune": commune_id}
     return [tuple(r) for r in conn.execute(text(sql), params)]
 
@@ -101,3 +114,39 @@ def district(conn: Connection, period: Period,
     names = _names(conn, sorted({g[1] for g in groups}))
     together = ii06a.fold(period, by_procedure, [g[1:] for g in groups], lambda codes: names)
     return _fold_each(period, by_procedure, known, groups, names), together
+
+
+def transfers(conn: Connection, period: Period, unit: str | None = None,
+              direction: str = _transfers.FLOWS) -> _transfers.TransferReport:
+    """Dossiers received by one unit for another in ``period`` (reports/transfers.py):
+    FLOWS, one row per (receiving commune, competent unit) over the province; or, for
+    ``unit`` (an agency code; ``LookupError`` if unknown), SENT (what it received for
+    others) or RECEIVED (what others received for it). One pass over the transfers of the
+    period (index ``dossiers_competent_received``); their times are read from row_json."""
+    units = {r.id: (r.code, r.name) for r in conn.execute(
+        select(communes.c.id, communes.c.code, communes.c.name))}
+    d = dossiers.c
+    bounds = ii06a.bounds(period)
+    where = [d.competent_id.is_not(None), d.competent_id != d.commune_id,
+             d.received_at >= bounds["start"], d.received_at < bounds["next"],
+             d.status.not_in((1, 3))]
+    code = ""
+    if unit is not None:
+        found = [i for i, (c, _) in units.items() if c == unit]
+        if not found:
+            raise LookupError(unit)
+        code = unit
+        where.append((d.commune_id if direction == _transfers.SENT else d.competent_id)
+                     == found[0])
+    elif direction != _transfers.FLOWS:
+        raise ValueError("a direction needs a unit")
+    rows = conn.execute(select(d.commune_id, d.competent_id, d.status, d.verdict, d.row_json)
+                        .where(*where))
+    found_dossiers = []
+    for r in rows:
+        receiving = units.get(r.commune_id, (str(r.commune_id), ""))[0]
+        competent, name = units.get(r.competent_id, (str(r.competent_id), ""))
+        found_dossiers.append(_transfers.from_row_json(receiving, competent, name, r.status,
+                                                       r.verdict, r.row_json))
+    names = dict(units.values())
+    return _transfers.fold(period, direction, code, found_dossiers, names)

@@ -151,8 +151,12 @@ dossiers = Table(
     Column("status_at", String(40)),
     Column("paused_at", String(40)),
     Column("rating", String(16)),
+    # The unit (a commune or a provincial body) that decides a dossier received for it by
+    # another commune; NULL when the receiving commune decides it (revision 0009).
+    Column("competent_id", Integer),
     UniqueConstraint("commune_id", "code", name="dossiers_commune_code"),
 )
+Index("dossiers_competent_received", dossiers.c.competent_id, dossiers.c.received_at)
 Index("dossiers_commune_received", dossiers.c.commune_id, dossiers.c.received_at)
 Index("dossiers_status_due", dossiers.c.status, dossiers.c.due_at)
 Index("dossiers_commune_procedure", dossiers.c.commune_id, dossiers.c.procedure_code)
@@ -214,6 +218,27 @@ procedure_versions = Table(
     Column("body", Text, nullable=False),
 )
 
+#: The desks' files (revision 0010): bytes in the blob backend (server/blob_backends.py)
+#: under ``key``; ``desk_id`` is the desk whose upload completed it first.
+blobs = Table(
+    "blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("backend", String(16), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("desk_id", String(36)),
+)
+
+#: Which dossiers name a blob: one row per applied ``attach`` event's (file, dossier), written
+#: by the push (revision 0010); a desk may download a blob one of its unit's dossiers names.
+blob_refs = Table(
+    "blob_refs", metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("dossier_id", String(36), nullable=False),
+    PrimaryKeyConstraint("sha256", "dossier_id"),
+)
+
 calendar_overrides = Table(
     "calendar_overrides", metadata,
     Column("day", String(10), primary_key=True),
@@ -229,8 +254,12 @@ change_log = Table(
     Column("commune_id", Integer, nullable=False),
     Column("type", String(16), nullable=False),  # 'event' (see inbox.server_seq) | 'conflict'
     Column("ref_id", String(36)),                # the conflict id for 'conflict'
+    # The other unit of a dossier received for another body: its desks pull this change
+    # too (revision 0009; server/shared_dossiers.py).
+    Column("party_id", Integer),
 )
 Index("change_log_commune", change_log.c.commune_id, change_log.c.server_seq)
+Index("change_log_party", change_log.c.party_id, change_log.c.server_seq)
 
 counters = Table(
     "counters", metadata,

@@ -18,13 +18,20 @@ from counter_app.domain.handover_log import Transfer, transfers
 from counter_app.domain.lifecycle import (
     COMMON_UNITS,
     OPEN,
+    PAPER_STEPS,
     REFUSE_ELSEWHERE,
     Step,
     allowed_steps,
 )
 from counter_app.domain.procedures import Procedure
-from counter_app.domain.reception import ReceptionRequest, ValidReception, validate_reception
+from counter_app.domain.reception import (
+    Reception,
+    ReceptionRequest,
+    ValidReception,
+    validate_reception,
+)
 from counter_app.domain.roles import Action, check_step, sees
+from counter_app.domain.sides import why_not_side
 from counter_app.domain.step_requests import StepContext
 from counter_app.domain.step_requests import decide as decide_step
 from counter_app.domain.text import clean
@@ -37,7 +44,9 @@ from counter_app.errors import (
     PermissionDenied,
     StepNotAllowed,
     ValidationError,
+    WrongSide,
 )
+from counter_app.service.digitising import CounterDigitising
 from counter_app.service.forms import CounterForms
 from counter_app.service.reports import CounterReports
 from counter_app.service.sync import CounterSync, token_out_of_the_file
@@ -71,7 +80,7 @@ def local_now() -> dt.datetime:
 log = logging.getLogger(__name__)
 
 
-class Counter(CounterSync, CounterReports, CounterForms, Session):
+class Counter(CounterSync, CounterReports, CounterForms, CounterDigitising, Session):
     """Every method that shows or changes a dossier needs a signed-in officer whose roles
     allow it (``Session``); the checks are here, so no caller can skip them."""
 
@@ -202,7 +211,7 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
         valid = self._validated(request, now)
         transfer_due = self.calendar.due_at(valid.received_at, DurationUnit.SAME_DAY)
         return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
-                                     now, transfer_due)
+                                     now, transfer_due, self.calendar)
 
     def refuse_at_reception(self, request: ReceptionRequest, reason: str) -> DossierRow:
         """Refuse a dossier at the reception check, before it is received (Mẫu 03).
@@ -227,12 +236,16 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
         refusal = {"at": now.replace(microsecond=0).isoformat(timespec="seconds"),
                    "reason": reason, "at_reception": True}  # as step_requests.decide makes it
         return dossier_store.receive(self.db, valid, agency, self.desk_id, officer.username,
-                                     now, transfer_due, refusal=refusal)
+                                     now, transfer_due, self.calendar, refusal=refusal)
 
     def _validated(self, request: ReceptionRequest, now: dt.datetime,
                    refusing: bool = False) -> ValidReception:
         procedure = procedure_store.get(self.db, request.procedure_code or "")
-        return validate_reception(request, procedure, self.calendar, now, refusing)
+        agency = self.agency
+        where = Reception(agency.agency_code if agency else "",
+                          {u.code: u for u in self.units()} if request.competent_agency
+                          else {})
+        return validate_reception(request, procedure, self.calendar, now, refusing, where)
 
     def returning_applicant(self, id_number: str) -> dict | None:
         self.require(Action.RECEIVE)
@@ -287,6 +300,9 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
 
         def decide(row: DossierRow) -> dict:
             try:
+                side = self.why_not_side(step, row)
+                if side:
+                    raise WrongSide(side, step.value)
                 check_step(officer, step, row.progress)
             except PermissionDenied as exc:
                 denied.append(exc)
@@ -322,7 +338,20 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
         if Step.APOLOGIZE in steps and self.clock() > self.calendar.last_apology_at(
                 progress.due_at, self.apology_days):
             steps.remove(Step.APOLOGIZE)
+        if not row.is_transfer:  # no paper travels for the commune's own dossiers
+            steps = [s for s in steps if s not in PAPER_STEPS]
         return steps
+
+    def why_not_side(self, step: Step, row: DossierRow) -> str | None:
+        """Why this unit may not take ``step`` on a dossier received for another body (or
+        for this one by another): domain/sides.py. None for the commune's own dossiers."""
+        agency = self.agency
+        here = agency.agency_code if agency else row.receiving_agency
+        return why_not_side(step.value, here, row.receiving_agency, row.competent_agency,
+                            row.data.get("competent_name") or "")
+
+    def why_not_step(self, step: Step, row: DossierRow) -> str | None:
+        return self.why_not_side(step, row) or super().why_not_step(step, row)
 
     def may_step(self, row: DossierRow, step: Step) -> bool:
         return self.officer is not None and self.why_not_step(step, row) is None
@@ -382,9 +411,11 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
             cal.next_working_day(today)
         apology_day = cal.add_working_days(first, self.apology_days)
         me = (self.officer.username, self.officer.full_name) if self.officer else ()
+        agency = self.agency
         return WorklistWindow(now, cal.closing(last), self.visible_holders(),
                               dt.datetime.combine(apology_day, dt.time()),
-                              cal.closing(cal.add_working_days(apology_day, days)), me)
+                              cal.closing(cal.add_working_days(apology_day, days)), me,
+                              agency.agency_code if agency else "")
 
     def worklist(self, name: Worklist | str, days: int | None = None) -> list[DossierRow]:
         return dossier_queries.worklist(self.db, Worklist(name), self.worklist_window(days))
@@ -410,5 +441,7 @@ class Counter(CounterSync, CounterReports, CounterForms, Session):
         self.require(Action.EXPORT)
         if end < start:
             raise ValidationError({"to": "Ngày kết thúc phải sau ngày bắt đầu."})
-        return dossier_queries.registered_between(self.db, start, end)
+        agency = self.agency
+        return dossier_queries.registered_between(self.db, start, end,
+                                                  here=agency.agency_code if agency else "")
 

@@ -48,6 +48,31 @@ class CounterReports:
         self.require(Action.REPORTS)
         return ii06a.compute(self.db, period.up_to(self.clock().date()), by_procedure)
 
+    def report_transfers(self, period: Period, direction: str = "sent"):
+        """Dossiers received for another unit in ``period`` (reports/transfers.py): "sent",
+        received at this counter for other units, per competent unit; or "received", by
+        other communes for this unit, per receiving commune. A period not ended yet is
+        counted up to today."""
+        from counter_app.reports import transfers
+
+        self.require(Action.REPORTS)
+        return transfers.compute(self.db, period.up_to(self.clock().date()), direction)
+
+    def report_transfers_export(self, report, out: str | Path) -> Path:
+        """The transfers table as .xlsx, written atomically and audited."""
+        from counter_app.printing import ii06a_xlsx
+
+        path = Path(out)
+        if path.suffix.lower() != ".xlsx":
+            raise ValidationError({"out": "Bảng hồ sơ tiếp nhận cho cơ quan khác chỉ xuất "
+                                          "ra tệp .xlsx."})
+        self.check_output(path)
+        ii06a_xlsx.write_transfers(report, self.report_heading(), path)
+        self.audit(AuditAction.EXPORT, "transfers", {
+            "period": report.period.to_dict(), "direction": report.direction,
+            "file": path.name})
+        return path
+
     def report_evaluation(self, period: Period):
         """The citizen evaluation of the dossiers returned in ``period`` (docs/law.md §5.2) and
         the QĐ 766 inputs the program has (§5.3)."""

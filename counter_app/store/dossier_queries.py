@@ -113,10 +113,16 @@ class Worklist(StrEnum):
     RETURNED_TODAY = "returned_today"
     MINE = "mine"
     FINISHED_TODAY = "finished_today"
+    #: Received here for another body, not yet all sent there (electronic copy, paper).
+    TO_FORWARD = "to_forward"
+    #: Received elsewhere for this body, its paper not arrived yet.
+    PAPER_INCOMING = "paper_incoming"
 
     @property
     def label(self) -> str:
         return {
+            "to_forward": "Chờ chuyển nơi giải quyết",
+            "paper_incoming": "Chờ nhận hồ sơ giấy",
             "due_today": "Đến hạn hôm nay", "due_soon": "Sắp đến hạn",
             "overdue": "Quá hạn", "needs_apology": "Cần xin lỗi",
             "waiting_supplement": "Chờ bổ sung",
@@ -144,6 +150,8 @@ class WorklistWindow:
     apology_until: dt.datetime | None = None
     #: The signed-in officer: their username and full name (as holder_person spells it).
     me: tuple[str, ...] = ()
+    #: This desk's agency code: which side of a dossier received for another body it is.
+    here: str = ""
 
     @property
     def today(self) -> tuple[str, str]:
@@ -179,8 +187,17 @@ def _worklist_base(name: Worklist, w: WorklistWindow) -> tuple[str, list, str]:
                  w.apology_until.isoformat(timespec="minutes")], "due_at")
     if name is Worklist.WAITING_SUPPLEMENT:
         return f"status = {int(Status.WAITING_SUPPLEMENT)}", [], "paused_at"
-    if name is Worklist.READY_TO_RETURN:
-        return f"status = {int(Status.FINISHED)}", [], "finished_at"
+    if name is Worklist.READY_TO_RETURN:  # the result is returned where it was received
+        return (f"status = {int(Status.FINISHED)} AND (receiving_agency IS NULL "
+                "OR receiving_agency = ?)", [w.here], "finished_at")
+    if name is Worklist.TO_FORWARD:
+        return (f"receiving_agency = ? AND competent_agency <> receiving_agency AND status "
+                f"<> {int(Status.REFUSED)} AND (forwarded_at IS NULL OR paper_sent_at IS NULL)",
+                [w.here], "paper_due_at")
+    if name is Worklist.PAPER_INCOMING:
+        return (f"competent_agency = ? AND competent_agency <> receiving_agency AND status "
+                f"<> {int(Status.REFUSED)} AND paper_received_at IS NULL", [w.here],
+                "received_at")
     if name is Worklist.MINE:
         if not w.me:
             return "0", [], "due_at"
@@ -213,11 +230,15 @@ def worklist_counts(db: sqlite_utils.Database, window: WorklistWindow) -> dict[W
 
 
 def registered_between(db: sqlite_utils.Database, start: dt.date, end: dt.date,
-                       book: str | None = None) -> list[DossierRow]:
+                       book: str | None = None, here: str = "") -> list[DossierRow]:
     """The register (Sổ theo dõi): dossiers received from ``start`` to ``end`` inclusive, in
-    book and entry-number order."""
+    book and entry-number order. ``here``: this desk's agency code; a dossier another unit
+    received for this one is in that unit's register, not here."""
     sql = "SELECT * FROM dossiers WHERE received_at >= ? AND received_at < ?"
     params: list = [start.isoformat(), (end + dt.timedelta(days=1)).isoformat()]
+    if here:
+        sql += " AND (receiving_agency IS NULL OR receiving_agency = ?)"
+        params.append(here)
     if book:
         sql += " AND register_book = ?"
         params.append(book)

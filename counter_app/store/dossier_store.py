@@ -8,18 +8,24 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from counter_app.domain import dossier_code, legal_forms, lifecycle
+from counter_app.domain import dossier_code, forwarding, legal_forms, lifecycle
 from counter_app.domain.agency import AgencySettings
 from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.procedures import canonical_json
 from counter_app.domain.reception import ValidReception
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold, tokens
+from counter_app.domain.working_calendar import WorkingCalendar
 from counter_app.store import event_log, procedure_versions
 from counter_app.store.database import transaction
 from counter_app.store.ids import new_id
 
 PROGRESS_COLUMNS = frozenset(lifecycle.Progress.__dataclass_fields__) - {"due_at", "status"}
+#: Columns only a dossier received for another body fills; ``forwarded_at`` is the
+#: server's to set (when it passes the dossier on), never in the received event; what is
+#: digitised is told by later events (domain/digitised.py).
+TRANSFER_ONLY = frozenset({"forward_due_at", "paper_due_at", "forwarded_at", "digitised",
+                           "result_digitised"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,21 @@ class DossierRow:
         return legal_forms.wording(self.family)
 
     @property
+    def receiving_agency(self) -> str:
+        """The agency that received it (its code's); a row an older desk made has none
+        stored and is read from the code."""
+        return self.data.get("receiving_agency") or self.code.split("-", 1)[0]
+
+    @property
+    def competent_agency(self) -> str:
+        """The agency that decides it: the receiving one unless received for another."""
+        return self.data.get("competent_agency") or self.receiving_agency
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.competent_agency != self.receiving_agency
+
+    @property
     def proxy(self) -> dict | None:
         """Who submitted it for the applicant (name, id_number, phone, authorisation)."""
         value = self.data.get("proxy")
@@ -114,9 +135,28 @@ def _next_register_no(db: sqlite_utils.Database, book: str) -> int:
                       "WHERE register_book = ?", [book]).fetchone()[0]
 
 
+def _agencies(r: ValidReception, agency: AgencySettings,
+              calendar: WorkingCalendar) -> dict:
+    """Who received the dossier and who decides it; for another body, the times the
+    electronic dossier and the paper must reach it by (domain/forwarding.py)."""
+    competent = r.competent
+    columns = {"receiving_agency": agency.agency_code, "receiving_name": agency.agency_name,
+               "competent_agency": competent.code if competent else agency.agency_code,
+               "competent_name": competent.name if competent else agency.agency_name}
+    columns["forward_due_at"] = columns["paper_due_at"] = columns["forwarded_at"] = None
+    columns["digitised"] = columns["result_digitised"] = None  # none yet
+    if competent:
+        columns["forward_due_at"] = forwarding.forward_due_at(
+            r.received_at, calendar).isoformat(timespec="minutes")
+        columns["paper_due_at"] = forwarding.paper_due_at(
+            r.received_at, calendar).isoformat(timespec="minutes")
+    return columns
+
+
 def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings,
             desk_id: str, officer: str, now: dt.datetime,
-            transfer_due_at: dt.datetime, refusal: dict | None = None) -> DossierRow:
+            transfer_due_at: dt.datetime, calendar: WorkingCalendar,
+            refusal: dict | None = None) -> DossierRow:
     """Allocate the code, write applicant, dossier and 'received' event atomically.
 
     ``transfer_due_at`` is when the counter must have passed the dossier on (the control
@@ -153,6 +193,7 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
             "search": _search_text(code, r), "updated_at": stamp,
             "form_family": agency.family_for(day).value,
             "proxy": json.dumps(r.proxy.to_dict(), ensure_ascii=False) if r.proxy else "",
+            **_agencies(r, agency, calendar),
         }
         row.update(lifecycle.initial(r.received_at, r.due_at, transfer_due_at).to_columns())
         cols = ", ".join(row)
@@ -160,7 +201,8 @@ def receive(db: sqlite_utils.Database, r: ValidReception, agency: AgencySettings
                    list(row.values()))
         payload = {k: v for k, v in row.items()
                    if k not in ("id", "search", "updated_at", "desk_id", "applicant_id")
-                   and k not in PROGRESS_COLUMNS}
+                   and k not in PROGRESS_COLUMNS
+                   and not (k in TRANSFER_ONLY and v is None)}
         payload["transfer_due_at"] = row["step_due_at"]
         payload["documents"] = [d.to_dict() for d in r.documents]
         payload["proxy"] = r.proxy.to_dict() if r.proxy else None

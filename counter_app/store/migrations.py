@@ -411,4 +411,47 @@ def _v13(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
+def _v14(db: sqlite_utils.Database) -> None:
+    """Dossiers received for another body (docs/law.md §14): the receiving and the competent
+    agency (both the dossier's own agency for what came before, read from its code), the
+    times the transfer must keep and keeps, and the paper's journey. NULL or "" in the
+    agency columns (a row an older desk's event made) means the receiving agency decides."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(dossiers)")}
+    for column, kind in (("receiving_agency", "TEXT"), ("receiving_name", "TEXT"),
+                         ("competent_agency", "TEXT"),
+                         ("competent_name", "TEXT"), ("forward_due_at", "TEXT"),
+                         ("forwarded_at", "TEXT"), ("paper_due_at", "TEXT"),
+                         ("paper_sent_at", "TEXT"), ("paper_by", "TEXT"),
+                         ("paper_received_at", "TEXT")):
+        if column not in have:
+            db.execute(f"ALTER TABLE dossiers ADD COLUMN {column} {kind}")
+    db.execute("UPDATE dossiers SET receiving_agency = substr(code, 1, instr(code, '-') - 1) "
+               "WHERE receiving_agency IS NULL AND instr(code, '-') > 1")
+    db.execute("UPDATE dossiers SET competent_agency = receiving_agency "
+               "WHERE competent_agency IS NULL")
+    _run(db, """
+    CREATE INDEX IF NOT EXISTS dossiers_transfers ON dossiers (received_at)
+        WHERE competent_agency <> receiving_agency;
+    """)
+
+
+def _v15(db: sqlite_utils.Database) -> None:
+    """Digitised documents (domain/digitised.py): which of a dossier's documents have
+    pages (a JSON list of their indexes) and whether its result has; the files are
+    content-addressed beside the database, the ``attach`` events name them; ``files_sent``:
+    the files the server has taken whole (sync/file_sync.py)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(dossiers)")}
+    for column, kind in (("digitised", "TEXT"), ("result_digitised", "INTEGER")):
+        if column not in have:
+            db.execute(f"ALTER TABLE dossiers ADD COLUMN {column} {kind}")
+    _run(db, """
+    CREATE INDEX IF NOT EXISTS events_attach ON events (kind) WHERE kind = 'attach';
+    CREATE TABLE IF NOT EXISTS files_sent (
+        sha256 TEXT PRIMARY KEY,
+        sent_at TEXT NOT NULL
+    );
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14,
+              _v15]

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
-from counter_app.domain import lifecycle
+from counter_app.domain import digitised, lifecycle
 from counter_app.domain.procedures import version_id
 from counter_app.domain.statuses import Status
 from counter_app.domain.text import fold
@@ -66,6 +66,9 @@ def from_received(event: dict, versions: Versions | None = None) -> dict:
     row["documents"] = json.dumps(payload["documents"], ensure_ascii=False)
     proxy = payload.get("proxy")
     row["proxy"] = json.dumps(proxy, ensure_ascii=False) if proxy else ""
+    # Events of desks before the 2025 transfers name neither agency: the code's decides.
+    row["receiving_agency"] = row.get("receiving_agency") or str(row["code"]).split("-", 1)[0]
+    row["competent_agency"] = row.get("competent_agency") or row["receiving_agency"]
     row["id"] = event["dossier_id"]
     row["desk_id"] = event["desk_id"]
     row["updated_at"] = event["at"]
@@ -78,7 +81,11 @@ def from_received(event: dict, versions: Versions | None = None) -> dict:
 
 
 def apply(row: dict, event: dict) -> dict:
-    """The dossier after one more step; raises ``StepNotAllowed`` when its state forbids it."""
+    """The dossier after one more step; raises ``StepNotAllowed`` when its state forbids it.
+    A digitised document (``attach``) changes no status, only what is digitised."""
+    if event["kind"] == digitised.ATTACH:
+        digitised.check(event["payload"])
+        return {**row, **digitised.applied(row, event["payload"]), "updated_at": event["at"]}
     step = lifecycle.Step(event["kind"])
     progress = lifecycle.Progress.from_row(row)
     lifecycle.check_allowed(step, progress)

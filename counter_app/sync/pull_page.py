@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from counter_app.store import procedure_versions
+from counter_app.store import procedure_versions, settings_store
 from counter_app.store.database import transaction
 from counter_app.store.hash_chain import stored_json
 from counter_app.store.ids import new_id
@@ -172,6 +172,21 @@ def _registers_held(db: sqlite_utils.Database, rows: list[dict]) -> dict[str, st
     return held
 
 
+def _foreign_registers(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """A dossier another unit received for this one is in that unit's register, whose books
+    are named as this desk's ("01/2026"): here its book is qualified by the receiving
+    agency's code ("H56.245 01/2026"), so the two registers never clash on this desk."""
+    agency = settings_store.agency(db)
+    if agency is None:
+        return
+    for row in rows:
+        code, book = row.get("code"), row.get("register_book")
+        receiving = row.get("receiving_agency") or str(code).split("-", 1)[0]
+        if isinstance(book, str) and receiving != agency.agency_code \
+                and not book.startswith(f"{receiving} "):
+            row["register_book"] = f"{receiving} {book}"
+
+
 def _bulk_insert(db: sqlite_utils.Database, sql: str, values: list[list]) -> None:
     """Insert many NEW dossiers: the search index is filled in one statement afterwards
     instead of by its trigger row by row (ten times faster for a new desk's snapshot).
@@ -284,6 +299,7 @@ def _write_dossiers(db: sqlite_utils.Database, rows: list, desk_id: str,
     skip = pending | _clashing(db, good)
     report.kept_local += sum(1 for r in good if r["id"] in pending)
     rows = [r for r in good if r["id"] not in skip]
+    _foreign_registers(db, rows)
     held = _registers_held(db, rows)
     if held:
         notes.extend(note(r, "dossier", held[r["id"]]) for r in rows if r["id"] in held)

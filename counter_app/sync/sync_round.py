@@ -20,7 +20,7 @@ import sqlite_utils
 from counter_app.log_privacy import exception_outline
 from counter_app.store import settings_store
 from counter_app.store.database import transaction
-from counter_app.sync import desk_state, token_store
+from counter_app.sync import desk_state, file_sync, token_store
 from counter_app.sync.errors import NotEnrolled, ServerUnreachable, SyncError
 from counter_app.sync.pull import PullReport, pull
 from counter_app.sync.push import PushReport, push, waiting
@@ -37,6 +37,7 @@ class SyncReport:
     pulled: PullReport = field(default_factory=PullReport)
     reference_updated: list[str] = field(default_factory=list)
     waiting: int = 0                     # this desk's events still not acknowledged
+    files_sent: int = 0                  # digitised files the server took whole this round
     clock_offset_seconds: float | None = None
     clock_warning: str = ""
     started_at: str = ""
@@ -45,6 +46,7 @@ class SyncReport:
     def to_dict(self) -> dict:
         return {"pushed": self.pushed.to_dict(), "pulled": self.pulled.to_dict(),
                 "reference_updated": list(self.reference_updated), "waiting": self.waiting,
+                "files_sent": self.files_sent,
                 "clock_offset_seconds": self.clock_offset_seconds,
                 "clock_warning": self.clock_warning, "started_at": self.started_at,
                 "finished_at": self.finished_at}
@@ -104,6 +106,7 @@ def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
         report.reference_updated = refresh(db, channel)
         report.pushed = push(db, channel, desk_id)
         report.pulled = pull(db, channel, desk_id)
+        report.files_sent = file_sync.send_waiting(db, channel, desk_id)  # after the events
     except Exception as exc:
         if isinstance(exc, SyncError):
             kind = "offline" if isinstance(exc, ServerUnreachable) else "refused"
@@ -134,6 +137,17 @@ def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
     report.clock_warning = desk_state.SyncStatus(
         enrolled=True, clock_offset_seconds=report.clock_offset_seconds).clock_warning
     return report
+
+
+def fetch_file(db: sqlite_utils.Database, sha256: str, size: int,
+               http: httpx.Client | None = None, now: Now = desk_now) -> None:
+    """Bring one digitised file from the server to this desk (someone opened it)."""
+    channel = _open_channel(db, http, now)
+    try:
+        file_sync.fetch(db, channel, sha256, size)
+    finally:
+        if http is None:
+            channel.close()
 
 
 def sync_once(db: sqlite_utils.Database, http: httpx.Client | None = None,

@@ -81,7 +81,10 @@ PROCEDURE_WEIGHTS = {
     "1.000593": 0.05, "1.002211": 0.05, "1.001055": 0.03, "1.001078": 0.02,
 }
 _RECEIVED_NOT_IN_PAYLOAD = {"id", "search", "updated_at", "desk_id", "applicant_id",
-                            *PROGRESS_COLUMNS}  # as dossier_store.receive
+                            *PROGRESS_COLUMNS,  # as dossier_store.receive
+                            # only a dossier received for another body has these
+                            "forward_due_at", "forwarded_at", "paper_due_at",
+                            "digitised", "result_digitised"}
 _DOCUMENTS = "\x00documents"  # spliced in already encoded
 _DOCUMENTS_JSON = json.dumps(_DOCUMENTS)
 _SORTED = hash_chain.stored_json  # as event_log stores (and hashes) payloads
@@ -303,6 +306,12 @@ class _Generator:
                                            phone, procs.search[p.code]) if s),
             "updated_at": stamp,
             "form_family": family_for(day).value, "proxy": "",
+            "receiving_agency": self.agency.agency_code,
+            "receiving_name": self.agency.agency_name,
+            "competent_agency": self.agency.agency_code,
+            "competent_name": self.agency.agency_name,
+            "forward_due_at": None, "forwarded_at": None, "paper_due_at": None,
+            "digitised": None, "result_digitised": None,
         }
         payload = {k: v for k, v in row.items() if k not in _RECEIVED_NOT_IN_PAYLOAD}
         payload["proxy"] = None

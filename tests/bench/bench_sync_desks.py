@@ -2,8 +2,8 @@
 desks syncing one after another, measured in the same run.
 
     .venv/bin/python tests/bench/bench_sync_desks.py [--desks 30] [--per-commune 3]
-        [--dossiers 300] [--queue 300] [--repeats 3] [--server postgres|sqlite]
-        [--postgres postgresql://user@host:port/postgres]
+        [--dossiers 300] [--queue 300] [--transfers 20] [--repeats 3]
+        [--server postgres|sqlite] [--postgres postgresql://user@host:port/postgres]
 
 The desks: ``--desks`` desk files, ``--per-commune`` desks to a commune (desk numbers 1..k),
 each made by ``counter-cli generate --dossiers N --years 1 --desks 1 --seed S`` after the
@@ -11,7 +11,11 @@ commune's first-run setup (cached under /tmp/bench-work/cache).
 
 Prepared state (not timed, once): each desk is cut to all but its last ``--queue`` events,
 enrolled, and synced twice (history pushed, every desk has pulled its commune), then its
-last ``--queue`` events are put back: a desk that has worked a few days offline. The server
+last ``--queue`` events are put back: a desk that has worked a few days offline. Then each
+desk receives ``--transfers`` dossiers for the next commune of the layout (a chứng thực
+received regardless of boundary, through Counter.receive), queued after them: the round
+pushes them and the other commune's desks pull them. After the timed round every desk
+syncs once more (not timed) and each transfer must be on every desk of both communes. The server
 database is then the template of every repeat (PostgreSQL: CREATE DATABASE ... TEMPLATE;
 SQLite: a file copy), and the desk files are copied per repeat, so every run starts alike.
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import shutil
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -41,6 +46,7 @@ from sync_bench_setup import (
     append_events_from,
     backend,
     copy_db,
+    copy_desk,
     enrol,
     enrol_codes,
     events_of,
@@ -50,11 +56,13 @@ from sync_bench_setup import (
     percentile,
     scalar,
     summary_line,
+    sync_file,
     table,
     timed_client,
 )
 
-from counter_app.sync.sync_round import sync_once
+#: Chứng thực hợp đồng, giao dịch: on the bundled boundary-free list, decided by a commune.
+TRANSFER_PROCEDURE = "2.001035"
 
 
 def layout(desks: int, per_commune: int) -> list[tuple[str, int]]:
@@ -73,7 +81,7 @@ def sync_desks(paths: list[str], server_url: str, barrier, out) -> None:
         started = time.monotonic()
         error, report = "", None
         try:
-            report = sync_once(path, http=client).to_dict()
+            report = sync_file(path, http=client).to_dict()
         except Exception as exc:  # noqa: BLE001 - counted as an error
             error = f"{type(exc).__name__}: {exc}"
         results.append({"path": path, "start": started, "end": time.monotonic(),
@@ -147,14 +155,65 @@ def prepare(args, store, layout_: list[tuple[str, int]]) -> tuple[str, list[Path
             enrol(path, server.url, code)
         for _ in range(2):  # history up, then every desk pulls its commune's history
             for path in prepared:
-                sync_once(path)
+                sync_file(path)
     held = scalar(url, "SELECT count(*) FROM inbox")
     if held != sum(cut):
         raise RuntimeError(f"the prepared server holds {held} events, not {sum(cut)}")
-    for path, source, kept in zip(prepared, sources, cut, strict=True):
+    communes = sorted({c for c, _ in layout_})
+    for path, source, kept, (commune, _) in zip(prepared, sources, cut, layout_, strict=True):
         if append_events_from(path, source, kept) != args.queue:
             raise RuntimeError(f"{path}: the queue was not put back")
+        other = communes[(communes.index(commune) + 1) % len(communes)]
+        if args.transfers and other != commune:
+            receive_for(path, other, args.transfers)
     return name, prepared, held
+
+
+def receive_for(path: Path, competent: str, count: int) -> list[str]:
+    """``count`` dossiers received at this desk for the commune ``competent``."""
+    from counter_app.domain.reception import ReceptionRequest
+    from counter_app.service.counter import Counter
+    from counter_app.store import officer_store
+    from counter_app.synthetic.officers import DEMO_PASSWORD
+
+    counter = Counter.open(path)
+    try:
+        officer = next(o for o in officer_store.all_officers(counter.db)
+                       if o.active and "reception" in o.roles)
+        counter.sign_in(officer.username, DEMO_PASSWORD)
+        return [counter.receive(ReceptionRequest(TRANSFER_PROCEDURE, {
+            "full_name": "Nguyễn Văn Chuyển", "id_number": f"0012030{i:05d}"},
+            competent_agency=competent)).code for i in range(count)]
+    finally:
+        counter.close()
+
+
+def transfers_everywhere(paths: list[str], layout_: list[tuple[str, int]],
+                         server_url: str) -> str:
+    """After one more (untimed) round on every desk: "" when every dossier received for
+    another commune is on every desk of both communes; else what is missing."""
+    for path in paths:
+        client = timed_client(server_url, RequestLog())
+        try:
+            sync_file(path, http=client)
+        finally:
+            client.close()
+    held: dict[str, set[str]] = {}
+    wanted: dict[str, set[str]] = {}
+    for path, (commune, _) in zip(paths, layout_, strict=True):
+        with sqlite3.connect(path) as conn:
+            held[path] = {r[0] for r in conn.execute("SELECT code FROM dossiers WHERE "
+                                                     "competent_agency <> receiving_agency")}
+            for code, competent in conn.execute(
+                    "SELECT code, competent_agency FROM dossiers WHERE receiving_agency = ? "
+                    "AND competent_agency <> receiving_agency", [commune]):
+                wanted.setdefault(commune, set()).add(code)
+                wanted.setdefault(competent, set()).add(code)
+    for path, (commune, _) in zip(paths, layout_, strict=True):
+        missing = wanted.get(commune, set()) - held[path]
+        if missing:
+            return f"{path} lacks {len(missing)} transferred dossiers, e.g. {min(missing)}"
+    return ""
 
 
 def main() -> int:
@@ -165,6 +224,9 @@ def main() -> int:
                         help="dossiers generated per desk (about 4 events each)")
     parser.add_argument("--queue", "--events", dest="queue", type=int, default=300,
                         help="events waiting on each desk when the round starts")
+    parser.add_argument("--transfers", type=int, default=20,
+                        help="dossiers each desk receives for the next commune, queued "
+                             "after the others (0: none)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--server", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--postgres", help="an admin URL (default: a throwaway cluster)")
@@ -192,16 +254,21 @@ def main() -> int:
                 url = store.url(name)
                 folder = WORK / "desks" / mode
                 shutil.rmtree(folder, ignore_errors=True)
-                paths = [str(copy_db(p, folder / p.name)) for p in prepared]
+                paths = [str(copy_desk(p, folder / p.name)) for p in prepared]
                 with Server(url) as server:
                     outcome = measure(run(mode, paths, server.url))
                     server_rss.append(server.peak_rss_mb())
-                stored = scalar(url, "SELECT count(*) FROM inbox")
+                    stored = scalar(url, "SELECT count(*) FROM inbox")
+                    missing = (transfers_everywhere(paths, layout_, server.url)
+                               if args.transfers else "")
                 store.drop(name)
-                if outcome["errors"] == 0 and stored != held + args.desks * args.queue:
+                wanted = held + args.desks * (args.queue + args.transfers)
+                if outcome["errors"] == 0 and stored != wanted:
                     outcome["errors"] += 1
-                    outcome["first_error"] = (f"server holds {stored} events, wanted "
-                                              f"{held + args.desks * args.queue}")
+                    outcome["first_error"] = f"server holds {stored} events, wanted {wanted}"
+                if outcome["errors"] == 0 and missing:
+                    outcome["errors"] += 1
+                    outcome["first_error"] = missing
                 results[mode].append(outcome)
                 print(f"repeat {repeat + 1} {mode:<10}: wall {outcome['wall_s']:.2f} s, "
                       f"{outcome['push_rate']:,.0f} pushed events/s, p95 "
@@ -226,9 +293,9 @@ def main() -> int:
     speedup = med("sequential", "wall_s") / med("concurrent", "wall_s")
     errors = sum(r["errors"] for mode in results for r in results[mode])
     print()
-    print(f"{args.desks} desks ({args.per_commune} a commune), {args.queue} events waiting on "
-          f"each; {args.server} server over loopback (uvicorn, 1 process); medians of "
-          f"{args.repeats}")
+    print(f"{args.desks} desks ({args.per_commune} a commune), {args.queue} events and "
+          f"{args.transfers} receptions for another commune waiting on each; {args.server} "
+          f"server over loopback (uvicorn, 1 process); medians of {args.repeats}")
     print(table(["mode", "wall s", "pushed ev/s", "push+pull ev/s", "req p50 ms",
                  "req p95 ms", "push p95", "pull p95", "round p50 s", "round max s",
                  "errors"], rows))
@@ -238,7 +305,8 @@ def main() -> int:
           f"{results['concurrent'][-1]['pulled']:,}; server peak RSS {max(server_rss):.0f} MB")
     print(summary_line("sync_desks", {
         "server": args.server, "desks": args.desks, "per_commune": args.per_commune,
-        "queue": args.queue, "repeats": args.repeats, "errors": errors,
+        "queue": args.queue, "transfers": args.transfers, "repeats": args.repeats,
+        "errors": errors,
         "speedup": round(speedup, 2),
         **{mode: {k: round(med(mode, k), 3) for k in ("wall_s", "push_rate", "moved_rate",
                                                       "p50_ms", "p95_ms", "push_p95_ms",

@@ -50,6 +50,7 @@ from sync_bench_setup import (
     rss_mb,
     scalar,
     summary_line,
+    sync_file,
     table,
     timed_client,
 )
@@ -65,13 +66,12 @@ TARGET_S = 10.0
 
 def first_sync(path: str, server_url: str, out) -> None:
     """In a spawned process: the desk's first sync round, timed."""
-    from counter_app.sync.sync_round import sync_once
 
     log = RequestLog()
     client = timed_client(server_url, log)
     started = time.perf_counter()
     try:
-        report = sync_once(path, http=client)
+        report = sync_file(path, http=client)
         seconds = time.perf_counter() - started
         out.put({"seconds": seconds, "report": report.to_dict(), "requests": log.rows,
                  "rss_mb": rss_mb()})

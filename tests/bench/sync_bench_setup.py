@@ -94,6 +94,30 @@ def generated_desk(dossiers: int, *, seed: int = 1, agency_code: str = AGENCY_CO
     return path
 
 
+def copy_desk(src: Path, dst: Path) -> Path:
+    """A copy of an enrolled desk: its file and the device token kept beside it (where no
+    credential store exists, as here: counter_app/sync/token_store.py)."""
+    from counter_app.sync.token_store import FILE_SUFFIX
+
+    copy_db(src, dst)
+    token = src.with_name(src.name + FILE_SUFFIX)
+    if token.is_file():
+        shutil.copy2(token, dst.with_name(dst.name + FILE_SUFFIX))
+    return dst
+
+
+def sync_file(path: str | Path, http: httpx.Client | None = None):
+    """One sync round of the desk file at ``path`` (as ``counter-app sync`` opens it)."""
+    from counter_app.backups.opening import open_desk_database
+    from counter_app.sync.sync_round import sync_once
+
+    db = open_desk_database(Path(path))
+    try:
+        return sync_once(db, http=http)
+    finally:
+        db.conn.close()
+
+
 def events_of(path: Path) -> int:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT count(*) FROM events").fetchone()[0]

@@ -133,7 +133,7 @@ def test_generate_fills_an_empty_database_and_refuses_a_used_one(cli, tmp_path, 
     counts = cli("worklist", "counts", "--json", db=db).json()
     assert set(counts) == {"due_today", "due_soon", "overdue", "needs_apology",
                            "waiting_supplement", "ready_to_return", "returned_today", "mine",
-                           "finished_today"}
+                           "finished_today", "to_forward", "paper_incoming"}
     again = cli("generate", "--dossiers", "10", db=db)
     assert again.code == 2 and again.err.startswith("counter-app: error: ")
     assert cli("generate", "--dossiers", "0", db=db).code == 2

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from counter_app.domain import lifecycle
-from counter_app.domain.lifecycle import ALLOWED_FROM, Step
+from counter_app.domain.lifecycle import ALLOWED_FROM, PAPER_STEPS, Step
 from counter_app.domain.statuses import Status
-from counter_app.errors import StepNotAllowed, ValidationError
+from counter_app.errors import StepNotAllowed, ValidationError, WrongSide
 
 PROCEDURE = "1.004873"  # 3 working days
 VALID = {
@@ -59,7 +59,8 @@ def _event_count(desk) -> int:
 
 
 @pytest.mark.parametrize("status", list(PATHS), ids=lambda s: s.name)
-@pytest.mark.parametrize("step", list(Step), ids=lambda s: s.value)
+@pytest.mark.parametrize("step", [s for s in Step if s not in PAPER_STEPS],
+                         ids=lambda s: s.value)
 def test_each_step_from_each_status(desk, received, clock, step, status, make_request):
     if PATHS[status] is None:
         received = desk.refuse_at_reception(make_request(PROCEDURE, applicant={
@@ -86,6 +87,17 @@ def test_each_step_from_each_status(desk, received, clock, step, status, make_re
         assert str(err.value)  # a Vietnamese sentence the officer can read
         assert _event_count(desk) == before
         assert desk.dossier(received).status is status
+
+
+@pytest.mark.parametrize("step", sorted(PAPER_STEPS))
+def test_no_paper_travels_for_the_communes_own_dossier(desk, received, step):
+    """The paper steps are for a dossier received for another body (tests/core/
+    test_transfer_at_the_desk.py); on the commune's own they are refused and not offered."""
+    before = _event_count(desk)
+    with pytest.raises(WrongSide, match="không có hồ sơ giấy phải chuyển"):
+        desk.step(received, step, {"by": "post"})
+    assert _event_count(desk) == before
+    assert step not in desk.allowed_steps(received)
 
 
 def test_allowed_steps_match_the_machine(desk, received):

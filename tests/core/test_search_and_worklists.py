@@ -70,7 +70,8 @@ def test_worklists(desk, codes, clock):
     assert counts == {Worklist.DUE_TODAY: 1, Worklist.DUE_SOON: 1, Worklist.OVERDUE: 0,
                       Worklist.NEEDS_APOLOGY: 0, Worklist.WAITING_SUPPLEMENT: 1,
                       Worklist.READY_TO_RETURN: 1, Worklist.RETURNED_TODAY: 0,
-                      Worklist.MINE: 0, Worklist.FINISHED_TODAY: 1}  # the officer's own
+                      Worklist.MINE: 0, Worklist.FINISHED_TODAY: 1,  # the officer's own
+                      Worklist.TO_FORWARD: 0, Worklist.PAPER_INCOMING: 0}  # none for others
     assert [d.code for d in desk.worklist("due_today")] == [codes[0]]
     assert [d.code for d in desk.worklist("due_soon", days=3)] == [codes[0], codes[3]]
     clock.now = dt.datetime(2026, 3, 6, 8, 0)

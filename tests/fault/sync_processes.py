@@ -150,12 +150,67 @@ def desk_batch(path: Path, desk_id: str, after: int, limit: int = BATCH) -> list
         conn.close()
 
 
-def new_desk(path: Path, number: int, clock=None) -> Counter:
+def new_desk(path: Path, number: int, clock=None, unit: str = AGENCY_CODE,
+             name: str = AGENCY["agency_name"]) -> Counter:
+    """A set-up desk of ``unit`` (the commune of tests/core by default)."""
     counter = Counter.open(path, clock=clock or (lambda: dt.datetime.now().replace(microsecond=0)))
     counter.add_officer(**OFFICER, password=PASSWORD)
     counter.sign_in(OFFICER["username"], PASSWORD)
-    counter.set_up(**AGENCY, desk_number=number)
+    counter.set_up(**{**AGENCY, "agency_code": unit, "agency_name": name}, desk_number=number)
     return counter
+
+
+# -- two units: a dossier received by one for another that decides it ----------------------
+B_CODE, C_CODE, P_CODE = "000.16.22.H56", "000.15.22.H56", "000.00.17.H56"
+UNIT_NAMES = {AGENCY_CODE: AGENCY["agency_name"], B_CODE: "UBND xã Đông Sơn",
+              C_CODE: "UBND xã Hà Lam", P_CODE: "Sở Tư pháp tỉnh Quảng Trị"}
+#: Chứng thực hợp đồng, giao dịch: a commune's procedure on the boundary-free list.
+CERTIFY = "2.001035"
+
+
+def add_units(site: Site, *codes: str) -> None:
+    """The province's other units on the site's server (P_CODE a provincial body)."""
+    from counter_app.domain.units import COMMUNE, PROVINCIAL
+
+    with database.writing(site.engine) as conn:
+        for code in codes:
+            admin.add_commune(conn, code, UNIT_NAMES[code],
+                              PROVINCIAL if code == P_CODE else COMMUNE)
+
+
+def receive_for(counter: Counter, n: int, competent: str = "",
+                procedure: str = CERTIFY) -> str:
+    """Receive dossier ``n`` (applicant numbers as ``receive``) for ``competent``."""
+    return counter.receive(ReceptionRequest(procedure_code=procedure, applicant={
+        "kind": "citizen", "full_name": f"Trần Thị {GIVEN[n % 10]}", "id_number": f"0013030{n:05d}",
+        "phone": f"09{n:08d}", "address": "Thôn Phú Lộc, xã Quảng Phú", "email": ""},
+        competent_agency=competent)).code
+
+
+def interrupted_syncs(path: Path, rng, kills: int, started) -> dict[str, int]:
+    """``kills`` runs of ``counter-cli sync`` on the desk, each SIGKILLed at a random moment
+    (0 to 1.2 s) after its first request reached the server; then one run that must
+    complete. ``started()`` counts the requests the server has seen (a Proxy's, whose slow
+    link keeps a round going for a few seconds). Returns where the kills landed."""
+    landed = {"mid-sync": 0, "after it ended": 0}
+    for _ in range(kills):
+        before = started()
+        proc = start_desk_sync(path)
+        give_up = time.monotonic() + 20
+        while started() == before and proc.poll() is None and time.monotonic() < give_up:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.2))
+        if proc.poll() is not None:
+            landed["after it ended"] += 1
+        else:
+            proc.send_signal(signal.SIGKILL)
+            landed["mid-sync"] += 1
+        proc.wait(10)
+        proc.stderr.close()
+    code, report, err = desk_sync(path)
+    assert code == 0, err
+    assert report["waiting"] == 0, report
+    return landed
 
 
 GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Lan", "Minh", "Nga", "Sơn")
@@ -291,7 +346,11 @@ class Proxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
-        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        except OSError:  # the server is down (killed): the desk sees a reset
+            client.close()
+            return
         creader, ureader = client.makefile("rb"), upstream.makefile("rb")
         try:
             while (request := _read_message(creader)) is not None:

@@ -15,7 +15,15 @@ tests/sync/invariants.check(..., converged=True).
 (e) desk clocks days off: order by arrival, the clock warning shown, offsets recorded;
 (f) two desks editing the same dossiers offline: the first to arrive wins, the other is a
     conflict on the server and on both desks, both desks converge to the server's rows;
-(g) a desk with 10,000 waiting events syncs in one round, in well under a minute.
+(g) a desk with 10,000 waiting events syncs in one round, in well under a minute;
+(h) commune A receives dossiers for commune B (docs/sync.md §2.11); the desks of both work
+    offline for days (their clocks moved on), each side its own steps (paper, processing,
+    supplement, payment, withdrawal, return), syncing through a slow link with desk kills
+    mid-sync and a server kill; every dossier converges at both communes and the server, a
+    withdrawal crossing a decision is a conflict both see, a third commune sees nothing;
+(i) a step of the wrong side written on a desk without the rule (an older version) and
+    pushed by a real ``counter-cli sync``: quarantined ("wrong_side: ..."), the other unit
+    never told, the desk's row put back by the server's.
 """
 
 from __future__ import annotations
@@ -33,14 +41,21 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from counter_app.domain.statuses import Status
+from counter_app.errors import WrongSide
 from counter_app.store.database import open_database
 from counter_app.store.hash_chain import link_hash
 from counter_app.sync import desk_state
+from tests.core.conftest import AGENCY_CODE
 from tests.fault.sync_processes import (
+    B_CODE,
     BATCH,
     BIN,
+    C_CODE,
     SEED,
+    UNIT_NAMES,
     Proxy,
+    add_units,
     copy_db,
     desk_batch,
     desk_count,
@@ -48,11 +63,14 @@ from tests.fault.sync_processes import (
     desk_token,
     desk_value,
     enrol_desk,
+    interrupted_syncs,
     new_desk,
     quiesce,
     receive,
+    receive_for,
     start_desk_sync,
 )
+from tests.settable_clock import Clock
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
@@ -424,3 +442,203 @@ def test_g_a_desk_with_10000_waiting_events_syncs_in_one_round(kind, site, big_d
     s.check()
     _report(capsys, f"(g) {total} waiting events synced in one round in {seconds:.1f} s "
                     f"({total / seconds:,.0f} events/s, push + snapshot, {kind})")
+
+
+# -- (h) two communes offline for days ----------------------------------------------------
+def _shared_state(counter, code: str) -> tuple:
+    row = counter.dossier(code)
+    events = sorted(r[0] for r in counter.db.execute(
+        "SELECT id FROM events WHERE dossier_id = ?", [row["id"]]).fetchall())
+    return (row.status, row["paper_sent_at"], row["paper_received_at"], row["finished_at"],
+            row["returned_at"], row["due_at"], tuple(events))
+
+
+@BOTH
+def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, site, tmp_path,
+                                                                       capsys):
+    s = site(kind)
+    add_units(s, B_CODE, C_CODE)
+    monday = dt.date.today() - dt.timedelta(days=14)
+    monday -= dt.timedelta(days=monday.weekday())
+    day0 = dt.datetime.combine(monday, dt.time(8, 0))
+    clock_a, clock_b = Clock(day0), Clock(day0)
+    paths = [tmp_path / "a.db", tmp_path / "b.db", tmp_path / "c.db"]
+    a = new_desk(paths[0], 1, clock_a)
+    b = new_desk(paths[1], 1, clock_b, B_CODE, UNIT_NAMES[B_CODE])
+    c = new_desk(paths[2], 1, Clock(day0), C_CODE, UNIT_NAMES[C_CODE])
+    s.desks += paths
+    # A slow link (each push and pull 0.5 s), so that a kill lands in the middle of a sync.
+    proxy = Proxy(s.server.port, lambda m, p, n: (0.3, 0.2) if p in ("/v1/push", "/v1/pull")
+                  else "pass")
+    requests = lambda: sum(proxy.counts.values())  # noqa: E731
+    rng = random.Random(SEED + 8)
+    landed: dict[str, int] = {}
+
+    def sync_with_kills(path, kills: int) -> None:
+        for where, n in interrupted_syncs(path, rng, kills, requests).items():
+            landed[where] = landed.get(where, 0) + n
+        s.check(converged=False)
+
+    def at(clock: Clock, days: int, hour: int) -> None:
+        clock.now = day0 + dt.timedelta(days=days, hours=hour - 8)
+
+    began = time.monotonic()
+    try:
+        for path, unit in zip(paths, (AGENCY_CODE, B_CODE, C_CODE), strict=True):
+            enrol_desk(path, proxy.url, s.code(1, unit))
+        quiesce(paths, rounds=1)  # each desk learns the province's units
+        # Day 0, A: four dossiers for B, one of its own; the paper goes by post.
+        shared = [receive_for(a, n, B_CODE) for n in range(4)]
+        own = receive_for(a, 10)
+        for code in shared:
+            a.step(code, "send_paper", {"by": "post", "note": f"EMS {code[-4:]}"})
+        sync_with_kills(paths[0], 3)
+        sync_with_kills(paths[1], 3)
+        b.after_sync()
+        assert {d.code for d in b.worklist("paper_incoming")} == set(shared)
+        # Days 1-3, both offline. B takes the paper in and decides; A takes two more and
+        # the citizen of shared[2] withdraws it at A while B finishes it.
+        at(clock_b, 1, 9)
+        for code in shared:
+            b.step(code, "receive_paper", {"note": "Bưu điện giao"})
+            b.step(code, "handover", {"to_unit": "Công chức Tư pháp – Hộ tịch"})
+        at(clock_b, 2, 10)
+        b.step(shared[0], "request_supplement", {"items": ["Bản sao hợp đồng"],
+                                                 "reason": "Thiếu chữ ký"})
+        b.step(shared[1], "finish", {"result": "Đã chứng thực"})
+        b.step(shared[2], "finish", {"result": "Đã chứng thực"})
+        b.step(shared[3], "request_payment", {"amount_vnd": "50000", "note": "Lệ phí"})
+        at(clock_a, 3, 14)
+        a.step(shared[2], "withdraw", {})
+        shared += [receive_for(a, n, B_CODE) for n in (4, 5)]
+        for code in shared[4:]:
+            a.step(code, "send_paper", {"by": "courier", "note": "Giao liên"})
+        a.step(own, "handover", {"to_unit": "Công chức Tư pháp – Hộ tịch"})
+        # The line is back: B first (its finish wins), A's withdrawal is the conflict; the
+        # server is killed in the middle of A's first try.
+        sync_with_kills(paths[1], 2)
+        proc = start_desk_sync(paths[0])
+        time.sleep(rng.uniform(0.8, 1.5))
+        s.server.kill()
+        time.sleep(0.3)
+        s.server.start()
+        proc.communicate(timeout=120)
+        assert proc.returncode in (0, 8), proc.returncode  # done, or offline: try again
+        sync_with_kills(paths[0], 2)
+        sync_with_kills(paths[1], 1)
+        a.after_sync()
+        b.after_sync()
+        assert a.dossier(shared[0]).status is Status.WAITING_SUPPLEMENT
+        assert a.dossier(shared[2]).status is Status.FINISHED  # the withdrawal lost
+        # Days 4-6: A takes the supplement, the fee, returns what is done; B decides.
+        at(clock_a, 4, 9)
+        a.step(shared[0], "resume", {"note": "Đã bổ sung"})
+        a.step(shared[3], "payment_received", {"receipt_no": "BL-0007"})
+        a.step(shared[1], "return", {"rating": "satisfied"})
+        a.step(shared[2], "return", {})
+        with pytest.raises(WrongSide):
+            a.step(shared[0], "finish", {})  # not A's to decide
+        at(clock_b, 4, 10)
+        for code in shared[4:]:
+            b.step(code, "receive_paper", {})
+            b.step(code, "handover", {"to_unit": "Công chức Tư pháp – Hộ tịch"})
+        sync_with_kills(paths[0], 1)
+        sync_with_kills(paths[1], 1)
+        b.after_sync()
+        at(clock_b, 5, 9)
+        for code in (shared[0], shared[3], shared[4]):
+            b.step(code, "finish", {"result": "Đã chứng thực"})
+        with pytest.raises(WrongSide):
+            b.step(shared[1], "return", {})  # not B's to return
+        sync_with_kills(paths[1], 1)
+        sync_with_kills(paths[0], 1)
+        a.after_sync()
+        at(clock_a, 6, 9)
+        for code in (shared[0], shared[3], shared[4]):
+            a.step(code, "return", {"rating": "very_satisfied"})
+        quiesce(paths)
+    finally:
+        proxy.close()
+    a.after_sync()
+    b.after_sync()
+    summary = s.check()
+    for code in shared:  # one dossier at both communes and the server
+        assert _shared_state(a, code) == _shared_state(b, code), code
+    with s.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT code, status FROM dossiers")).all())
+        lost = conn.execute(text("SELECT d.code, c.kind FROM conflicts c JOIN dossiers d "
+                                 "ON d.id = c.dossier_id")).all()
+    assert {code: stored[code] for code in shared} == {
+        code: int(a.dossier(code).status) for code in shared}
+    assert [a.dossier(code).status for code in shared] == [Status.RETURNED] * 5 + [
+        Status.PROCESSING]
+    assert [(r.code, r.kind) for r in lost] == [(shared[2], "step_not_allowed")]
+    assert {x.code for x in a.conflicts()} == {x.code for x in b.conflicts()} == {shared[2]}
+    assert desk_count(paths[2], "SELECT count(*) FROM dossiers") == 0  # C: nothing
+    assert desk_count(paths[2], "SELECT count(*) FROM events") == 0
+    assert desk_count(paths[1], "SELECT count(*) FROM dossiers WHERE code = ?", [own]) == 0
+    assert landed["mid-sync"] >= 5, landed  # most kills did land in a round
+    for counter in (a, b, c):
+        counter.close()
+    _report(capsys, f"(h/{kind}) {len(shared)} dossiers A→B over 6 days, kills {landed}, "
+                    f"{time.monotonic() - began:.1f} s; {summary['shared_events']} shared "
+                    f"events, {summary['shared_conflicts']} conflict")
+
+
+# -- (i) a wrong-side step through a real process --------------------------------------------
+@BOTH
+def test_i_a_wrong_side_step_pushed_by_a_real_process_is_quarantined(kind, site, tmp_path,
+                                                                    capsys):
+    s = site(kind)
+    add_units(s, B_CODE)
+    paths = [tmp_path / "a.db", tmp_path / "b.db"]
+    a = new_desk(paths[0], 1)
+    b = new_desk(paths[1], 1, unit=B_CODE, name=UNIT_NAMES[B_CODE])
+    s.desks += paths
+    enrol_desk(paths[0], s.server.url, s.code(1))
+    enrol_desk(paths[1], s.server.url, s.code(1, B_CODE))
+    quiesce(paths, rounds=1)
+    code, own = receive_for(a, 1, B_CODE), receive_for(a, 2)
+    quiesce(paths, rounds=1)
+    b.after_sync()
+    with pytest.raises(WrongSide):  # the desk's own rule
+        a.step(code, "finish", {})
+    # Desks without the rule (an older version, a hand-made file) take the other side's steps.
+    rogue = []
+    for counter, dossier, step, fields in ((a, code, "finish", {}),
+                                           (a, own, "send_paper", {"by": "post"}),
+                                           (b, code, "withdraw", {})):
+        counter.why_not_side = lambda *_: None
+        try:
+            counter.step(dossier, step, fields)
+        finally:
+            del counter.why_not_side
+        rogue.append(counter.db.execute("SELECT id FROM events WHERE desk_id = ? ORDER BY "
+                                        "desk_seq DESC LIMIT 1", [counter.desk_id]).fetchone()[0])
+    assert a.dossier(code).status is Status.FINISHED  # on A's file, for now
+    for path in paths:
+        done, report, err = desk_sync(path)  # the real desk process pushes them
+        assert done == 0, err
+        assert report["pushed"]["quarantined"] >= 1, report
+    with s.engine.connect() as conn:
+        rows = {r.event_id: r for r in conn.execute(text(
+            "SELECT i.event_id, i.result, i.reason, l.party_id FROM inbox i JOIN change_log l "
+            "ON l.server_seq = i.server_seq WHERE i.event_id IN (:x, :y, :z)"),
+            dict(zip("xyz", rogue, strict=True)))}
+    assert [rows[e].result for e in rogue] == ["quarantined"] * 3
+    assert [rows[e].reason.split(" belongs")[0].split(" is only")[0] for e in rogue] == [
+        "wrong_side: finish", "wrong_side: send_paper", "wrong_side: withdraw"]
+    assert {rows[e].party_id for e in rogue} == {None}  # the other commune is not told
+    quiesce(paths)
+    a.after_sync()
+    b.after_sync()
+    s.check()
+    assert a.dossier(code).status is b.dossier(code).status is Status.RECEIVED
+    assert a.dossier(own)["paper_sent_at"] is None
+    held_b = {r[0] for r in b.db.execute("SELECT id FROM events").fetchall()}
+    assert not held_b & {rogue[0], rogue[1]}  # A's quarantined steps stay A's
+    assert rogue[2] in held_b
+    a.close()
+    b.close()
+    _report(capsys, f"(i/{kind}) wrong-side steps quarantined: "
+                    f"{[rows[e].reason[:40] for e in rogue]}")

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from counter_app.domain.lifecycle import Step
 from counter_app.domain.statuses import Status
+from counter_app.errors import WrongSide
 from counter_app.server import database
 from counter_app.server.admin import revoke_device
 from tests.server.conftest import (  # noqa: F401 - fixtures
@@ -210,6 +211,9 @@ def test_later_steps_of_a_dossier_need_a_desk_of_its_commune(
     _copy_dossier(a, other, code)
     b.counter.step(code, Step.HANDOVER, HANDOVER)
     assert _statuses(b.push()) == ["applied"]
+    with pytest.raises(WrongSide):  # the other commune's desk refuses it itself ...
+        other.counter.step(code, Step.HANDOVER, HANDOVER)
+    other.counter.why_not_side = lambda step, row: None  # ... an older version would not
     other.counter.step(code, Step.HANDOVER, HANDOVER)
     reply = other.push()
     assert _statuses(reply) == ["quarantined"]

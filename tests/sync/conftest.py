@@ -69,7 +69,10 @@ class Server:
         database.migrate(self.engine)
         with database.writing(self.engine) as conn:
             admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
-        self.app = app.create_app(self.engine)
+        from counter_app.server.blob_backends import FileBackend
+
+        # the digitised files in the test's own folder (never the working folder)
+        self.app = app.create_app(self.engine, FileBackend(tmp_path / "server-blobs"))
         self.http = TestClient(self.app)
         self.url = "http://testserver"
 

@@ -8,7 +8,7 @@ its form, and nothing is written before that form is saved. Errors show in a lin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -39,6 +39,7 @@ from ui.common.tasks import DbWorker
 from ui.dossier.step_dialogs import step_dialog
 from ui.dossier.step_fields import FormContext, StepDialog
 from ui.dossier.texts import FORM_SHORT, STEP_SHORT
+from ui.dossier.transfer_texts import agency_names, side_note
 from ui.dossier.views import (
     DetailsPanel,
     history_table,
@@ -62,6 +63,10 @@ class Loaded:
     flag: str
     ctx: FormContext
     printable: list[str]  # the form numbers, in the dossier's family, that can print now
+    #: For a dossier received for another body: agency code -> name, and what this desk
+    #: does with it ("" otherwise).
+    names: dict[str, str] = field(default_factory=dict)
+    side_note: str = ""
 
 
 def load(counter, code: str) -> Loaded:
@@ -79,9 +84,16 @@ def load(counter, code: str) -> Loaded:
     shown = DossierRow({**dossier.data,
                         "officer": names.get(dossier["officer"], dossier["officer"])})
     allowed = counter.steps_allowed_now(dossier)
-    mine = [s for s in allowed if counter.may_step(dossier, s)]
+    mine = [s for s in allowed if counter.may_step(dossier, s)]  # never the other side's
+    names, note = {}, ""
+    if dossier.is_transfer:
+        here = agency.agency_code if agency else ""
+        names = agency_names(dossier, here, agency.agency_name if agency else "",
+                             {u.code: u.name for u in counter.units()})
+        note = side_note(dossier, here, names)
     return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
-                  counter.deadline_flag(dossier), ctx, forms.printable(dossier, events))
+                  counter.deadline_flag(dossier), ctx, forms.printable(dossier, events),
+                  names, note)
 
 
 class DossierDialog(QDialog):
@@ -134,7 +146,7 @@ class DossierDialog(QDialog):
 
         self.steps_box = QGroupBox("Bước tiếp theo")
         self.steps_grid = QGridLayout(self.steps_box)
-        self.no_steps = QLabel()
+        self.no_steps = QLabel(wordWrap=True)
         self.steps_grid.addWidget(self.no_steps, 0, 0, 1, STEP_COLUMNS)
 
         self.history = history_table()
@@ -175,7 +187,7 @@ class DossierDialog(QDialog):
         self.loaded = data
         d = data.dossier
         self.setWindowTitle(f"Hồ sơ {d.code} – {d.status.label}")
-        self.details.show_dossier(d, data.flag)
+        self.details.show_dossier(d, data.flag, data.names, data.ctx.now())
         set_history(self.history, data.events)
         set_transfers(self.transfers_table, data.transfers)
         self.documents.setText(self.details.documents_html(d))
@@ -227,6 +239,8 @@ class DossierDialog(QDialog):
             button.deleteLater()
         self.step_buttons = {}
         suggested = suggested_step(dossier.progress)
+        if suggested not in allowed and Step.SEND_PAPER in allowed:
+            suggested = Step.SEND_PAPER  # the receiving side's usual step for another body
         ordered = sorted(allowed, key=lambda s: s is not suggested)  # the usual one first
         for i, step in enumerate(ordered):
             button = QPushButton(STEP_SHORT.get(step.value, step.label))
@@ -247,6 +261,9 @@ class DossierDialog(QDialog):
                                   "(vai trò của bạn không thực hiện được).")
         else:
             self.no_steps.setText("Chọn bước cần thực hiện.")
+        note = self.loaded.side_note if self.loaded is not None else ""
+        if note and dossier.status not in FINAL:
+            self.no_steps.setText(f"{note} {self.no_steps.text()}")
         target = self.step_buttons.get(suggested)
         if target is not None:
             self.close_button.setDefault(False)

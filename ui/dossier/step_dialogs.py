@@ -26,6 +26,7 @@ from counter_app.domain.lifecycle import Step
 from counter_app.domain.step_requests import METHOD_LABELS, RECIPIENT_LABELS, Rating
 from counter_app.domain.text import fold, matches
 from ui.common.tasks import DbWorker
+from ui.dossier.paper_dialogs import ReceivePaperDialog, SendPaperDialog
 from ui.dossier.step_fields import (
     FormContext,
     StepDialog,
@@ -358,7 +359,7 @@ class ReturnDialog(StepDialog):
 STEP_DIALOGS: dict[Step, type[StepDialog]] = {cls.step: cls for cls in (
     HandoverDialog, RequestSupplementDialog, ResumeDialog, RequestPaymentDialog,
     PaymentReceivedDialog, RefuseOnMeritsDialog, WithdrawDialog, StopDialog, ApologizeDialog,
-    FinishDialog, ReturnDialog)}
+    FinishDialog, ReturnDialog, SendPaperDialog, ReceivePaperDialog)}
 
 
 def step_dialog(step: Step, worker: DbWorker, ctx: FormContext,

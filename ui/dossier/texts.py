@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from counter_app.domain.forwarding import PAPER_MEANS_LABELS
 from counter_app.domain.legal_forms import FormKind
 from counter_app.domain.lifecycle import Verdict
 from counter_app.domain.lifecycle import event_label as lifecycle_event_label
@@ -27,6 +28,8 @@ STEP_SHORT = {
     "payment_received": "Đã nộp nghĩa vụ tài chính",
     "resume": "Nhận bổ sung",
     "finish": "Đã xử lý xong",
+    "send_paper": "Gửi hồ sơ giấy…",
+    "receive_paper": "Đã nhận hồ sơ giấy…",
 }
 DEADLINE_LABELS = {"overdue": "quá hạn", "warning": "sắp đến hạn"}
 
@@ -108,6 +111,10 @@ def summary(kind: str, p: dict) -> str:
     if kind == "finish":
         return _join(f"Xong lúc {moment(p.get('finished_at'))}", verdict_label(p.get("verdict")),
                      _if("kết quả: ", p.get("result")))
+    if kind == "send_paper":
+        return _join(PAPER_MEANS_LABELS.get(p.get("by"), ""), _if("ghi chú: ", p.get("note")))
+    if kind == "receive_paper":
+        return _if("Ghi chú: ", p.get("note"))
     if kind == "return":
         who = p.get("recipient_name", "") + _if(", giấy tờ ", p.get("recipient_id_number"))
         fee = money(p["fee_vnd"]) + _if(", biên lai ", p.get("fee_receipt_no")) \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -31,13 +32,16 @@ from ui.dossier.texts import (
     summary,
     working_time,
 )
+from ui.dossier.transfer_texts import agency, forward_line, paper_line
 
 FLAG_COLOURS = {"overdue": "#c62828", "warning": "#e65100"}
-LEFT = (("code", "Mã hồ sơ"), ("procedure", "Thủ tục"), ("applicant", "Người nộp"),
+LEFT = (("code", "Mã hồ sơ"), ("procedure", "Thủ tục"), ("receiving", "Nơi tiếp nhận"),
+        ("competent", "Cơ quan giải quyết"), ("applicant", "Người nộp"),
         ("id_number", "Số định danh"), ("phone", "Điện thoại"), ("address", "Địa chỉ"),
         ("return_method", "Nhận kết quả"), ("register", "Sổ theo dõi"),
         ("officer", "Cán bộ tiếp nhận"))
 RIGHT = (("status", "Trạng thái"), ("received", "Tiếp nhận"), ("due", "Hẹn trả"),
+         ("forward", "Chuyển điện tử"), ("paper", "Hồ sơ giấy"),
          ("holder", "Đang giữ hồ sơ"), ("supplement", "Bổ sung hồ sơ"),
          ("apology", "Xin lỗi, hẹn lại"), ("verdict", "Kết quả xử lý"),
          ("returned", "Trả kết quả"), ("rating", "Đánh giá"), ("closed", "Lý do kết thúc"))
@@ -70,8 +74,12 @@ class DetailsPanel(QWidget):
         label.setStyleSheet(style)
         self._forms[name].setRowVisible(label, bool(text))
 
-    def show_dossier(self, d: DossierRow, flag: str = "") -> None:
+    def show_dossier(self, d: DossierRow, flag: str = "", names: dict[str, str] | None = None,
+                     now: dt.datetime | None = None) -> None:
+        """``names``: agency code -> name (for a dossier received for another body);
+        ``now``: to mark the forwarding late."""
         p: Progress = d.progress
+        self._show_transfer(d, names or {}, now)
         method = ReturnMethod(d["return_method"]).label + (
             f": {d['return_address']}" if d["return_address"] else "")
         for name, text in (
@@ -117,6 +125,17 @@ class DetailsPanel(QWidget):
         self._set("rating", rating_label(p.rating) if returned else "")
         self._set("closed", p.closed_reason if p.status in (
             Status.REFUSED, Status.WITHDRAWN, Status.STOPPED) else "")
+
+    def _show_transfer(self, d: DossierRow, names: dict[str, str],
+                       now: dt.datetime | None) -> None:
+        transfer = d.is_transfer
+        self._set("receiving", agency(d.receiving_agency, names) if transfer else "")
+        self._set("competent", agency(d.competent_agency, names) if transfer else "",
+                  "font-weight: bold;")
+        for name, line in (("forward", forward_line), ("paper", paper_line)):
+            text, late = line(d, now or d.received_at) if transfer else ("", False)
+            self._set(name, text + (" – quá hạn" if late else ""),
+                      f"font-weight: bold; color: {FLAG_COLOURS['overdue']};" if late else "")
 
     @staticmethod
     def documents_html(d: DossierRow) -> str:

@@ -6,6 +6,7 @@ Rows come with a deadline flag each ('overdue', 'warning' or ''), computed on th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,19 @@ FLAG_LABELS = {"overdue": "Quá hạn", "warning": "Sắp đến hạn"}
 
 def long_time(value) -> str:
     return f"{value:%d/%m/%Y %H:%M}"
+
+
+def pending(row: DossierRow, done: str, due: str, done_text: str) -> str:
+    """The time something must be done by, or ``done_text`` once it is."""
+    if row.data.get(done):
+        return done_text
+    value = row.data.get(due)
+    return long_time(dt.datetime.fromisoformat(value)) if value else ""
+
+
+def pending_key(row: DossierRow, done: str, due: str) -> tuple:
+    """What is still to do first, soonest first; what is done last."""
+    return (bool(row.data.get(done)), row.data.get(due) or "")
 
 
 def holder(row: DossierRow) -> str:
@@ -52,6 +66,18 @@ COLUMNS = {
     "due": Column("Hẹn trả", lambda r: long_time(r.due_at), lambda r: r.due_at),
     "status": Column("Trạng thái", lambda r: r.status.label),
     "holder": Column("Đang ở", holder),
+    # A dossier received for another body (docs/law.md §14): the two sides and the times
+    # its electronic copy and its paper must reach the competent body by.
+    "competent": Column("Nơi giải quyết",
+                        lambda r: r.data.get("competent_name") or r.competent_agency),
+    "receiving": Column("Nơi tiếp nhận",
+                        lambda r: r.data.get("receiving_name") or r.receiving_agency),
+    "forward_due": Column("Hạn chuyển",
+                          lambda r: pending(r, "forwarded_at", "forward_due_at", "đã chuyển"),
+                          lambda r: pending_key(r, "forwarded_at", "forward_due_at")),
+    "paper_due": Column("Hạn gửi giấy",
+                        lambda r: pending(r, "paper_sent_at", "paper_due_at", "đã gửi"),
+                        lambda r: pending_key(r, "paper_sent_at", "paper_due_at")),
 }
 FULL = ("code", "applicant", "procedure", "received", "due", "status", "holder")
 
@@ -63,6 +89,12 @@ class DossierTableModel(QAbstractTableModel):
         self.column_names = tuple(columns)
         self.rows: list[DossierRow] = []
         self.deadline_flags: dict[str, str] = {}
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        self.beginResetModel()
+        self.columns = [COLUMNS[c] for c in columns]
+        self.column_names = tuple(columns)
+        self.endResetModel()
 
     def set_rows(self, rows: list[DossierRow], flags: dict[str, str] | None = None) -> None:
         self.beginResetModel()
@@ -145,11 +177,24 @@ class DossierTable(QTableView):
         self.setTabKeyNavigation(False)
         self.setAlternatingRowColors(False)
         self.verticalHeader().setVisible(False)
+        self._stretch()
+        self.activated.connect(self._activated)
+
+    def _stretch(self) -> None:
         header = self.horizontalHeader()
         for i, spec in enumerate(self.model_.columns):
-            if spec.stretch:
-                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-        self.activated.connect(self._activated)
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if spec.stretch
+                                        else QHeaderView.ResizeMode.Interactive)
+
+    def set_columns(self, columns: tuple[str, ...], sort_column: str,
+                    descending: bool = False) -> None:
+        """Show other columns (a list of another kind), sorted by ``sort_column``."""
+        if tuple(columns) == self.model_.column_names:
+            return
+        self.model_.set_columns(columns)
+        self._stretch()
+        self.sortByColumn(columns.index(sort_column), Qt.SortOrder.DescendingOrder
+                          if descending else Qt.SortOrder.AscendingOrder)
 
     def set_rows(self, rows: list[DossierRow], flags: dict[str, str] | None = None) -> None:
         current = self.current_code()

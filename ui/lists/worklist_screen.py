@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
 from counter_app.store.dossier_queries import Worklist
 from ui.common.tasks import DbWorker
 from ui.lists.dossier_table import FULL, OVERDUE_COLOR, WARNING_COLOR, DossierTable
+from ui.lists.transfer_lists import COLUMNS, TRANSFER_LISTS, load_transfer_list
 from ui.lists.worklist_strip import ORDER, list_label
 
-#: The lists on this tab: the strip's, with "cần xin lỗi" after the ones due soon.
-LISTS = (*ORDER[:3], Worklist.NEEDS_APOLOGY, *ORDER[3:], Worklist.MINE,
+#: The lists on this tab: the strip's, with "cần xin lỗi" and the dossiers received for
+#: another body (or for this one elsewhere) after the ones due soon.
+LISTS = (*ORDER[:3], Worklist.NEEDS_APOLOGY, *TRANSFER_LISTS, *ORDER[3:], Worklist.MINE,
          Worklist.FINISHED_TODAY)
 
 EXPLANATIONS = {
@@ -36,6 +38,11 @@ EXPLANATIONS = {
                             "trả sau hạn vẫn tính là trễ hạn.",
     Worklist.WAITING_SUPPLEMENT: "Hồ sơ chờ người nộp bổ sung giấy tờ "
                                  "(thời hạn tạm dừng).",
+    Worklist.TO_FORWARD: "Hồ sơ nhận tại đây cho cơ quan khác giải quyết: chuyển điện tử ngay "
+                         "(nhận sau 15 giờ: sáng ngày làm việc sau), gửi hồ sơ giấy trong 01 "
+                         "ngày làm việc. Dòng đỏ: đã quá hạn chuyển.",
+    Worklist.PAPER_INCOMING: "Hồ sơ nơi khác tiếp nhận cho cơ quan này giải quyết, chưa nhận "
+                             "được hồ sơ giấy.",
     Worklist.READY_TO_RETURN: "Hồ sơ đã có kết quả, chờ người nộp đến nhận.",
     Worklist.RETURNED_TODAY: "Hồ sơ đã trả kết quả trong hôm nay.",
 }
@@ -43,6 +50,8 @@ EXPLANATIONS = {
 
 def load_worklist(counter, name: Worklist):
     """On the worker: the list's dossiers and the deadline flag of each."""
+    if name in TRANSFER_LISTS:
+        return load_transfer_list(counter, name)
     rows = counter.worklist(name)
     return rows, counter.deadline_flags(rows)
 
@@ -94,7 +103,7 @@ class WorklistScreen(QWidget):
         self.lists.forward.connect(self.focus_table)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
-        self.explanation = QLabel()
+        self.explanation = QLabel(wordWrap=True)
         self.explanation.setStyleSheet("color: #555;")
         self.table = DossierTable(FULL, sort_column="due", descending=False)
         self.table.setAccessibleName("Hồ sơ trong danh sách")
@@ -136,7 +145,8 @@ class WorklistScreen(QWidget):
             item = self.lists.item(row)
             n = counts.get(name, 0)
             item.setText(f"{list_label(name, warning_days)}  ({n})")
-            urgent = n > 0 and name in (Worklist.OVERDUE, Worklist.DUE_TODAY, Worklist.DUE_SOON)
+            urgent = n > 0 and name in (Worklist.OVERDUE, Worklist.DUE_TODAY, Worklist.DUE_SOON,
+                                        Worklist.TO_FORWARD)
             color = OVERDUE_COLOR if name is Worklist.OVERDUE else WARNING_COLOR
             item.setForeground(QBrush(QColor(color)) if urgent else QBrush())
             font = QFont(self.lists.font())
@@ -157,6 +167,8 @@ class WorklistScreen(QWidget):
         if seq != self._seq:
             return  # the officer has moved on to another list (or a newer refresh is due)
         self._shown = name
+        columns, sort_column = COLUMNS.get(name, (FULL, "due"))
+        self.table.set_columns(columns, sort_column)
         self.table.set_rows(rows, flags)
         self._show_title()
 

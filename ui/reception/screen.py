@@ -12,7 +12,6 @@ import datetime as dt
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain import card_qr
-from counter_app.domain.citizen_id import normalise_id
 from counter_app.domain.procedures import CONFIDENCE_LABELS, Procedure
 from counter_app.domain.reception import (
     ApplicantKind,
@@ -45,6 +43,8 @@ from ui.common.enter_navigation import EnterMovesFocus
 from ui.common.messages import describe
 from ui.common.tasks import DbWorker
 from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
+from ui.reception.applicant_filling import ApplicantFilling
+from ui.reception.competent_picker import CompetentPicker
 from ui.reception.document_checklist import DocumentChecklist
 from ui.reception.field_checks import ERROR_STYLE, FieldChecks
 from ui.reception.procedure_picker import FAVOURITES, ProcedurePicker
@@ -52,7 +52,7 @@ from ui.reception.proxy_fields import ProxyFields
 from ui.reception.refusal_dialog import RefusalDialog
 
 
-class ReceptionScreen(QWidget):
+class ReceptionScreen(ApplicantFilling, QWidget):
     saved = Signal(object, bytes, bool)  # dossier, slip PDF, print requested
 
     def __init__(self, worker: DbWorker, calendar: WorkingCalendar, clock, parent=None):
@@ -70,7 +70,8 @@ class ReceptionScreen(QWidget):
         self._enter = EnterMovesFocus(self)
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
                   self.kind, self.proxy_name, self.proxy_id, self.proxy_phone,
-                  self.proxy_authorisation, self.picker, self.sets, self.channel, self.return_method,
+                  self.proxy_authorisation, self.picker, self.competent.choice, self.sets,
+                  self.channel, self.return_method,
                   self.return_address, self.due_edit, self.due_reason):
             w.installEventFilter(self._enter)
         self._tick = QTimer(self, interval=30_000, timeout=self._refresh_due)
@@ -120,6 +121,8 @@ class ReceptionScreen(QWidget):
         self.picker.set_pinned(pinned_procedures())  # the officer's own Alt+1…9 come first
         self.procedure_info = QLabel()
         self.procedure_info.setWordWrap(True)
+        self.competent = CompetentPicker()  # only for a procedure received regardless of
+        #                                     boundary: another body may decide it
         self.checklist = DocumentChecklist()
         self.check_all_button = QPushButton("Đã nhận đủ (Ctrl+&D)")
         self.check_all_button.clicked.connect(self.checklist.check_all)
@@ -133,6 +136,7 @@ class ReceptionScreen(QWidget):
         box.addLayout(row)
         self.favourites_label = self.picker.favourites_label
         box.addWidget(self.favourites_label)
+        box.addWidget(self.competent)
         box.addWidget(self.procedure_info)
         box.addWidget(self.checklist, 1)
         box.addWidget(self.check_all_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -211,7 +215,8 @@ class ReceptionScreen(QWidget):
         self.field_widgets = {
             "full_name": self.full_name, "id_number": self.id_number, "phone": self.phone,
             "email": self.email, "address": self.address, "procedure": self.picker,
-            "documents": self.checklist, "sets": self.sets, "channel": self.channel,
+            "documents": self.checklist, "competent_agency": self.competent.choice,
+            "sets": self.sets, "channel": self.channel,
             "return_method": self.return_method, "return_address": self.return_address,
             "due_at": self.due_edit, "due_change_reason": self.due_reason,
             "received_at": self.due_edit, "kind": self.kind,
@@ -228,7 +233,8 @@ class ReceptionScreen(QWidget):
                      (self.kind, self.proxy_check), (self.proxy_check, self.proxy_name),
                      (self.proxy_name, self.proxy_id), (self.proxy_id, self.proxy_phone),
                      (self.proxy_phone, self.proxy_authorisation),
-                     (self.proxy_authorisation, self.picker), (self.picker, self.checklist),
+                     (self.proxy_authorisation, self.picker), (self.picker, self.competent.choice),
+                     (self.competent.choice, self.checklist),
                      (self.checklist, self.check_all_button), (self.check_all_button, self.sets),
                      (self.sets, self.channel), (self.channel, self.return_method),
                      (self.return_method, self.return_address),
@@ -291,6 +297,7 @@ class ReceptionScreen(QWidget):
         self.return_method.setCurrentIndex(0)
         self.sets.setValue(1)
         self.picker.select(None)
+        self.competent.forget()
         self._ticks.clear()
         self.returning_label.clear()
         self._clear_errors()
@@ -306,65 +313,13 @@ class ReceptionScreen(QWidget):
     def _return_changed(self) -> None:
         self.return_address.setEnabled(self.return_method.currentData() == ReturnMethod.POST)
 
-    def fill_from_card(self, text: str) -> bool:
-        """Fill the applicant from an ID card's QR (a new citizen's form: the screen is
-        cleared first); say why not when the text cannot be read. Returns whether it did."""
-        try:
-            card = card_qr.parse(text, self.clock().date())
-        except ValidationError as exc:
-            self._clear_errors()
-            self.errors_label.setText("Không đọc được mã QR trên thẻ căn cước:\n"
-                                      + exc.errors["card_qr"])
-            self.errors_label.show()
-            return False
-        self.reset()
-        self.id_number.setText(card.id_number)
-        self.full_name.setText(card.full_name)
-        self.address.setText(card.address)
-        self._card = card
-        self.returning_label.setText(f"✔ Đã đọc thẻ: sinh ngày {card.birth_date:%d/%m/%Y}, "
-                                     f"{card.sex}.")
-        number = card.id_number
-        self.worker.run(lambda c: c.returning_applicant(number), self._fill_returning)
-        self.picker.setFocus()
-        return True
-
-    def _card_fields(self) -> dict:
-        """Birth date and sex from the card read for this ID number, if any."""
-        card = self._card
-        if card is None or card.id_number != normalise_id(self.id_number.text()):
-            return {}
-        return {"birth_date": card.birth_date.isoformat(), "sex": card.sex}
-
-    def _lookup_returning(self) -> None:
-        number = self.id_number.text().strip()
-        if not number:
-            return
-        self.worker.run(lambda c: c.returning_applicant(number), self._fill_returning)
-
-    def _fill_returning(self, applicant: dict | None) -> None:
-        if not applicant or applicant["id_number"] != normalise_id(self.id_number.text()):
-            if self._card is None:
-                self.returning_label.clear()
-            return
-        for key, widget in (("full_name", self.full_name), ("phone", self.phone),
-                            ("address", self.address), ("email", self.email)):
-            if not widget.text().strip():
-                widget.setText(applicant[key])
-        self.kind.setCurrentIndex(self.kind.findData(applicant["kind"]))
-        if QApplication.focusWidget() in (self.id_number, self.full_name, self.phone,
-                                          self.address, self.email, self.kind):
-            self.picker.setFocus()  # a returning citizen: straight on to the procedure
-        read = self.returning_label.text() if self._card is not None else ""
-        self.returning_label.setText(
-            (read + " " if read else "✔ ") + "Người đã từng nộp hồ sơ: thông tin được điền sẵn.")
-
     def _procedure_chosen(self, procedure: Procedure | None) -> None:
         # Keep what was ticked, so choosing the same procedure again (a scan typed into the
         # picker and taken out, or a slip of the keyboard) does not lose the checklist.
         if self.procedure is not None:
             self._ticks[self.procedure.code] = self.checklist.ticks()
         self.procedure = procedure
+        self.competent.show_for(procedure, self.worker)
         if procedure is not None and self.picker.hasFocus():
             self.checklist.setFocus()  # Space ticks the documents, never types into the picker
         if procedure is None:
@@ -427,7 +382,7 @@ class ReceptionScreen(QWidget):
             return_method=self.return_method.currentData(),
             return_address=self.return_address.text(),
             due_at=chosen_due, due_change_reason=self.due_reason.text(),
-            proxy=self.proxy.values())
+            proxy=self.proxy.values(), competent_agency=self.competent.value())
 
     def save(self, print_slip: bool = True) -> None:
         if self._saving:
