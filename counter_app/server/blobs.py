@@ -39,7 +39,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from counter_app.server import auth, clock, database
-from counter_app.server.blob_backends import Backend, Busy, Conflict, Mismatch, from_env
+from counter_app.server.blob_backends import Backend, Busy, Conflict, Mismatch
+from counter_app.server.blob_settings import from_env
 from counter_app.server.request_body import too_large
 from counter_app.server.schema import blob_refs, blobs, dossiers
 from counter_app.server.shared_dossiers import dossier_visible

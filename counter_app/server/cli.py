@@ -118,7 +118,7 @@ def _serve(url: str, args) -> None:
     if args.tls_cert:
         print(f"TLS certificate SHA-256 fingerprint: {fingerprint(args.tls_cert)}", flush=True)
     from counter_app.server.access_log import log_config
-    from counter_app.server.blob_backends import from_env
+    from counter_app.server.blob_settings import from_env
 
     environ = {**os.environ, **({"COUNTER_BLOBS": args.blobs} if args.blobs else {})}
     try:

@@ -1,4 +1,4 @@
-"""The S3 blob backend (counter_app/server/blob_backends.py: S3Backend) against a real
+"""The S3 blob backend (counter_app/server/blob_s3.py: S3Backend) against a real
 S3-compatible server on loopback: moto in server mode (``moto[server]``, a test
 dependency; CI must install it, or these tests are skipped)."""
 
@@ -11,15 +11,10 @@ import warnings
 
 import pytest
 
-from counter_app.server.blob_backends import (
-    S3_PART,
-    Busy,
-    Conflict,
-    FileBackend,
-    Mismatch,
-    S3Backend,
-    from_env,
-)
+from counter_app.server.blob_backends import S3_PART, Busy, Conflict, Mismatch
+from counter_app.server.blob_files import FileBackend
+from counter_app.server.blob_s3 import S3Backend
+from counter_app.server.blob_settings import from_env
 from counter_app.server.blobs import MAX_CHUNK
 from tests.loopback import free_port
 from tests.server.blob_helpers import attach, bearer, blob_app, blob_rows, enrol

@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 from counter_app.server import blobs
-from counter_app.server.blob_backends import FileBackend
+from counter_app.server.blob_files import FileBackend
 from counter_app.server.blobs import MAX_BLOB, MAX_CHUNK, byte_range
 from counter_app.server.validation import Refused
 from tests.server.blob_helpers import Asgi, attach, bearer, blob_app, blob_rows, enrol

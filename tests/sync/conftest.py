@@ -69,7 +69,7 @@ class Server:
         database.migrate(self.engine)
         with database.writing(self.engine) as conn:
             admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
-        from counter_app.server.blob_backends import FileBackend
+        from counter_app.server.blob_files import FileBackend
 
         # the digitised files in the test's own folder (never the working folder)
         self.app = app.create_app(self.engine, FileBackend(tmp_path / "server-blobs"))

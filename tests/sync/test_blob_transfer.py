@@ -39,7 +39,7 @@ SERVE = """
 import sys
 import uvicorn
 from counter_app.server import database
-from counter_app.server.blob_backends import FileBackend
+from counter_app.server.blob_files import FileBackend
 from tests.server.blob_helpers import blob_app
 engine = database.make_engine(sys.argv[1])
 app = blob_app(engine, FileBackend(sys.argv[2]))
