@@ -10,14 +10,13 @@ what it has) after ``MAX_FAILURES`` failures in a row without a byte of progress
 
 from __future__ import annotations
 
-import ssl
 import time
 from collections.abc import Callable
 
 import httpx
 
 from counter_app.sync.errors import CertificateMismatch, ServerUnreachable, SyncRefused
-from counter_app.sync.transport import Channel, refusal
+from counter_app.sync.transport import Channel, is_certificate_error, refusal
 
 #: The server's bounds (counter_app/server/blobs.py: MAX_CHUNK, MAX_BLOB).
 CHUNK = 1024 * 1024
@@ -40,15 +39,6 @@ def refused(response: httpx.Response) -> SyncRefused:
     except ValueError:
         body = None
     return refusal(response.status_code, body)
-
-
-def is_certificate_error(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def certificate_mismatch() -> CertificateMismatch:

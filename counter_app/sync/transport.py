@@ -103,7 +103,8 @@ def make_client(url: str, pinned_pem: str | None = None) -> httpx.Client:
                                  "Accept-Encoding": "gzip"})
 
 
-def _is_certificate_error(exc: BaseException) -> bool:
+def is_certificate_error(exc: BaseException) -> bool:
+    """Did TLS refuse the server's certificate (anywhere in the exception's chain)?"""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
@@ -186,7 +187,7 @@ class Channel:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, _Busy | httpx.TransportError)
-                and not _is_certificate_error(e)),
+                and not is_certificate_error(e)),
             wait=tenacity.wait_exponential_jitter(multiplier=RETRY_MULTIPLIER,
                                                   max=RETRY_MAX_WAIT, jitter=RETRY_MULTIPLIER),
             stop=(tenacity.stop_after_attempt(RETRY_ATTEMPTS)
@@ -198,7 +199,7 @@ class Channel:
             raise ServerUnreachable(f"Máy chủ đang bận hoặc gặp sự cố (mã {exc.status}). "
                                     "Quầy vẫn làm việc bình thường và sẽ thử lại sau.") from None
         except httpx.TransportError as exc:
-            if _is_certificate_error(exc):
+            if is_certificate_error(exc):
                 raise CertificateMismatch(
                     "Chứng chỉ của máy chủ không khớp với chứng chỉ đã ghi nhận khi đăng ký "
                     "(hoặc không được tin cậy). Không gửi dữ liệu; hãy liên hệ quản trị máy chủ.",
