@@ -18,6 +18,8 @@ from counter_app.domain.units import COMMUNE, PROVINCIAL
 from counter_app.reports import between, ii06a, transfers, trends
 from counter_app.server import admin, database, enrolment
 from counter_app.server import clock as server_clock
+from counter_app.server import reference as server_reference
+from counter_app.store.catalogue_files import read_file
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.sync_round import sync_once
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
@@ -52,6 +54,8 @@ def province(server, tmp_path, clock, monkeypatch):  # noqa: F811 - the fixture 
         admin.add_commune(conn, P_CODE, NAMES[P_CODE], PROVINCIAL)
     catalogue = tmp_path / "danh_muc_tinh.csv"
     catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
+    with database.writing(server.engine) as conn:  # the province's list is the server's too
+        server_reference.import_catalogue(conn, read_file(catalogue))
     desks = {}
     for name, code in (("a", AGENCY_CODE), ("b", B_CODE), ("p", P_CODE)):
         desk = Counter.open(tmp_path / f"{name}.db", clock=clock)

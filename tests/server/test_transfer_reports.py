@@ -20,6 +20,8 @@ from counter_app.reports import between, ii06a, transfers
 from counter_app.server import admin, database, enrolment, leaders, reports
 from counter_app.server import clock as server_clock
 from counter_app.server import dashboard_data as data
+from counter_app.server import reference as server_reference
+from counter_app.store.catalogue_files import read_file
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.sync_round import sync_once
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
@@ -55,6 +57,8 @@ def province(server_db, client, communes, tmp_path, clock, monkeypatch):
         admin.add_commune(conn, P_CODE, NAMES[P_CODE], PROVINCIAL)
     catalogue = tmp_path / "danh_muc_tinh.csv"
     catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
+    with database.writing(server_db) as conn:  # the province's list is the server's too
+        server_reference.import_catalogue(conn, read_file(catalogue))
     desks = {}
     for name, code in (("a", AGENCY_CODE), ("c", OTHER_CODE), ("b", B_CODE), ("p", P_CODE)):
         desk = Counter.open(tmp_path / f"{name}.db", clock=clock)
