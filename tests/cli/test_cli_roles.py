@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from counter_app.domain.working_calendar import WorkingCalendar
 from tests.cli.conftest import add_user
 
 CITIZEN = ["--name", "Nguyễn Thị Ngọc Ánh", "--id-number", "001303012345"]
@@ -75,8 +76,10 @@ REFUSED = [
 
 
 def _fill(argv: list[str], codes: dict, tmp_path) -> list[str]:
+    # a working day about 40 days ahead (a weekend or holiday is refused as a new date)
+    due = WorkingCalendar().working_day_on_or_after(dt.date.today() + dt.timedelta(days=40))
     values = {**codes, "out": str(tmp_path / "out.pdf"), "csv": str(tmp_path / "tinh.csv"),
-              "due": (dt.date.today() + dt.timedelta(days=40)).isoformat()}
+              "due": due.isoformat()}
     return [a.format(**values) for a in argv]
 
 
