@@ -16,13 +16,10 @@ from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.units import COMMUNE, PROVINCIAL
 from counter_app.reports import between, ii06a, transfers, trends
-from counter_app.server import admin, database, enrolment
+from counter_app.server import admin, database
 from counter_app.server import clock as server_clock
-from counter_app.server import reference as server_reference
-from counter_app.store.catalogue_files import read_file
-from counter_app.sync.enrolment import enrol
-from counter_app.sync.sync_round import sync_once
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
+from tests.province_desks import province_list, sync_all, unit_desks
 from tests.sync.conftest import _quick_retries, server  # noqa: F401 - fixtures
 
 B_CODE, P_CODE = "000.16.22.H56", "000.00.17.H56"
@@ -45,40 +42,23 @@ def _t(text: str) -> dt.datetime:
 def province(server, tmp_path, clock, monkeypatch):  # noqa: F811 - the fixture imported
     """Desks of A (this commune), B (another commune) and P (a provincial body), enrolled
     and synced once; the server's clock follows the desks' (it stamps ``forwarded_at``)."""
-    from counter_app.service.counter import Counter
 
     monkeypatch.setattr(server_clock, "now", lambda: clock.now.replace(tzinfo=VN))
     clock.now = _t("2026-10-01T08:00")
     with database.writing(server.engine) as conn:
         admin.add_commune(conn, B_CODE, NAMES[B_CODE], COMMUNE)
         admin.add_commune(conn, P_CODE, NAMES[P_CODE], PROVINCIAL)
-    catalogue = tmp_path / "danh_muc_tinh.csv"
-    catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
-    with database.writing(server.engine) as conn:  # the province's list is the server's too
-        server_reference.import_catalogue(conn, read_file(catalogue))
-    desks = {}
-    for name, code in (("a", AGENCY_CODE), ("b", B_CODE), ("p", P_CODE)):
-        desk = Counter.open(tmp_path / f"{name}.db", clock=clock)
-        desk.add_officer(**OFFICER, password=PASSWORD)
-        desk.sign_in(OFFICER["username"], PASSWORD)
-        desk.set_up(**{**AGENCY, "agency_code": code, "agency_name": NAMES[code]},
-                    desk_number=1)
-        desk.import_procedures(catalogue)
-        with database.writing(server.engine) as conn:
-            enrol_code = enrolment.make_code(conn, code, 1)[0]
-        enrol(desk.db, server.url, enrol_code, http=server.http, allow_http=True,
-              anchor=desk.enrolment_anchor())
-        sync_once(desk.db, http=server.http)
-        desks[name] = desk
+    catalogue = province_list(server.engine, tmp_path, PROVINCE_LIST)
+    desks = unit_desks(server.engine, server.url, server.http, tmp_path, clock,
+                       {name: (code, NAMES[code]) for name, code in
+                        (("a", AGENCY_CODE), ("b", B_CODE), ("p", P_CODE))}, catalogue)
     yield desks
     for desk in desks.values():
         desk.close()
 
 
 def sync(server, *desks):  # noqa: F811
-    for desk in desks:
-        report = sync_once(desk.db, http=server.http)
-        assert report.waiting == 0 and report.pulled.skipped == 0, report
+    sync_all(server.http, *desks)
 
 
 _SERIAL = iter(range(10, 99))

@@ -17,14 +17,11 @@ from counter_app.domain.lifecycle import Step
 from counter_app.domain.reception import ReceptionRequest
 from counter_app.domain.units import COMMUNE, PROVINCIAL
 from counter_app.reports import between, ii06a, transfers
-from counter_app.server import admin, database, enrolment, leaders, reports
+from counter_app.server import admin, database, leaders, reports
 from counter_app.server import clock as server_clock
 from counter_app.server import dashboard_data as data
-from counter_app.server import reference as server_reference
-from counter_app.store.catalogue_files import read_file
-from counter_app.sync.enrolment import enrol
-from counter_app.sync.sync_round import sync_once
-from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
+from tests.core.conftest import AGENCY_CODE
+from tests.province_desks import province_list, sync_all, unit_desks
 from tests.server.conftest import COMMUNE_NAME, OTHER_CODE
 
 B_CODE, P_CODE = "000.16.22.H56", "000.00.17.H56"
@@ -48,40 +45,24 @@ def _t(text: str) -> dt.datetime:
 def province(server_db, client, communes, tmp_path, clock, monkeypatch):
     """Desks of A (AGENCY_CODE), C (OTHER_CODE), B (a commune) and P (a provincial body),
     enrolled through the app and synced once; the server's clock follows the desks'."""
-    from counter_app.service.counter import Counter
 
     monkeypatch.setattr(server_clock, "now", lambda: clock.now.replace(tzinfo=VN))
     clock.now = _t("2026-10-01T08:00")
     with database.writing(server_db) as conn:
         admin.add_commune(conn, B_CODE, NAMES[B_CODE], COMMUNE)
         admin.add_commune(conn, P_CODE, NAMES[P_CODE], PROVINCIAL)
-    catalogue = tmp_path / "danh_muc_tinh.csv"
-    catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
-    with database.writing(server_db) as conn:  # the province's list is the server's too
-        server_reference.import_catalogue(conn, read_file(catalogue))
-    desks = {}
-    for name, code in (("a", AGENCY_CODE), ("c", OTHER_CODE), ("b", B_CODE), ("p", P_CODE)):
-        desk = Counter.open(tmp_path / f"{name}.db", clock=clock)
-        desk.add_officer(**OFFICER, password=PASSWORD)
-        desk.sign_in(OFFICER["username"], PASSWORD)
-        desk.set_up(**{**AGENCY, "agency_code": code, "agency_name": NAMES[code]},
-                    desk_number=1)
-        desk.import_procedures(catalogue)
-        with database.writing(server_db) as conn:
-            enrol_code = enrolment.make_code(conn, code, 1)[0]
-        enrol(desk.db, "http://testserver", enrol_code, http=client, allow_http=True,
-              anchor=desk.enrolment_anchor())
-        sync_once(desk.db, http=client)
-        desks[name] = desk
+    catalogue = province_list(server_db, tmp_path, PROVINCE_LIST)
+    desks = unit_desks(server_db, "http://testserver", client, tmp_path, clock,
+                       {name: (code, NAMES[code]) for name, code in
+                        (("a", AGENCY_CODE), ("c", OTHER_CODE), ("b", B_CODE),
+                         ("p", P_CODE))}, catalogue)
     yield desks
     for desk in desks.values():
         desk.close()
 
 
 def sync(client, *desks):
-    for desk in desks:
-        report = sync_once(desk.db, http=client)
-        assert report.waiting == 0 and report.pulled.skipped == 0, report
+    sync_all(client, *desks)
 
 
 _SERIAL = iter(range(10, 99))

@@ -20,14 +20,13 @@ from counter_app.domain.statuses import Status
 from counter_app.domain.units import COMMUNE, PROVINCIAL
 from counter_app.errors import ValidationError, WrongSide
 from counter_app.server import admin, database, enrolment
-from counter_app.server import reference as server_reference
 from counter_app.server.schema import change_log, dossiers, inbox
 from counter_app.store import dossier_steps, event_log
-from counter_app.store.catalogue_files import read_file
 from counter_app.store.database import transaction
 from counter_app.sync.enrolment import enrol
 from counter_app.sync.sync_round import sync_once
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
+from tests.province_desks import province_list, sync_all, unit_desks
 from tests.sync.conftest import _quick_retries, server  # noqa: F401 - fixtures
 
 B_CODE, C_CODE, P_CODE = "000.16.22.H56", "000.15.22.H56", "000.00.17.H56"
@@ -75,40 +74,24 @@ def loopback(server):  # noqa: F811 - the fixture imported above
 def province(loopback, tmp_path, clock):
     """Desks of A, B, C and P, each enrolled on the server (on loopback) and synced once
     (so each knows the province's units); opened on files in tmp_path."""
-    from counter_app.service.counter import Counter
 
     srv = loopback
     with database.writing(srv.engine) as conn:
         for code in (B_CODE, C_CODE):
             admin.add_commune(conn, code, NAMES[code], COMMUNE)
         admin.add_commune(conn, P_CODE, NAMES[P_CODE], PROVINCIAL)
-    catalogue = tmp_path / "danh_muc_tinh.csv"
-    catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
-    with database.writing(srv.engine) as conn:  # the province's list is the server's too
-        server_reference.import_catalogue(conn, read_file(catalogue))
-    desks = {}
-    for name, code in (("a", AGENCY_CODE), ("b", B_CODE), ("c", C_CODE), ("p", P_CODE)):
-        desk = Counter.open(tmp_path / f"{name}.db", clock=clock)
-        desk.add_officer(**OFFICER, password=PASSWORD)
-        desk.sign_in(OFFICER["username"], PASSWORD)
-        desk.set_up(**{**AGENCY, "agency_code": code, "agency_name": NAMES[code]},
-                    desk_number=1)
-        desk.import_procedures(catalogue)
-        with database.writing(srv.engine) as conn:
-            enrol_code = enrolment.make_code(conn, code, 1)[0]
-        enrol(desk.db, srv.url, enrol_code, http=srv.http, allow_http=True,
-              anchor=desk.enrolment_anchor())
-        sync_once(desk.db, http=srv.http)
-        desks[name] = desk
+    catalogue = province_list(srv.engine, tmp_path, PROVINCE_LIST)
+    desks = unit_desks(srv.engine, srv.url, srv.http, tmp_path, clock,
+                       {name: (code, NAMES[code]) for name, code in
+                        (("a", AGENCY_CODE), ("b", B_CODE), ("c", C_CODE), ("p", P_CODE))},
+                       catalogue)
     yield desks
     for desk in desks.values():
         desk.close()
 
 
 def sync(server, *desks):  # noqa: F811
-    for desk in desks:
-        report = sync_once(desk.db, http=server.http)
-        assert report.waiting == 0 and report.pulled.skipped == 0, report
+    sync_all(server.http, *desks)
 
 
 def receive_for(desk, competent: str, procedure: str = CERTIFY):
