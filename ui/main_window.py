@@ -33,7 +33,7 @@ from counter_app.store.dossier_queries import Worklist
 from counter_app.store.dossier_store import DossierRow
 from ui.accounts.idle_watch import LOCK_KEY_TEXT, SWITCH_KEY_TEXT, IdleWatch
 from ui.accounts.lock_screen import DeskLock
-from ui.common.desk_settings import idle_lock_seconds, scanner_port
+from ui.common.desk_settings import idle_lock_seconds, scan_folder, scanner_port
 from ui.common.elided_label import ElidedLabel
 from ui.common.messages import show_error
 from ui.common.read_only_banner import read_only_banner
@@ -42,6 +42,7 @@ from ui.common.screen_fit import fit_to_screen
 from ui.common.serial_scanner import SerialScanner
 from ui.common.slip_printing import SlipPrinter
 from ui.common.tasks import DbWorker
+from ui.digitising.scan_folder import ScanFolder
 from ui.dossier.opening import DossierOpening
 from ui.lists.register_export_dialog import RegisterExportDialog
 from ui.lists.search_screen import SearchScreen
@@ -76,6 +77,8 @@ class MainWindow(SystemMenu, ReceptionDesk, DossierOpening, QMainWindow):
         self.reception.set_procedures(procedures)
         self.reception.set_usage(self.worker.call(lambda c: c.procedure_usage()))
         self.reception.saved.connect(self._dossier_saved)
+        self.scan_folder = ScanFolder(self)  # the office scanner saves its files there
+        self.reception.set_scan_folder(self.scan_folder)
         self.worklists = WorklistScreen(self.worker)
         self.today = TodayScreen(self.worker)
         self.search = SearchScreen(self.worker, counter.clock)
@@ -132,6 +135,9 @@ class MainWindow(SystemMenu, ReceptionDesk, DossierOpening, QMainWindow):
         self.serial_scanner.unreadable.connect(
             lambda text: self.statusBar().showMessage(text, 10_000))
         self.open_serial_scanner(scanner_port())
+        problem = self.scan_folder.set_folder(scan_folder())
+        if problem:
+            self.statusBar().showMessage(problem, 15_000)
         self.desk_lock = DeskLock(self.worker, sign_in_hint, self)
         self.desk_lock.unlocked.connect(self._unlocked)
         self.idle = IdleWatch(idle_lock_seconds(), self)
@@ -171,6 +177,7 @@ class MainWindow(SystemMenu, ReceptionDesk, DossierOpening, QMainWindow):
         action("Cài đặt báo cá&o…", (), self.edit_report_settings, system, Action.SETUP)
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
         action("Máy &quét (cổng COM)…", (), self.edit_scanner_port, system)
+        action("Thư mục máy quét ả&nh…", (), self.edit_scan_folder, system, Action.DIGITISE)
         action("Thủ tục hay &dùng (Alt+1…9)…", (), self.edit_favourite_procedures, system,
                Action.RECEIVE)
         system.addSeparator()

@@ -33,6 +33,9 @@ def _t(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+STEP_KINDS = frozenset(s.value for s in Step)
+
+
 def transfers(events: Iterable) -> list[Transfer]:
     """``events``: the dossier's events in order (objects with kind, payload, officer)."""
     rows: list[Transfer] = []
@@ -43,6 +46,8 @@ def transfers(events: Iterable) -> list[Transfer]:
         at = _t(p.get("at"))
         if kind == "received":
             unit, due, person = COUNTER_UNIT, _t(p.get("transfer_due_at")), e.officer
+            continue
+        if kind not in STEP_KINDS:  # e.g. an ``attach`` (digitised pages): no hand-over
             continue
         step = Step(kind)
         if step is Step.HANDOVER:

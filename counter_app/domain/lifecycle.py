@@ -71,6 +71,8 @@ def event_label(kind: str, payload: dict | None = None) -> str:
     """An event's name as the history shows it: the 2025 names for the 2025 steps, the names
     of their time for refusals and stops recorded by earlier versions."""
     payload = payload or {}
+    if kind == "attach":  # domain/digitised.py: no step, a record of pages
+        return "Số hóa kết quả" if payload.get("result") else "Số hóa giấy tờ"
     if kind == "refuse" and not payload.get("at_reception"):
         return EARLIER_LABELS["refuse"]
     if kind == "stop" and "requested_at" not in payload:

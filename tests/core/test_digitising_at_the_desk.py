@@ -88,3 +88,68 @@ def test_a_processing_officer_digitises_only_what_is_handed_to_them(desk, make_r
     assert desk.attach(mine, [scan], document=0).here
     with pytest.raises(PermissionDenied):
         desk.attach(other, [scan], document=0)
+
+
+# -- reuse: a returning citizen's documents digitised before ------------------------------
+OTHER_CITIZEN = "001099012345"
+
+
+def test_a_returning_citizens_document_is_offered_and_linked_not_copied(
+        desk, make_request, scan):
+    first = desk.receive(make_request("1.001193")).code
+    was = desk.attach(first, [scan, reportlab_pdf(1)], document=0)
+    new = desk.receive(make_request("1.001193"))
+    offered = desk.reusable_documents(new["applicant_id_number"], besides=new.code)
+    assert [(r.dossier_code, r.attachment_id, r.pages) for r in offered] == [
+        (first, was.id, 2)]
+    assert offered[0].fits(new.documents[0]["name"].upper())  # the same kind, however written
+    assert not offered[0].fits(new.documents[1]["name"])
+    linked = desk.reuse(new.code, 0, first, was.id)
+    assert (linked.sha256, linked.reused_from, linked.document) == (was.sha256, first, 0)
+    assert files(desk) == [was.sha256]  # one file serves both dossiers
+    assert desk.dossier(new.code)["digitised"] == "[0]"
+    assert desk.attachment_pdf(new.code, linked.id) == desk.attachment_pdf(first, was.id)
+    event = desk.events(desk.dossier(new.code))[-1]
+    assert event.payload["reused_from"] == first
+    assert audit_trail.verify(desk.db).ok
+    # Once linked, the new dossier's own copy is the newest of its kind.
+    assert [r.dossier_code for r in desk.reusable_documents(new["applicant_id_number"])] == [
+        new.code]
+
+
+def test_only_the_same_citizens_documents_are_reused(desk, make_request, scan):
+    theirs = desk.receive(make_request("1.001193", applicant={
+        "id_number": OTHER_CITIZEN, "full_name": "Lê Văn Khác"})).code
+    was = desk.attach(theirs, [scan], document=0)
+    mine = desk.receive(make_request("1.001193"))
+    assert desk.reusable_documents(mine["applicant_id_number"]) == []
+    events = desk.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    with pytest.raises(ValidationError, match="chính người nộp"):
+        desk.reuse(mine.code, 0, theirs, was.id)
+    with pytest.raises(ValidationError, match="chính người nộp"):
+        desk.reuse(theirs, 0, theirs, was.id)  # not from itself either
+    assert desk.db.execute("SELECT count(*) FROM events").fetchone()[0] == events
+
+
+def test_results_are_not_offered_for_reuse(desk, make_request, scan):
+    first = desk.receive(make_request("1.001193")).code
+    desk.step(first, Step.FINISH, {"result": "Giấy khai sinh"})
+    desk.attach(first, [scan], result=True)
+    assert desk.reusable_documents(desk.dossier(first)["applicant_id_number"]) == []
+
+
+def test_a_digitised_dossier_still_gives_its_control_slip_and_forms(desk, make_request, scan):
+    """An ``attach`` is no step: the hand-over log and the forms read past it."""
+    from counter_app.domain import handover_log
+    code = desk.receive(make_request("1.001193")).code
+    desk.attach(code, [scan], document=0)
+    desk.step(code, Step.HANDOVER, {"to_unit": "Công chức Tư pháp", "to_person": "Trần Văn Xử"})
+    desk.attach(code, [scan], document=1)
+    rows = handover_log.transfers(desk.events(desk.dossier(code)))
+    assert [r.to_unit for r in rows] == ["Công chức Tư pháp"]
+    from counter_app.printing import forms
+    row = desk.dossier(code)
+    printable = forms.printable(row, desk.events(row))
+    assert len(printable) >= 2  # the slip and the control slip at least
+    for number in printable:
+        assert desk.form_pdf(code, number).startswith(b"%PDF")

@@ -1,6 +1,7 @@
 """What this desk remembers between sessions (QSettings, an .ini file in the user's config
 folder): the last username used here (never a password), the idle time before the screen
-locks, the scanner's port and the officer's favourite procedures (Alt+1…9)."""
+locks, the scanner's port, the scan folder and the officer's favourite procedures
+(Alt+1…9)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,18 @@ def scanner_port() -> str:
 
 def set_scanner_port(name: str) -> None:
     desk_settings().setValue(SCANNER_PORT, name)
+
+
+SCAN_FOLDER = "digitising/scan_folder"
+
+
+def scan_folder() -> str:
+    """The folder the office scanner's software saves into; "" = none set."""
+    return str(desk_settings().value(SCAN_FOLDER, "") or "")
+
+
+def set_scan_folder(path: str) -> None:
+    desk_settings().setValue(SCAN_FOLDER, path)
 
 
 PINNED_PROCEDURES = "reception/pinned_procedures"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -30,12 +31,15 @@ from counter_app.domain.lifecycle import COUNTER_UNIT, FINAL, Step, suggested_st
 from counter_app.domain.roles import Action, Role
 from counter_app.errors import PermissionDenied
 from counter_app.printing import forms
+from counter_app.service.digitising import Attachment, Reusable
 from counter_app.store.dossier_store import DossierRow
 from counter_app.store.event_log import Event
 from ui.common.messages import describe
 from ui.common.screen_fit import fit_to_screen
 from ui.common.slip_printing import SlipPreview, SlipPrinter
 from ui.common.tasks import DbWorker
+from ui.digitising.scan_folder import ScanFolder
+from ui.dossier.attachments_tab import AttachmentsTab
 from ui.dossier.step_dialogs import step_dialog
 from ui.dossier.step_fields import FormContext, StepDialog
 from ui.dossier.texts import FORM_SHORT, STEP_SHORT
@@ -67,6 +71,9 @@ class Loaded:
     #: does with it ("" otherwise).
     names: dict[str, str] = field(default_factory=dict)
     side_note: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    reusable: list[Reusable] = field(default_factory=list)  # the citizen's earlier copies
+    may_digitise: bool = False
 
 
 def load(counter, code: str) -> Loaded:
@@ -85,22 +92,28 @@ def load(counter, code: str) -> Loaded:
                         "officer": names.get(dossier["officer"], dossier["officer"])})
     allowed = counter.steps_allowed_now(dossier)
     mine = [s for s in allowed if counter.may_step(dossier, s)]  # never the other side's
+    people_names = names
     names, note = {}, ""
     if dossier.is_transfer:
         here = agency.agency_code if agency else ""
         names = agency_names(dossier, here, agency.agency_name if agency else "",
                              {u.code: u.name for u in counter.units()})
         note = side_note(dossier, here, names)
+    may_digitise = counter.may(Action.DIGITISE)
+    reusable = counter.reusable_documents(dossier["applicant_id_number"],
+                                          besides=dossier.code) if may_digitise else []
     return Loaded(shown, events, handover_log.transfers(events), allowed, mine, may_print,
                   counter.deadline_flag(dossier), ctx, forms.printable(dossier, events),
-                  names, note)
+                  names, note, [replace(a, officer=people_names.get(a.officer, a.officer))
+                                for a in counter.attachments(dossier.code)],
+                  reusable, may_digitise)
 
 
 class DossierDialog(QDialog):
     changed = Signal(str)  # the dossier's code, after every recorded step
 
     def __init__(self, worker: DbWorker, code: str, printer: SlipPrinter, parent=None,
-                 ready: bool = False):
+                 ready: bool = False, scan_folder: ScanFolder | None = None):
         super().__init__(parent)
         self.worker, self.code, self.printer, self.ready = worker, code.strip(), printer, ready
         self.loaded: Loaded | None = None
@@ -108,6 +121,8 @@ class DossierDialog(QDialog):
         self.step_form: StepDialog | None = None
         self._just_recorded: tuple[Step, DossierRow] | None = None  # until the next load
         self._focus_step = True  # Enter starts the step the window names ("… (Enter)")
+        self._result_pages = False  # a result was just recorded: offer to digitise it
+        self.scan_folder = scan_folder
         self.setWindowTitle(f"Hồ sơ {self.code}")
         fit_to_screen(self, 1180, 680)  # 1366×768 and 1024×768, less the taskbar
         self._build()
@@ -156,6 +171,12 @@ class DossierDialog(QDialog):
         self.tabs.addTab(self.history, "&Lịch sử xử lý")
         self.tabs.addTab(self.transfers_table, "&Phiếu kiểm soát")
         self.tabs.addTab(self.documents, "Thành phần &hồ sơ")
+        self.attachments_tab = AttachmentsTab(self.worker, self.code, self.printer,
+                                              self.scan_folder, self)
+        self.attachments_tab.recorded.connect(self._digitised)
+        self.attachments_tab.failed.connect(lambda text: self.say(text, error=True))
+        self.tabs.addTab(self.attachments_tab, "&Bản số hóa")
+        QShortcut(QKeySequence("Ctrl+G"), self, self.digitise)
 
         self.close_button = QPushButton("Đóng (Esc)")
         self.close_button.clicked.connect(self.reject)
@@ -191,6 +212,14 @@ class DossierDialog(QDialog):
         set_history(self.history, data.events)
         set_transfers(self.transfers_table, data.transfers)
         self.documents.setText(self.details.documents_html(d))
+        self.attachments_tab.show_dossier(d, data.attachments, data.reusable,
+                                          data.may_digitise)
+        self.tabs.setTabText(self.tabs.indexOf(self.attachments_tab),
+                             f"&Bản số hóa ({len(data.attachments)})")
+        if self._result_pages and data.may_digitise:
+            self._result_pages = False
+            self.attachments_tab.choose_result()
+            self.tabs.setCurrentWidget(self.attachments_tab)
         words = d.words
         self.forms_box.setTitle(f"In phiếu, biểu mẫu ({words.label})")
         for kind, buttons in self.form_buttons.items():
@@ -290,7 +319,10 @@ class DossierDialog(QDialog):
     def _recorded(self, form: StepDialog, row: DossierRow) -> None:
         self._focus_step = True  # the officer is working on it: next step ready on Enter
         self._just_recorded = (form.step, row)
-        self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}.")
+        self._result_pages = form.step in (Step.FINISH, Step.RETURN) and \
+            not row["result_digitised"]
+        self.say(f"Đã ghi: {form.step.label}. Trạng thái: {row.status.label}."
+                 + (" Số hóa kết quả: Ctrl+G." if self._result_pages else ""))
         self.refresh()
         self.changed.emit(self.code)
         if form.form and form.print_requested and self.loaded and self.loaded.may_print:
@@ -303,6 +335,17 @@ class DossierDialog(QDialog):
             self.refresh()  # another desk may have moved the dossier meanwhile
         target = next((b for b in self.step_buttons.values() if b.isDefault()), None)
         (target or self.close_button).setFocus()
+
+    # -- digitising -------------------------------------------------------------------------
+    def digitise(self):
+        """Ctrl+G: the pages of the document (or result) chosen in the "Bản số hóa" tab."""
+        self.tabs.setCurrentWidget(self.attachments_tab)
+        return self.attachments_tab.digitise()
+
+    def _digitised(self, text: str) -> None:
+        self.say(text)
+        self.refresh()
+        self.changed.emit(self.code)
 
     # -- forms ---------------------------------------------------------------------------
     def _number(self, kind: FormKind) -> str:

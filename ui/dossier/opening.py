@@ -61,7 +61,8 @@ class DossierOpening:
             self._close_dialogs()
             return
         while True:
-            dialog = DossierDialog(self.worker, code, self.printer, self, ready=ready)
+            dialog = DossierDialog(self.worker, code, self.printer, self, ready=ready,
+                                   scan_folder=getattr(self, "scan_folder", None))
             dialog.changed.connect(self._dossier_changed)
             self._dialog = dialog
             try:

@@ -111,6 +111,9 @@ def summary(kind: str, p: dict) -> str:
     if kind == "finish":
         return _join(f"Xong lúc {moment(p.get('finished_at'))}", verdict_label(p.get("verdict")),
                      _if("kết quả: ", p.get("result")))
+    if kind == "attach":
+        return _join(f"{p.get('name', '')}: {p.get('pages', 0)} trang",
+                     _if("dùng lại bản số hóa từ hồ sơ ", p.get("reused_from")))
     if kind == "send_paper":
         return _join(PAPER_MEANS_LABELS.get(p.get("by"), ""), _if("ghi chú: ", p.get("note")))
     if kind == "receive_paper":

@@ -144,7 +144,7 @@ class DetailsPanel(QWidget):
         return f"<b>Số lượng: {d['sets']} bộ</b><br>" + "<br>".join(docs)
 
 
-def _table(headers: list[str], widths: list[int]) -> QTableWidget:
+def table(headers: list[str], widths: list[int]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
@@ -161,7 +161,7 @@ def _table(headers: list[str], widths: list[int]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+def fill_table(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
     table.setRowCount(len(rows))
     for i, values in enumerate(rows):
         for col, value in enumerate(values):
@@ -172,16 +172,16 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
 
 
 def history_table() -> QTableWidget:
-    return _table(["Thời điểm", "Cán bộ", "Việc", "Nội dung"], [130, 150, 250, 0])
+    return table(["Thời điểm", "Cán bộ", "Việc", "Nội dung"], [130, 150, 250, 0])
 
 
 def set_history(table: QTableWidget, events: list[Event]) -> None:
-    _fill(table, [(moment(e.at), e.officer, event_label(e.kind, e.payload), summary(e.kind, e.payload))
+    fill_table(table, [(moment(e.at), e.officer, event_label(e.kind, e.payload), summary(e.kind, e.payload))
                   for e in events])
 
 
 def transfers_table() -> QTableWidget:
-    return _table(["Thời điểm", "Bên giao", "Bên nhận", "Hạn xử lý", "Kết quả", "Ghi chú"],
+    return table(["Thời điểm", "Bên giao", "Bên nhận", "Hạn xử lý", "Kết quả", "Ghi chú"],
                   [130, 250, 250, 130, 90, 0])
 
 
@@ -190,6 +190,6 @@ def _party(unit: str, person: str) -> str:
 
 
 def set_transfers(table: QTableWidget, rows: list[Transfer]) -> None:
-    _fill(table, [(moment(t.at), _party(t.from_unit, t.giver), _party(t.to_unit, t.receiver),
+    fill_table(table, [(moment(t.at), _party(t.from_unit, t.giver), _party(t.to_unit, t.receiver),
                    moment(t.step_due), t.verdict.label if t.verdict else "", t.note)
                   for t in rows])

@@ -62,6 +62,7 @@ class ApplicantFilling:
             if not widget.text().strip():
                 widget.setText(applicant[key])
         self.kind.setCurrentIndex(self.kind.findData(applicant["kind"]))
+        self.look_for_reusable(applicant["id_number"])  # their documents digitised before
         if QApplication.focusWidget() in (self.id_number, self.full_name, self.phone,
                                           self.address, self.email, self.kind):
             self.picker.setFocus()  # a returning citizen: straight on to the procedure

@@ -1,13 +1,19 @@
-"""The procedure's document list: tick what was received (Space), adjust counts."""
+"""The procedure's document list: tick what was received (Space), adjust counts; the last
+column says which documents have their pages (digitised, or a returning citizen's earlier
+copy to reuse)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from counter_app.domain.procedures import DocForm, RequiredDocument
 
-COLUMNS = ("Đã nhận", "Tên giấy tờ", "Hình thức", "Số lượng")
+# Two-line headings and fixed narrow columns leave the name room on a 1024×768 screen.
+COLUMNS = ("Đã\nnhận", "Tên giấy tờ", "Hình thức", "Số\nlượng", "Bản\nsố hóa")
+PAGES = 4
+FIXED_WIDTHS = {2: 100, PAGES: 76}  # the texts wrap in them
 
 
 class DocumentChecklist(QTableWidget):
@@ -22,8 +28,11 @@ class DocumentChecklist(QTableWidget):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3):
+        for col in (0, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in FIXED_WIDTHS.items():
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            self.setColumnWidth(col, width)
         self.setWordWrap(True)  # a long document name wraps on a narrow screen
         self.setAccessibleName("Thành phần hồ sơ")
         self._forms: list[DocForm] = []
@@ -47,6 +56,9 @@ class DocumentChecklist(QTableWidget):
             count = QTableWidgetItem(str(doc.count))
             count.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.setItem(row, 3, count)
+            pages = QTableWidgetItem()
+            pages.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            self.setItem(row, PAGES, pages)
             self._forms.append(doc.form)
         if self.rowCount():
             self.setCurrentCell(0, 0)
@@ -70,6 +82,21 @@ class DocumentChecklist(QTableWidget):
     def check_all(self) -> None:
         for row in range(self.rowCount()):
             self.item(row, 0).setCheckState(Qt.CheckState.Checked)
+
+    def set_pages_note(self, row: int, text: str, tooltip: str = "",
+                       offer: bool = False) -> None:
+        """What the "Bản số hóa" column says for ``row`` (``offer``: an earlier copy that
+        could be reused, in green, not yet taken)."""
+        item = self.item(row, PAGES)
+        if item is None:
+            return
+        item.setText(text)
+        item.setToolTip(tooltip or text)
+        item.setForeground(QColor("#1b5e20" if offer else "#0d47a1"))
+        self.resizeRowToContents(row)
+
+    def name(self, row: int) -> str:
+        return self.item(row, 1).text() if 0 <= row < self.rowCount() else ""
 
     def ticks(self) -> list[bool]:
         return [self.item(r, 0).checkState() == Qt.CheckState.Checked

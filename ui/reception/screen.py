@@ -2,14 +2,16 @@
 
 Order of the fields follows the conversation at the counter: ID number first (a returning
 citizen's details fill in), then the procedure (its checklist and the appointment appear),
-then what was received. F9 (or Ctrl+Enter) saves and prints; Ctrl+N starts a new dossier.
+then what was received (Ctrl+G gives the selected document its pages: scans, files, a
+camera, or a returning citizen's earlier copy). F9 (or Ctrl+Enter) saves and prints; Ctrl+N
+starts a new dossier.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,13 +48,14 @@ from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
 from ui.reception.applicant_filling import ApplicantFilling
 from ui.reception.competent_picker import CompetentPicker
 from ui.reception.document_checklist import DocumentChecklist
+from ui.reception.document_pages import DocumentPages, store_pages
 from ui.reception.field_checks import ERROR_STYLE, FieldChecks
 from ui.reception.procedure_picker import FAVOURITES, ProcedurePicker
 from ui.reception.proxy_fields import ProxyFields
 from ui.reception.refusal_dialog import RefusalDialog
 
 
-class ReceptionScreen(ApplicantFilling, QWidget):
+class ReceptionScreen(ApplicantFilling, DocumentPages, QWidget):
     saved = Signal(object, bytes, bool)  # dossier, slip PDF, print requested
 
     def __init__(self, worker: DbWorker, calendar: WorkingCalendar, clock, parent=None):
@@ -66,6 +69,7 @@ class ReceptionScreen(ApplicantFilling, QWidget):
         self._due_touched = False
         self._saving = False
         self._card: card_qr.CardData | None = None  # the ID card read for this citizen
+        self._forget_pages()
         self._build()
         self._enter = EnterMovesFocus(self)
         for w in (self.id_number, self.full_name, self.phone, self.address, self.email,
@@ -127,6 +131,14 @@ class ReceptionScreen(ApplicantFilling, QWidget):
         self.check_all_button = QPushButton("Đã nhận đủ (Ctrl+&D)")
         self.check_all_button.clicked.connect(self.checklist.check_all)
         QShortcut(QKeySequence("Ctrl+D"), self, self.checklist.check_all)
+        self.digitise_button = QPushButton("Số hóa giấy tờ… (Ctrl+&G)")
+        self.digitise_button.setToolTip("Gắn các trang quét (thư mục quét, tệp, camera) hoặc "
+                                        "bản số hóa đã có vào giấy tờ đang chọn.")
+        self.digitise_button.clicked.connect(self.digitise_current)
+        QShortcut(QKeySequence("Ctrl+G"), self, self.digitise_current)
+        self.scan_hint = QLabel(objectName="scan_hint", wordWrap=True)
+        self.scan_hint.setStyleSheet("color: #1b5e20; font-weight: bold;")
+        self.scan_hint.hide()
 
         procedure = QGroupBox("Thủ tục và thành phần hồ sơ")
         box = QVBoxLayout(procedure)
@@ -139,7 +151,12 @@ class ReceptionScreen(ApplicantFilling, QWidget):
         box.addWidget(self.competent)
         box.addWidget(self.procedure_info)
         box.addWidget(self.checklist, 1)
-        box.addWidget(self.check_all_button, 0, Qt.AlignmentFlag.AlignLeft)
+        under = QHBoxLayout()
+        under.addWidget(self.check_all_button)
+        under.addWidget(self.digitise_button)
+        under.addStretch(1)
+        box.addLayout(under)
+        box.addWidget(self.scan_hint)
 
         self.sets = QSpinBox(minimum=1, maximum=50, value=1, suffix=" bộ")
         self.channel = QComboBox()
@@ -235,7 +252,9 @@ class ReceptionScreen(ApplicantFilling, QWidget):
                      (self.proxy_phone, self.proxy_authorisation),
                      (self.proxy_authorisation, self.picker), (self.picker, self.competent.choice),
                      (self.competent.choice, self.checklist),
-                     (self.checklist, self.check_all_button), (self.check_all_button, self.sets),
+                     (self.checklist, self.check_all_button),
+                     (self.check_all_button, self.digitise_button),
+                     (self.digitise_button, self.sets),
                      (self.sets, self.channel), (self.channel, self.return_method),
                      (self.return_method, self.return_address),
                      (self.return_address, self.due_edit), (self.due_edit, self.due_reason),
@@ -299,6 +318,7 @@ class ReceptionScreen(ApplicantFilling, QWidget):
         self.picker.select(None)
         self.competent.forget()
         self._ticks.clear()
+        self._forget_pages()
         self.returning_label.clear()
         self._clear_errors()
         self._return_changed()
@@ -334,6 +354,7 @@ class ReceptionScreen(ApplicantFilling, QWidget):
                 f"{CONFIDENCE_LABELS[procedure.confidence]}</span>")
             self.checklist.set_documents(procedure.documents)
             self.checklist.set_ticks(self._ticks.get(procedure.code, []))
+            self._show_pages()
         self._due_touched = False
         self._refresh_due()
 
@@ -389,11 +410,12 @@ class ReceptionScreen(ApplicantFilling, QWidget):
             return
         self._saving = True
         self.save_button.setEnabled(False)
-        request = self.request()
+        request, pages = self.request(), self.pending_pages()
 
         def work(counter):
             dossier = counter.receive(request)
-            return dossier, counter.slip_pdf(dossier.code)
+            stored = store_pages(counter, dossier.code, pages)
+            return dossier, counter.slip_pdf(dossier.code), stored
 
         self.worker.run(work, lambda result: self._saved(result, print_slip), self._failed)
 
@@ -419,10 +441,12 @@ class ReceptionScreen(ApplicantFilling, QWidget):
     def _saved(self, result, print_slip: bool) -> None:
         self._saving = False
         self.save_button.setEnabled(True)
-        dossier, pdf = result
+        dossier, pdf, *stored = result
         self.reset()
         self.refresh_usage()
         self.saved.emit(dossier, pdf, print_slip)
+        if stored:
+            self.pages_stored(stored[0])
 
     def _failed(self, error: BaseException) -> None:
         self._saving = False

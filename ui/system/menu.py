@@ -19,7 +19,13 @@ from ui.accounts.audit_dialog import AuditDialog
 from ui.accounts.idle_lock_dialog import IdleLockDialog
 from ui.accounts.officers_dialog import OfficersDialog
 from ui.accounts.password_dialogs import ChangePasswordDialog
-from ui.common.desk_settings import scanner_port, set_idle_lock_seconds, set_scanner_port
+from ui.common.desk_settings import (
+    scan_folder,
+    scanner_port,
+    set_idle_lock_seconds,
+    set_scan_folder,
+    set_scanner_port,
+)
 from ui.common.messages import show_error
 from ui.reports.screen import previous_month
 from ui.reports.settings_dialog import ReportSettingsDialog
@@ -124,6 +130,20 @@ class SystemMenu:
             self.statusBar().showMessage(
                 f"Đã lưu: đọc máy quét ở cổng {port}." if port
                 else "Đã lưu: máy quét ở chế độ bàn phím.", 15_000)
+
+    def edit_scan_folder(self) -> None:
+        """The folder the office scanner's software saves into (watched for new pages)."""
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Thư mục máy quét lưu ảnh vào", scan_folder() or str(Path.home()))
+        if not chosen:
+            return
+        problem = self.scan_folder.set_folder(chosen)
+        if problem:
+            self.statusBar().showMessage(problem, 15_000)
+            return
+        set_scan_folder(chosen)
+        self.statusBar().showMessage(f"Đã lưu: lấy trang quét mới từ thư mục {chosen}.",
+                                     15_000)
 
     def manage_officers(self) -> None:
         dialog = OfficersDialog(self.worker, self)
