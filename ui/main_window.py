@@ -178,6 +178,10 @@ class MainWindow(SystemMenu, ReceptionDesk, DossierOpening, QMainWindow):
         action("&Tự khóa màn hình…", (), self.edit_idle_lock, system, Action.SETUP)
         action("Máy &quét (cổng COM)…", (), self.edit_scanner_port, system)
         action("Thư mục máy quét ả&nh…", (), self.edit_scan_folder, system, Action.DIGITISE)
+        self.fetch_ahead_action = action("Tải &trước tệp số hóa của quầy khác", (),
+                                         self.toggle_fetch_ahead, system, Action.SETUP)
+        self.fetch_ahead_action.setCheckable(True)
+        self.fetch_ahead_action.setChecked(self.worker.call(lambda c: c.fetch_files_ahead))
         action("Thủ tục hay &dùng (Alt+1…9)…", (), self.edit_favourite_procedures, system,
                Action.RECEIVE)
         system.addSeparator()

@@ -8,6 +8,11 @@ as it is copied. A restore puts back the files the restored database names and t
 lacks. The desk's check finds a file missing or changed and takes it back from the backup
 folder when it is there.
 
+A desk keeps the files it digitised itself (its own chains, those it had before a restore
+and those taken over at enrolment included). A file another desk digitised, or one this desk only linked for a returning
+citizen, lives on the server and comes when someone opens it: it is checked when it is
+here, and not missing when it is not (``elsewhere``).
+
 **Open:** files no backup names any more are not pruned from the backup folder.
 """
 
@@ -18,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from counter_app.attachments.blob_store import BlobStore, folder_for, is_sha256
+from counter_app.store import settings_store
 from counter_app.store.read_only import connect_read_only
+from counter_app.sync import desk_state
 
 
 @dataclass
@@ -28,6 +35,7 @@ class FilesReport:
     copied: int = 0                    # copied (into a backup, back to the desk)
     missing: list[str] = field(default_factory=list)   # named, found nowhere
     changed: list[str] = field(default_factory=list)   # on the disk with other bytes
+    elsewhere: int = 0                 # another desk's, not here: on the server
 
     @property
     def ok(self) -> bool:
@@ -35,20 +43,27 @@ class FilesReport:
 
     def to_dict(self) -> dict:
         return {"named": self.named, "copied": self.copied, "missing": self.missing,
-                "changed": self.changed, "ok": self.ok}
+                "changed": self.changed, "elsewhere": self.elsewhere, "ok": self.ok}
 
 
-def named(database: Path) -> set[str]:
-    """The SHA-256 of every file a database's history names (read-only)."""
+def named(database: Path) -> dict[str, bool]:
+    """The SHA-256 of every file a database's history names (read-only), each with whether
+    this desk must keep it (it digitised it) or may leave it on the server."""
     conn = connect_read_only(database)
     try:
-        rows = conn.execute("SELECT DISTINCT json_extract(payload, '$.sha256') FROM events "
-                            "WHERE kind = 'attach'").fetchall()
+        own = [settings_store.get(conn, settings_store.DESK_ID_KEY) or "",  # this desk's
+               *settings_store.get(conn, settings_store.RETIRED_DESK_IDS_KEY, []),  # restored
+               *desk_state.get(conn, desk_state.TAKEN_OVER, [])]
+        marks = ", ".join("?" for _ in own)
+        rows = conn.execute(
+            "SELECT json_extract(payload, '$.sha256'), "
+            f"max(desk_id IN ({marks}) AND coalesce(json_extract(payload, '$.reused_from'), "
+            "'') = '') FROM events WHERE kind = 'attach' GROUP BY 1", own).fetchall()
     except sqlite3.OperationalError:  # a database before digitising: none
-        return set()
+        return {}
     finally:
         conn.close()
-    return {r[0] for r in rows if is_sha256(r[0])}
+    return {sha: bool(kept) for sha, kept in rows if is_sha256(sha)}
 
 
 def folder_store(folder: Path, db_path: Path) -> BlobStore:
@@ -61,14 +76,16 @@ def backup_store(backup_file: Path, db_path: Path) -> BlobStore:
     return folder_store(backup_file.parent, db_path)
 
 
-def copy(wanted: set[str], source: BlobStore, target: BlobStore,
+def copy(wanted: dict[str, bool], source: BlobStore, target: BlobStore,
          report: FilesReport) -> FilesReport:
     """Copy into ``target`` what it lacks of ``wanted``, each checked by its hash."""
     for sha256 in sorted(wanted):
         if target.verify(sha256) is None:
             continue
         problem = source.verify(sha256)
-        if problem == "missing":
+        if problem == "missing" and not wanted[sha256]:
+            report.elsewhere += 1
+        elif problem == "missing":
             report.missing.append(sha256)
         elif problem == "changed":
             report.changed.append(sha256)
@@ -107,6 +124,9 @@ def check(db_path: Path, backup_folder: Path | None = None) -> FilesReport:
             desk.path(sha256).unlink(missing_ok=True)  # a changed file is replaced whole
             desk.put(spare.read(sha256), sha256)
             report.copied += 1
+            continue
+        if problem == "missing" and not wanted[sha256]:
+            report.elsewhere += 1
             continue
         (report.missing if problem == "missing" else report.changed).append(sha256)
     return report

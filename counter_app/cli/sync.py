@@ -22,7 +22,7 @@ from counter_app.cli.args import EXIT_OFFLINE, EXIT_REFUSED, NEEDS_AS, emit
 from counter_app.cli.session import existing_database, open_counter
 from counter_app.domain.roles import Action
 from counter_app.paths import default_db_path
-from counter_app.sync import enrolment
+from counter_app.sync import enrolment, file_sync
 from counter_app.sync.errors import NotEnrolled, ServerUnreachable, SyncRefused
 from counter_app.sync.status import sync_status
 from counter_app.sync.sync_round import SyncReport, sync_once
@@ -78,6 +78,8 @@ def _report_text(report: SyncReport) -> str:
              + (f", {q.kept_local} dossiers kept until their events are acknowledged"
                 if q.kept_local else ""),
              "reference updated: " + (", ".join(report.reference_updated) or "none"),
+             f"digitised files: {report.files_sent} sent, {report.files_fetched} fetched "
+             "ahead",
              f"waiting: {report.waiting} events"]
     if report.clock_warning:
         lines.append(f"warning: {report.clock_warning}")
@@ -145,6 +147,20 @@ def cmd_resolve_conflict(args: argparse.Namespace) -> None:
     emit(args, view.to_dict(), f"resolved {view.id} ({view.code}); sent at the next sync")
 
 
+def cmd_fetch_ahead(args: argparse.Namespace) -> None:
+    counter = open_counter(args)
+    try:
+        if args.state is not None:
+            counter.set_fetch_files_ahead(args.state == "on")
+        on = counter.fetch_files_ahead
+    finally:
+        counter.close()
+    emit(args, {"fetch_files_ahead": on},
+         "each sync round also brings other desks' digitised files (up to "
+         f"{file_sync.AHEAD_BYTES_PER_ROUND // 2**20} MB a round)" if on
+         else "other desks' digitised files come when someone opens them")
+
+
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("enroll", parents=[common],
                        help="connect this desk to the sync server with a one-time code "
@@ -163,6 +179,13 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sync", parents=[common],
                        help="one sync round with the server (exit 8 offline, 9 refused)")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("fetch-ahead", parents=[common],
+                       help="show or set whether sync rounds also bring other desks' "
+                            "digitised files before anyone opens them" + NEEDS_AS)
+    p.add_argument("state", nargs="?", choices=("on", "off"),
+                   help="on or off (administrator); without it, show the setting")
+    p.set_defaults(func=cmd_fetch_ahead)
 
     p = sub.add_parser("sync-status", parents=[common],
                        help="the sync state: server, last success, waiting events, conflicts")

@@ -60,6 +60,24 @@ class CounterSync:
         self.audit(AuditAction.CONFLICT_RESOLVED, resolved.code, {"conflict": conflict_id})
         return resolved
 
+    @property
+    def fetch_files_ahead(self) -> bool:
+        """Does each sync round bring other desks' digitised files before anyone opens
+        them (counter_app/sync/file_sync.py)?"""
+        from counter_app.sync import desk_state
+
+        return bool(desk_state.get(self.db, desk_state.FETCH_AHEAD, False))
+
+    def set_fetch_files_ahead(self, on: bool) -> None:
+        """A desk setting (administrator): worth it on a good link, or a desk that must show
+        any dossier's papers at once; off by default (a slow link fetches on opening)."""
+        from counter_app.sync import desk_state
+
+        self.require(Action.SETUP)
+        with transaction(self.db):
+            desk_state.put(self.db, desk_state.FETCH_AHEAD, bool(on))
+        self.audit(AuditAction.SETUP_CHANGED, "fetch_files_ahead", {"on": bool(on)})
+
     def after_sync(self) -> None:
         """A sync on another connection may have replaced the calendar: read it again."""
         self._calendar = None

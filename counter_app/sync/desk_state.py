@@ -31,6 +31,8 @@ CLOCK_OFFSET = "clock_offset_seconds"    # server minus desk, measured at the la
 #: Desk ids this file had before a restore whose chains the server let it take over at
 #: enrolment; each has its own "acked_through:<id>" and "audit_acked_through:<id>".
 TAKEN_OVER = "taken_over_desk_ids"
+#: Fetch other desks' digitised files in each sync round, not only when opened (a bool).
+FETCH_AHEAD = "fetch_files_ahead"
 ACCOUNTS_TAKEN = "accounts_taken"       # this file took a server's accounts once (kept for
                                          # good: a later server never replaces them whole)
 YIELDED = "yielded_accounts"             # names whose server record replaces this desk's

@@ -38,6 +38,7 @@ class SyncReport:
     reference_updated: list[str] = field(default_factory=list)
     waiting: int = 0                     # this desk's events still not acknowledged
     files_sent: int = 0                  # digitised files the server took whole this round
+    files_fetched: int = 0               # other desks' files brought ahead of time
     clock_offset_seconds: float | None = None
     clock_warning: str = ""
     started_at: str = ""
@@ -46,7 +47,7 @@ class SyncReport:
     def to_dict(self) -> dict:
         return {"pushed": self.pushed.to_dict(), "pulled": self.pulled.to_dict(),
                 "reference_updated": list(self.reference_updated), "waiting": self.waiting,
-                "files_sent": self.files_sent,
+                "files_sent": self.files_sent, "files_fetched": self.files_fetched,
                 "clock_offset_seconds": self.clock_offset_seconds,
                 "clock_warning": self.clock_warning, "started_at": self.started_at,
                 "finished_at": self.finished_at}
@@ -62,6 +63,9 @@ class SyncReport:
             parts.append(f"{p['conflicts'] + q.conflicts} xung đột cần xem")
         if q.skipped:
             parts.append(f"{q.skipped} hồ sơ/thao tác của máy chủ không lưu được trên máy này")
+        if self.files_sent or self.files_fetched:
+            parts.append(f"{self.files_sent} tệp số hóa gửi lên, {self.files_fetched} tệp "
+                         "tải trước về")
         if self.reference_updated:
             parts.append("cập nhật danh mục/lịch/tài khoản")
         return "Đồng bộ xong: " + ", ".join(parts) + "."
@@ -107,6 +111,7 @@ def run_round(db: sqlite_utils.Database, http: httpx.Client | None = None,
         report.pushed = push(db, channel, desk_id)
         report.pulled = pull(db, channel, desk_id)
         report.files_sent = file_sync.send_waiting(db, channel, desk_id)  # after the events
+        report.files_fetched = file_sync.fetch_ahead(db, channel)  # where the desk is set to
     except Exception as exc:
         if isinstance(exc, SyncError):
             kind = "offline" if isinstance(exc, ServerUnreachable) else "refused"

@@ -42,3 +42,11 @@ def test_a_bad_file_exits_2_and_stores_nothing(ready, tmp_path):
     assert ready("attachments", code, "--json").json() == []
     assert ready("attach", code, tmp_path / "khong-co.jpg", "--document", "1").code == 2
     assert ready("attach", code, empty).code == 2  # neither --document nor --result
+
+
+def test_fetch_ahead_is_off_until_set(ready):
+    shown = ready("fetch-ahead", "--json")
+    assert shown.code == 0 and shown.json() == {"fetch_files_ahead": False}
+    assert ready("fetch-ahead", "on", "--json").json() == {"fetch_files_ahead": True}
+    assert "each sync round" in ready("fetch-ahead").out
+    assert ready("fetch-ahead", "maybe").code == 2

@@ -86,3 +86,65 @@ def test_the_file_follows_its_record_and_is_fetched_where_it_is_opened(
 
         assert conn.execute(text("SELECT sha256, size FROM blobs")).one() == (
             found.sha256, found.bytes)
+
+
+def test_another_desks_file_is_on_the_server_not_missing_here(
+        enrolled, server, make_request):  # noqa: F811
+    """Desk B holds A's record but not A's file until someone opens it: B's check and B's
+    backups do not call it missing; once fetched, it is checked like B's own."""
+    import datetime as dt
+
+    from counter_app.attachments.blob_store import BlobStore, folder_for
+    from counter_app.backups import document_files
+    from counter_app.backups.making import make_backup
+    from counter_app.store.database import database_file
+
+    a, b = enrolled("a.db", 1), enrolled("b.db", 2)
+    code = a.receive(make_request(PROCEDURE)).code
+    found = a.attach(code, [jpeg(scanned(text_page()))], document=0)
+    sync_once(a.db, http=server.http)
+    sync_once(b.db, http=server.http)
+    b_path = database_file(b.db)
+    report = document_files.check(b_path)
+    assert report.ok and (report.named, report.elsewhere) == (1, 0 + 1)
+    made = make_backup(b_path, "manual", now=dt.datetime(2026, 3, 9, 17, 30))
+    assert made.intact and made.warning == ""
+    # A's own file missing at A is missing (A digitised it): the check says so.
+    a_path = database_file(a.db)
+    BlobStore(folder_for(a_path)).path(found.sha256).rename(a_path.with_suffix(".moved"))
+    assert document_files.check(a_path).missing == [found.sha256]
+    # Fetched at B, B's copy is checked: changed on the disk, it is found.
+    b.attachment_pdf(code, b.attachments(code)[0].id, http=server.http)
+    BlobStore(folder_for(b_path)).path(found.sha256).write_bytes(b"sua tay")
+    assert document_files.check(b_path).changed == [found.sha256]
+
+
+def test_a_desk_set_to_fetch_ahead_has_the_file_before_it_is_opened(
+        enrolled, server, make_request):  # noqa: F811
+    """Off by default (a slow link fetches on opening); on, a sync round brings the other
+    desk's file, and a file its desk has not sent yet is tried again the next round."""
+    a, b = enrolled("a.db", 1), enrolled("b.db", 2)
+    code = a.receive(make_request(PROCEDURE)).code
+    first = a.attach(code, [jpeg(scanned(text_page()))], document=0)
+    sync_once(a.db, http=server.http)
+    assert sync_once(b.db, http=server.http).files_fetched == 0
+    assert not b.attachments(code)[0].here and not b.fetch_files_ahead
+    b.set_fetch_files_ahead(True)
+    # A's second file: its record reaches B before A sends the file (A synced the record
+    # only: the file is sent after the events, here stopped by removing it for a round).
+    second = a.attach(code, [jpeg(scanned(text_page(lines=3)))], document=1)
+    from counter_app.attachments.blob_store import BlobStore, folder_for
+    from counter_app.store.database import database_file
+    kept = BlobStore(folder_for(database_file(a.db))).path(second.sha256)
+    aside = kept.with_name("aside")
+    kept.rename(aside)
+    sync_once(a.db, http=server.http)
+    report = sync_once(b.db, http=server.http)
+    assert report.files_fetched == 1  # the first; the second is not on the server yet
+    assert {x.sha256: x.here for x in b.attachments(code)} == {
+        first.sha256: True, second.sha256: False}
+    aside.rename(kept)
+    sync_once(a.db, http=server.http)
+    assert sync_once(b.db, http=server.http).files_fetched == 1
+    assert all(x.here for x in b.attachments(code))
+    assert sync_once(b.db, http=server.http).files_fetched == 0  # nothing left to fetch

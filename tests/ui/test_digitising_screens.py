@@ -187,3 +187,12 @@ def test_the_result_is_digitised_from_the_dossier_window(qtbot, window, scans, p
         window.resize(width, height)
         dialog.resize(min(1180, width), min(680, height - 40))
         fits(qtbot, dialog, "digitise-dossier", width, height)
+
+
+def test_fetching_other_desks_files_ahead_is_a_desk_setting(qtbot, window):
+    act = window.fetch_ahead_action
+    assert act.isCheckable() and not act.isChecked()
+    act.trigger()
+    idle(qtbot, window)
+    assert window.worker.call(lambda c: c.fetch_files_ahead)
+    assert "tải trước" in window.statusBar().currentMessage()

@@ -145,6 +145,20 @@ class SystemMenu:
         self.statusBar().showMessage(f"Đã lưu: lấy trang quét mới từ thư mục {chosen}.",
                                      15_000)
 
+    def toggle_fetch_ahead(self, on: bool) -> None:
+        """Each sync round also brings other desks' digitised files (a good link), or they
+        come when opened (a slow one)."""
+        def done(_none) -> None:
+            self.statusBar().showMessage(
+                "Đã lưu: mỗi lần đồng bộ tải trước tệp số hóa của quầy khác." if on else
+                "Đã lưu: tệp số hóa của quầy khác được tải khi mở.", 15_000)
+
+        def failed(error: BaseException) -> None:
+            self.fetch_ahead_action.setChecked(not on)
+            show_error(self, error)
+
+        self.worker.run(lambda c: c.set_fetch_files_ahead(on), done, failed)
+
     def manage_officers(self) -> None:
         dialog = OfficersDialog(self.worker, self)
         dialog.exec()
