@@ -13,7 +13,11 @@ and those taken over at enrolment included). A file another desk digitised, or o
 citizen, lives on the server and comes when someone opens it: it is checked when it is
 here, and not missing when it is not (``elsewhere``).
 
-**Open:** files no backup names any more are not pruned from the backup folder.
+When rotation deletes backups, the files no remaining backup of that database in the
+folder names (whichever desk made it: desks may share a folder) are deleted too
+(``prune``). A backup that cannot be read stops the pruning: nothing is deleted on a guess.
+Two desks sharing a folder may race (one prunes a file the other's new backup names just
+then); the desk still holds its file, and its next backup copies it again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from counter_app.attachments.blob_store import BlobStore, folder_for, is_sha256
+from counter_app.backups.files import program_files
 from counter_app.store import settings_store
 from counter_app.store.read_only import connect_read_only
 from counter_app.sync import desk_state
@@ -130,3 +135,24 @@ def check(db_path: Path, backup_folder: Path | None = None) -> FilesReport:
             continue
         (report.missing if problem == "missing" else report.changed).append(sha256)
     return report
+
+
+def prune(folder: Path, db_path: Path) -> int:
+    """Delete from ``folder``'s store the files no backup of ``db_path`` there names any
+    more; returns how many. Nothing is deleted when a backup cannot be read."""
+    wanted: set[str] = set()
+    for backup in program_files(Path(folder), Path(db_path)):
+        try:
+            wanted |= set(named(backup.path))
+        except (sqlite3.Error, OSError):
+            return 0
+    store = folder_store(folder, db_path)
+    deleted = 0
+    for sha256 in list(store.all()):
+        if sha256 not in wanted:
+            try:
+                store.path(sha256).unlink()
+            except OSError:
+                continue  # in use (Windows) or read-only: next time
+            deleted += 1
+    return deleted

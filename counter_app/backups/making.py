@@ -159,8 +159,10 @@ def make_backup(db_path: str | Path, reason: str, folder: str | Path | None = No
         if problem:
             info = replace(info, warning=f"{info.warning} {problem}".strip())
     if info.intact and rotation:  # only this desk's: another desk may share the folder
-        rotate(path.parent, db_path, now, policy or BackupPolicy(),
-               owned=lambda p: info.desk_id is not None and _checked(p)[1] == info.desk_id)
+        gone = rotate(path.parent, db_path, now, policy or BackupPolicy(),
+                      owned=lambda p: info.desk_id is not None and _checked(p)[1] == info.desk_id)
+        if gone:  # and the digitised files only those backups named
+            document_files.prune(path.parent, db_path)
     return info
 
 

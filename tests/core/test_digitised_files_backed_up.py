@@ -61,3 +61,26 @@ def test_a_backup_of_a_desk_missing_a_file_says_so(desk, make_request, tmp_db_pa
     BlobStore(folder_for(tmp_db_path)).path(found.sha256).unlink()
     made = make_backup(tmp_db_path, "manual", now=T)
     assert made.intact and "1 tệp số hóa không có" in made.warning
+
+
+def test_rotation_prunes_the_files_no_backup_names_any_more(desk, make_request, tmp_db_path):
+    """When rotation deletes backups, a file no remaining backup names leaves the backup
+    folder (here one left by backups rotated away: a desk's history never drops a file,
+    but an older database restored, or another desk's, may); one a kept backup names
+    stays."""
+    from counter_app.backups.rotation import BackupPolicy
+
+    tight = BackupPolicy(keep_recent=1, keep_daily=0, keep_monthly=0)
+    code = desk.receive(make_request("1.001193")).code
+    kept = desk.attach(code, [reportlab_pdf(1)], document=0)
+    made = make_backup(tmp_db_path, "manual", now=T, policy=tight)
+    stored = document_files.backup_store(made.path, tmp_db_path)
+    orphan = stored.put(reportlab_pdf(3))  # named by no backup in the folder
+    assert sorted(stored.all()) == sorted([kept.sha256, orphan])
+    make_backup(tmp_db_path, "manual", now=T + dt.timedelta(hours=1), policy=tight)
+    assert list(stored.all()) == [kept.sha256]
+    # A backup that cannot be read stops the pruning: nothing is deleted on a guess.
+    again = stored.put(reportlab_pdf(3))
+    made.path.write_bytes(b"not a database")  # an old name, a damaged file
+    assert document_files.prune(made.path.parent, tmp_db_path) == 0
+    assert sorted(stored.all()) == sorted([kept.sha256, again])
