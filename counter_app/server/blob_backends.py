@@ -15,6 +15,10 @@ Two backends behind one interface (``Backend``):
   upload is read back, hashed, and copied into ``blobs/ab/abcdef…`` (one PUT, or a
   multipart upload of 8 MB parts) only when the hash is right; then the staged objects go.
 
+A finished upload of a blob the server stores already (another unit's desk sent it) is only
+checked (``verify``: the same hash, then the partial goes): the upload proves the desk's
+unit has the bytes (server/blobs.py), the file is not stored twice.
+
 The memory a request costs is bounded: a chunk goes to the disk (or, for S3, a spooled
 temporary file) as it arrives, and committing reads the bytes back piece by piece (S3: at
 most one 8 MB part in memory). Sizes are capped by the caller (server/blobs.py).
@@ -95,6 +99,12 @@ class Backend(ABC):
     def commit(self, desk_id: str, sha256: str, size: int) -> str:
         """Check the partial's size and hash and make it the blob; returns the blob's key.
         ``Mismatch`` (the partial is gone) when they are wrong."""
+
+    @abstractmethod
+    def verify(self, desk_id: str, sha256: str, size: int) -> None:
+        """Check the partial's size and hash like ``commit``, then drop it without storing
+        it (the blob is stored already: the desk only proved it has the bytes).
+        ``Mismatch`` when they are wrong."""
 
     @abstractmethod
     def discard(self, desk_id: str, sha256: str) -> None:

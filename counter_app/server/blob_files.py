@@ -120,18 +120,33 @@ class FileBackend(Backend):
             raise
         return _FileWriter(self, path, name, fd, offset)
 
+    @staticmethod
+    def _check_part(path: Path, fd: int, sha256: str, size: int) -> None:
+        """``Mismatch`` (the partial removed) unless it is ``size`` bytes of ``sha256``."""
+        digest, total = hashlib.sha256(), 0
+        os.lseek(fd, 0, os.SEEK_SET)
+        while piece := os.read(fd, PIECE):
+            digest.update(piece)
+            total += len(piece)
+        if total != size or digest.hexdigest() != sha256:
+            path.unlink(missing_ok=True)
+            raise Mismatch(f"{total} bytes with SHA-256 {digest.hexdigest()}")
+
+    def verify(self, desk_id: str, sha256: str, size: int) -> None:
+        path = self._part(desk_id, sha256)
+        fd, name = self._open_locked(path)
+        try:
+            self._check_part(path, fd, sha256, size)
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+            self._locks.give(name)
+
     def commit(self, desk_id: str, sha256: str, size: int) -> str:
         path = self._part(desk_id, sha256)
         fd, name = self._open_locked(path)
         try:
-            digest, total = hashlib.sha256(), 0
-            os.lseek(fd, 0, os.SEEK_SET)
-            while piece := os.read(fd, PIECE):
-                digest.update(piece)
-                total += len(piece)
-            if total != size or digest.hexdigest() != sha256:
-                path.unlink(missing_ok=True)
-                raise Mismatch(f"{total} bytes with SHA-256 {digest.hexdigest()}")
+            self._check_part(path, fd, sha256, size)
             os.fsync(fd)
             key = f"{sha256[:2]}/{sha256}"
             target = self.blob_path(key)

@@ -187,6 +187,24 @@ class S3Backend(Backend):
         finally:
             self._locks.give(name)
 
+    def verify(self, desk_id: str, sha256: str, size: int) -> None:
+        name = f"{desk_id}/{sha256}"
+        if not self._locks.take(name):
+            raise Busy()
+        try:
+            staged = self._staged(desk_id, sha256)
+            digest, total = hashlib.sha256(), 0
+            for piece in self._pieces(self._run(staged)):
+                digest.update(piece)
+                total += len(piece)
+                if total > size:
+                    break
+            self._delete([k for _, _, k in staged])  # checked: nothing of it is kept
+            if total != size or digest.hexdigest() != sha256:
+                raise Mismatch(f"{total} bytes with SHA-256 {digest.hexdigest()}")
+        finally:
+            self._locks.give(name)
+
     def _part(self, key: str, upload_id: str, number: int, data: bytearray) -> dict:
         reply = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
                                     PartNumber=number, Body=bytes(data))

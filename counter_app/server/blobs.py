@@ -7,20 +7,29 @@ desk's token, checked before a byte of its body is read (a request without one c
 server nothing); then:
 
 ``HEAD``  200 with ``Upload-Offset: n``, the bytes this desk's partial upload holds (the
-          blob's size, with ``X-Blob-Complete: 1``, once it is stored: from whichever desk);
-          404 when there is nothing.
+          blob's size, with ``X-Blob-Complete: 1``, once the desk's unit holds the blob);
+          404 when there is nothing. Never whether another unit's copy is stored.
 ``PATCH`` a chunk (at most ``MAX_CHUNK`` bytes, not compressed) appended at
           ``Upload-Offset`` (which must be the bytes held: else 409 ``offset_mismatch`` with
           the held offset in ``Upload-Offset`` and ``upload_offset``) of a blob of
-          ``Upload-Length`` bytes (at most ``MAX_BLOB``: else 413). 204 with the new
-          ``Upload-Offset``. With the last byte the server checks the size and SHA-256 and
-          stores the blob once (``X-Blob-Complete: 1``); bytes that are not the named hash:
-          422 ``hash_mismatch`` and the partial is gone (start again from 0). A blob already
-          stored answers 204 complete at once, its body unread. A chunk cut off midway
-          keeps the bytes that arrived: HEAD tells where to go on. 409 ``upload_busy``: a
-          request for the same partial is still running (a cut connection's, a moment).
+          ``Upload-Length`` bytes (at most ``MAX_BLOB``: else 413); 403 unless the desk's unit
+          named the blob in an applied ``attach`` (``may_upload``). 204 with the new
+          ``Upload-Offset``. With the last byte the server checks the size and SHA-256,
+          stores the blob once and makes the desk's unit one of its holders
+          (``X-Blob-Complete: 1``); when another unit stored it already the bytes are only
+          checked, then dropped. Bytes that are not the named hash: 422 ``hash_mismatch``
+          and the partial is gone (start again from 0). A blob the desk's unit holds already
+          answers 204 complete at once, its body unread. A chunk cut off midway keeps the
+          bytes that arrived: HEAD tells where to go on. 409 ``upload_busy``: a request for
+          the same partial is still running (a cut connection's, a moment).
 ``GET``   the blob (``Range: bytes=N-`` or ``bytes=N-M`` → 206), streamed; only to a desk
-          whose unit holds a dossier that names the blob (``may_read``), else 403.
+          whose unit may read it (``may_read``); else 404, the same answer as for a blob
+          the server does not hold.
+
+Proof of possession (docs/security.md §7): a SHA-256 is no capability. A unit holds a blob
+(``blob_holders``) only once one of its desks sent every byte and the server checked the
+hash; a reference (``blob_refs``, one per applied ``attach``, with the unit that pushed it)
+lets the units of its dossier read the blob only while the unit that made it holds it.
 
 Bodies are streamed to the backend (server/blob_backends.py) as they arrive: memory per
 request stays at one network read, whatever the sizes.
@@ -32,7 +41,7 @@ import logging
 import re
 import time
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -42,7 +51,7 @@ from counter_app.server import auth, clock, database
 from counter_app.server.blob_backends import Backend, Busy, Conflict, Mismatch
 from counter_app.server.blob_settings import from_env
 from counter_app.server.request_body import too_large
-from counter_app.server.schema import blob_refs, blobs, dossiers
+from counter_app.server.schema import blob_holders, blob_refs, blobs, dossiers
 from counter_app.server.shared_dossiers import dossier_visible
 from counter_app.server.validation import Refused, bad
 
@@ -59,17 +68,46 @@ _RANGE = re.compile(r"^bytes=(\d{1,15})-(\d{0,15})$")
 def may_read(conn: Connection, commune_id: int, sha256: str) -> bool:
     """May the desks of unit ``commune_id`` download blob ``sha256``? Yes when a dossier the
     unit holds (``dossier_visible``: it received it or decides it) names the blob in an
-    applied ``attach`` event (``blob_refs``, written by the push)."""
+    applied ``attach`` event (``blob_refs``, written by the push) pushed by a unit that
+    holds the blob (``blob_holders``: it sent the bytes). Naming a hash proves nothing."""
+    referrer_holds = and_(blob_holders.c.sha256 == blob_refs.c.sha256,
+                          blob_holders.c.commune_id == blob_refs.c.commune_id)
     return conn.execute(
-        select(blob_refs.c.sha256).join(dossiers, dossiers.c.id == blob_refs.c.dossier_id)
+        select(blob_refs.c.sha256)
+        .join(dossiers, dossiers.c.id == blob_refs.c.dossier_id)
+        .join(blob_holders, referrer_holds)
         .where(blob_refs.c.sha256 == sha256, dossier_visible(commune_id)).limit(1)
     ).first() is not None
 
 
+def named_by_a_holder(conn: Connection, dossier_id: str, sha256: str) -> bool:
+    """Is blob ``sha256`` a file of dossier ``dossier_id``: named there by a reference whose
+    unit holds the blob? A reference made by a unit that only knew the hash makes no file
+    of the dossier, for whoever reads the dossier (the district's view included)."""
+    return conn.execute(
+        select(blob_refs.c.sha256)
+        .join(blob_holders, and_(blob_holders.c.sha256 == blob_refs.c.sha256,
+                                 blob_holders.c.commune_id == blob_refs.c.commune_id))
+        .where(blob_refs.c.sha256 == sha256, blob_refs.c.dossier_id == dossier_id).limit(1)
+    ).first() is not None
+
+
 def may_upload(conn: Connection, commune_id: int, sha256: str) -> bool:
-    """A desk sends only a file its unit's dossiers name (the record goes first): a token
-    alone cannot fill the server's disk with files nobody asked for."""
-    return may_read(conn, commune_id, sha256)
+    """A desk sends only a file its own unit named in an applied ``attach`` (the record goes
+    first): a token alone cannot fill the server's disk with files nobody asked for."""
+    return conn.execute(
+        select(blob_refs.c.sha256)
+        .where(blob_refs.c.sha256 == sha256, blob_refs.c.commune_id == commune_id).limit(1)
+    ).first() is not None
+
+
+def held_size(conn: Connection, commune_id: int, sha256: str) -> int | None:
+    """The blob's size when unit ``commune_id`` holds it (one of its desks sent it whole);
+    None otherwise, whether or not another unit's copy is stored."""
+    return conn.execute(
+        select(blobs.c.size).join(blob_holders, blob_holders.c.sha256 == blobs.c.sha256)
+        .where(blobs.c.sha256 == sha256, blob_holders.c.commune_id == commune_id)
+    ).scalar()
 
 
 def _may_upload(engine: Engine, commune_id: int, sha256: str) -> bool:
@@ -131,6 +169,11 @@ def _stored(engine: Engine, sha256: str) -> dict | None:
     return dict(row) if row else None
 
 
+def _held_size(engine: Engine, desk: dict, sha256: str) -> int | None:
+    with database.reading(engine) as conn:
+        return held_size(conn, desk["commune_id"], sha256)
+
+
 def _header_int(request: Request, name: str, limit: int | None = None) -> int:
     value = request.headers.get(name, "")
     if not (value.isascii() and value.isdigit()) or len(value) > 15:
@@ -161,9 +204,10 @@ async def handle(request: Request) -> Response:
 
 
 def _head(engine: Engine, backend: Backend, desk: dict, sha256: str) -> Response:
-    row = _stored(engine, sha256)
-    if row is not None:
-        return _offset_reply(row["size"], True, 200)
+    """The unit's own answer: complete when it holds the blob, else this desk's partial."""
+    size = _held_size(engine, desk, sha256)
+    if size is not None:
+        return _offset_reply(size, True, 200)
     held = backend.held(desk["desk_id"], sha256)
     if held is None:
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
@@ -184,14 +228,14 @@ async def _patch(request: Request, engine: Engine, backend: Backend, desk: dict,
         if offset + int(size) > length:
             raise bad("the chunk goes past Upload-Length")
     desk_id = desk["desk_id"]
-    row = await run_in_threadpool(_stored, engine, sha256)
-    if row is not None:  # "have it": nothing more to send, the body is not read
+    size = await run_in_threadpool(_held_size, engine, desk, sha256)
+    if size is not None:  # the unit has it: nothing more to send, the body is not read
         await run_in_threadpool(backend.discard, desk_id, sha256)
-        return _offset_reply(row["size"], True)
+        return _offset_reply(size, True)
     if offset > length:
         raise bad("Upload-Offset is past Upload-Length")
     if not await run_in_threadpool(_may_upload, engine, desk["commune_id"], sha256):
-        raise auth.forbidden("no dossier of this unit names this file (push its record first)")
+        raise auth.forbidden("no record this unit pushed names this file (push it first)")
     await run_in_threadpool(_sweep_now_and_then, backend)
     try:
         writer = await run_in_threadpool(backend.writer, desk_id, sha256, offset)
@@ -227,7 +271,7 @@ async def _patch(request: Request, engine: Engine, backend: Backend, desk: dict,
     if held < length:
         return _offset_reply(held)
     try:
-        key = await run_in_threadpool(backend.commit, desk_id, sha256, length)
+        await run_in_threadpool(_take_whole, engine, backend, desk, sha256, length)
     except Mismatch as exc:
         log.warning("blob %s from desk %s refused: %s", sha256[:12], desk_id, exc)
         return _reply(422, "hash_mismatch", "the file's bytes are not the SHA-256 named; "
@@ -235,20 +279,48 @@ async def _patch(request: Request, engine: Engine, backend: Backend, desk: dict,
                       {"Upload-Offset": "0"}, upload_offset=0)
     except Busy:
         return _reply(409, "upload_busy", "another request is sending this file")
-    await run_in_threadpool(_record, engine, sha256, length, backend.kind, key, desk_id)
     return _offset_reply(length, True)
 
 
-def _record(engine: Engine, sha256: str, size: int, kind: str, key: str, desk_id: str) -> None:
-    """The blob's row, once: a second desk completing the same file changes nothing."""
+def _take_whole(engine: Engine, backend: Backend, desk: dict, sha256: str, size: int) -> None:
+    """A desk's finished upload: its bytes checked against the hash (``Mismatch``: they are
+    dropped), stored unless the server holds them already (then only checked), and the
+    desk's unit made a holder: it proved it has the file."""
+    if _stored(engine, sha256) is None:
+        key = backend.commit(desk["desk_id"], sha256, size)
+        _record(engine, sha256, size, backend.kind, key, desk)
+    else:
+        backend.verify(desk["desk_id"], sha256, size)
+        _record_holder(engine, sha256, desk)
+
+
+def _insert(engine: Engine, table):
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _record(engine: Engine, sha256: str, size: int, kind: str, key: str, desk: dict) -> None:
+    """The blob's row, once (a second desk completing the same file changes nothing), and
+    the desk's unit among its holders."""
     with database.writing(engine) as conn:
-        conn.execute(insert(blobs).values(
+        conn.execute(_insert(engine, blobs).values(
             sha256=sha256, size=size, created_at=clock.iso(), backend=kind, key=key,
-            desk_id=desk_id).on_conflict_do_nothing(index_elements=["sha256"]))
+            desk_id=desk["desk_id"]).on_conflict_do_nothing(index_elements=["sha256"]))
+        _add_holder(conn, engine, sha256, desk)
+
+
+def _record_holder(engine: Engine, sha256: str, desk: dict) -> None:
+    with database.writing(engine) as conn:
+        _add_holder(conn, engine, sha256, desk)
+
+
+def _add_holder(conn: Connection, engine: Engine, sha256: str, desk: dict) -> None:
+    conn.execute(_insert(engine, blob_holders).values(
+        sha256=sha256, commune_id=desk["commune_id"], desk_id=desk["desk_id"])
+        .on_conflict_do_nothing(index_elements=["sha256", "commune_id"]))
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -265,14 +337,21 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, last
 
 
+def _not_found() -> Refused:
+    """The one answer for a blob this unit may not read and for one the server does not
+    hold: which of the two it is would tell whether another unit's copy exists."""
+    return Refused(404, "not_found", "the server holds no such file for this unit (not "
+                   "sent yet by the desk that digitised it, or named by none of its dossiers)")
+
+
 def _get(request: Request, engine: Engine, backend: Backend, desk: dict,
          sha256: str) -> Response:
     with database.reading(engine) as conn:
+        if not may_read(conn, desk["commune_id"], sha256):
+            raise _not_found()
         row = conn.execute(select(blobs).where(blobs.c.sha256 == sha256)).mappings().first()
         if row is None:
-            raise Refused(404, "not_found", "the server holds no such file")
-        if not may_read(conn, desk["commune_id"], sha256):
-            raise auth.forbidden("no dossier of this unit names this file")
+            raise _not_found()
     size = row["size"]
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{sha256}"',
                "Cache-Control": "private, max-age=31536000, immutable"}

@@ -160,9 +160,9 @@ def push(conn: Connection, token: str | None, body) -> dict:
     results = [{"seq": e["desk_seq"], "status": "duplicate", "server_seq": s}
                for e, s in events.replayed] + results
     _write_dossiers(conn, merger.known, touched, commune_id)
-    _refer_blobs(conn, [e for e, o in zip(events.new, outcomes, strict=True)
-                        if o is not None and o.result == "applied" and e["kind"] == "attach"],
-                 pg)
+    _refer_blobs(conn, commune_id, [e for e, o in zip(events.new, outcomes, strict=True)
+                                    if o is not None and o.result == "applied"
+                                    and e["kind"] == "attach"], pg)
     database.bulk_insert(conn, inbox, inbox_rows)
     database.bulk_insert(conn, conflicts, conflict_rows)
     database.bulk_insert(conn, change_log, log_rows)
@@ -189,13 +189,15 @@ def push(conn: Connection, token: str | None, body) -> dict:
                                  for u, r in refused_officers.items()]}
 
 
-def _refer_blobs(conn, attached: list[dict], pg: bool) -> None:
-    """The (file, dossier) each applied ``attach`` names: who may download it (blobs.py)."""
-    rows = [{"sha256": e["payload"]["sha256"], "dossier_id": e["dossier_id"]} for e in attached]
+def _refer_blobs(conn, commune_id: int, attached: list[dict], pg: bool) -> None:
+    """The (file, dossier) each applied ``attach`` names, with the pushing unit: who may
+    download it, once that unit holds the file (blobs.py: may_read)."""
+    rows = [{"sha256": e["payload"]["sha256"], "dossier_id": e["dossier_id"],
+             "commune_id": commune_id} for e in attached]
     if rows:
         insert = (pg_insert if pg else sqlite_insert)(blob_refs)
-        conn.execute(insert.on_conflict_do_nothing(index_elements=["sha256", "dossier_id"]),
-                     rows)
+        conn.execute(insert.on_conflict_do_nothing(
+            index_elements=["sha256", "dossier_id", "commune_id"]), rows)
 
 
 def _store_versions(conn, versions: dict[str, dict], pg: bool) -> None:

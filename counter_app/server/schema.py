@@ -230,13 +230,27 @@ blobs = Table(
     Column("desk_id", String(36)),
 )
 
-#: Which dossiers name a blob: one row per applied ``attach`` event's (file, dossier), written
-#: by the push (revision 0010); a desk may download a blob one of its unit's dossiers names.
+#: Which dossiers name a blob, and which unit named it: one row per applied ``attach``
+#: event's (file, dossier, pushing unit), written by the push (revision 0010; the unit since
+#: 0011). A row lets the units that hold the dossier download the blob only while the unit
+#: that named it is one of the blob's holders (server/blobs.py: may_read).
 blob_refs = Table(
     "blob_refs", metadata,
     Column("sha256", String(64), nullable=False),
     Column("dossier_id", String(36), nullable=False),
-    PrimaryKeyConstraint("sha256", "dossier_id"),
+    Column("commune_id", Integer, nullable=False),  # the unit whose desk pushed the attach
+    PrimaryKeyConstraint("sha256", "dossier_id", "commune_id"),
+)
+
+#: The units that proved they have a blob's bytes (revision 0011): one of their desks sent
+#: the whole file and the server checked its SHA-256, even when it stored the file already.
+#: Knowing a hash is not enough to read a file (docs/security.md §7).
+blob_holders = Table(
+    "blob_holders", metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("commune_id", Integer, nullable=False),
+    Column("desk_id", String(36)),  # the desk whose upload proved it; NULL: from before 0011
+    PrimaryKeyConstraint("sha256", "commune_id"),
 )
 
 calendar_overrides = Table(

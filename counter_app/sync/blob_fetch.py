@@ -38,6 +38,14 @@ def _too_large() -> SyncRefused:
     return SyncRefused("Tệp trên máy chủ lớn hơn mức cho phép; không tải về.", "too_large", 0)
 
 
+def _not_on_server(status: int) -> SyncRefused:
+    """The server gives this unit no such file: not sent yet by the desk that digitised it,
+    or not readable by this unit (the server answers both alike: docs/security.md §7)."""
+    return SyncRefused("Máy chủ chưa có tệp này cho đơn vị của quầy (quầy đã số hóa tệp có "
+                       "thể chưa gửi tệp lên: hãy để quầy đó đồng bộ rồi mở lại).",
+                       "not_found", status)
+
+
 def _digest(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -95,6 +103,9 @@ def _receive(channel: Channel, sha256: str, partial: Path, held: int, size: int 
             if busy(status):
                 attempts.failed(f"status {status}")
                 return False
+            if status in (403, 404):  # 403: a server before revision 0011
+                response.read()
+                raise _not_on_server(status)
             if status not in (200, 206):
                 response.read()
                 raise refused(response)

@@ -1,9 +1,12 @@
 """Sending one of the desk's stored files (attachments/blob_store.py) to the server in
 chunks that survive a cut connection (the server side: counter_app/server/blobs.py).
 
-HEAD tells how many bytes the server holds of this desk's upload (or that it has the whole
-file, from this desk or another: nothing to send); each PATCH sends the next chunk, read
-from the file just then (one chunk in memory), at the offset the server holds. After a
+HEAD tells how many bytes the server holds of this desk's upload (or that this desk's unit
+holds the whole file, sent by this desk or another of the unit: nothing to send). A file
+only another unit sent is not "had" for this one: the server answers as if it had none,
+and the desk sends it whole, which proves its unit has it (docs/security.md §7). Each PATCH
+sends the next chunk, read from the file just then (one chunk in memory), at the offset
+the server holds. After a
 transport error, a busy server or a 409, the desk asks again and goes on from where the
 server is; after ``MAX_FAILURES`` failures in a row without progress it stops with
 ``ServerUnreachable`` (the next round resumes). A 422 (the server got other bytes than the
@@ -32,7 +35,8 @@ from counter_app.sync.transport import Channel
 
 
 def server_offset(channel: Channel, sha256: str) -> tuple[int, bool]:
-    """(bytes the server holds of this desk's upload, whether it has the whole file)."""
+    """(bytes the server holds of this desk's upload, whether this desk's unit holds the
+    whole file)."""
     response = channel.http.head(address(sha256), headers=token_headers(channel))
     if response.status_code == 404:
         return 0, False

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from counter_app.server import database, enrolment
 from counter_app.server.app import create_app
-from counter_app.server.schema import blob_refs, communes, dossiers, inbox
+from counter_app.server.schema import blob_holders, blob_refs, communes, dossiers, inbox
 
 
 def blob_app(engine, backend):
@@ -36,12 +36,14 @@ def bearer(token: str) -> dict:
 
 
 def attach(engine, commune: str, sha256: str, *, competent: str | None = None,
-           result: str = "applied", kind: str = "attach") -> str:
+           result: str = "applied", kind: str = "attach", by: str | None = None) -> str:
     """A dossier of ``commune`` (decided by ``competent``) with an event of ``kind`` naming
-    the blob, stored as the push stores it (the inbox, and ``blob_refs`` for an applied
-    attach); returns the dossier id."""
+    the blob, pushed by a desk of unit ``by`` (the commune unless said), stored as the push
+    stores it (the inbox, and ``blob_refs`` for an applied attach); returns the dossier
+    id."""
     with database.writing(engine) as conn:
         ids = dict(conn.execute(select(communes.c.code, communes.c.id)).all())
+        pusher = ids[by or commune]
         seq = (conn.execute(select(func.max(inbox.c.server_seq))).scalar() or 0) + 1
         dossier_id = str(uuid.uuid4())
         conn.execute(dossiers.insert().values(
@@ -52,17 +54,27 @@ def attach(engine, commune: str, sha256: str, *, competent: str | None = None,
                  "payload": {"sha256": sha256, "name": "giay-to.pdf"}}
         conn.execute(inbox.insert().values(
             desk_id=str(uuid.uuid4()), desk_seq=1, event_id=event["id"],
-            commune_id=ids[commune], dossier_id=dossier_id, hash="0" * 64,
+            commune_id=pusher, dossier_id=dossier_id, hash="0" * 64,
             event_json=json.dumps(event), result=result, server_seq=seq,
             received_at="2026-03-09T09:00"))
         if result == "applied" and kind == "attach":
-            conn.execute(blob_refs.insert().values(sha256=sha256, dossier_id=dossier_id))
+            conn.execute(blob_refs.insert().values(sha256=sha256, dossier_id=dossier_id,
+                                                   commune_id=pusher))
     return dossier_id
 
 
 def blob_rows(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM blobs")).scalar_one()
+
+
+def holders(engine, sha256: str) -> set[str]:
+    """The agency codes of the units that hold the blob (sent it whole)."""
+    with engine.connect() as conn:
+        return set(conn.execute(
+            select(communes.c.code).join(blob_holders,
+                                         blob_holders.c.commune_id == communes.c.id)
+            .where(blob_holders.c.sha256 == sha256)).scalars())
 
 
 class Asgi:

@@ -17,8 +17,8 @@ from counter_app.server.blob_s3 import S3Backend
 from counter_app.server.blob_settings import from_env
 from counter_app.server.blobs import MAX_CHUNK
 from tests.loopback import free_port
-from tests.server.blob_helpers import attach, bearer, blob_app, blob_rows, enrol
-from tests.server.conftest import AGENCY_CODE
+from tests.server.blob_helpers import attach, bearer, blob_app, blob_rows, enrol, holders
+from tests.server.conftest import AGENCY_CODE, OTHER_CODE
 
 moto_server = pytest.importorskip(
     "moto.server", reason="moto[server] is not installed (pip install 'moto[server]==5.2.6'); "
@@ -96,6 +96,26 @@ def test_a_small_file_is_one_put_and_a_wrong_one_is_discarded(s3):
         s3.s3.head_object(Bucket=s3.bucket, Key=s3.blob_key(sha2))
 
 
+def test_a_blob_stored_already_is_only_checked(s3):
+    """Another unit's desk sends a file the bucket holds: its bytes are checked against the
+    hash and dropped (the unit proved it has them); the stored object is not written."""
+    data, sha = data_of(3000, seed=5)
+    append(s3, sha, 0, data)
+    key = s3.commit(DESK, sha, len(data))
+    other = str(uuid.uuid4())
+    append(s3, sha, 0, data[:1000], desk=other)
+    append(s3, sha, 1000, data[1000:], desk=other)
+    s3.verify(other, sha, len(data))
+    assert s3.held(other, sha) is None
+    listed = s3.s3.list_objects_v2(Bucket=s3.bucket, Prefix="counter/")["Contents"]
+    assert [o["Key"] for o in listed] == [key]
+    append(s3, sha, 0, data[:-1] + b"!", desk=other)
+    with pytest.raises(Mismatch):
+        s3.verify(other, sha, len(data))
+    assert s3.held(other, sha) is None
+    assert b"".join(s3.read(key, 0, len(data) - 1)) == data
+
+
 def test_a_dropped_chunk_leaves_nothing_and_two_servers_cannot_write_one_offset(s3, s3_url):
     data, sha = data_of(5000)
     writer = s3.writer(DESK, sha, 0)
@@ -148,3 +168,20 @@ def test_the_http_api_on_s3(server_db, communes, s3):
         assert blob_rows(server_db) == 1
         got = http.get(url, headers={**bearer(token), "Range": "bytes=1000-"})
         assert got.status_code == 206 and got.content == data[1000:]
+        # Another unit names the file: told nothing, it sends every byte, which are checked.
+        other = enrol(http, server_db, OTHER_CODE, 1)
+        attach(server_db, OTHER_CODE, sha)
+        assert http.head(url, headers=bearer(other)).status_code == 404
+        assert http.get(url, headers=bearer(other)).status_code == 404
+        offset = 0
+        while True:
+            reply = http.patch(url, content=data[offset:offset + MAX_CHUNK], headers={
+                **bearer(other), "Upload-Offset": str(offset),
+                "Upload-Length": str(len(data))})
+            assert reply.status_code == 204, reply.text
+            offset = int(reply.headers["upload-offset"])
+            if reply.headers.get("x-blob-complete"):
+                break
+        assert holders(server_db, sha) == {AGENCY_CODE, OTHER_CODE}
+        assert http.get(url, headers=bearer(other)).content == data
+        assert blob_rows(server_db) == 1

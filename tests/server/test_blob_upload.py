@@ -15,7 +15,15 @@ from counter_app.server import blobs
 from counter_app.server.blob_files import FileBackend
 from counter_app.server.blobs import MAX_BLOB, MAX_CHUNK, byte_range
 from counter_app.server.validation import Refused
-from tests.server.blob_helpers import Asgi, attach, bearer, blob_app, blob_rows, enrol
+from tests.server.blob_helpers import (
+    Asgi,
+    attach,
+    bearer,
+    blob_app,
+    blob_rows,
+    enrol,
+    holders,
+)
 from tests.server.conftest import AGENCY_CODE, OTHER_CODE
 
 with warnings.catch_warnings():
@@ -58,6 +66,9 @@ def test_a_desk_sends_only_a_file_its_dossiers_name(http, token, server_db, back
     refused = patch(http, token, sha, 0, len(data), data)
     assert refused.status_code == 403 and backend.held(
         enrolled_desk(server_db), sha) is None  # nothing written
+    # another unit's record, even on a dossier this unit decides, is not this unit's
+    attach(server_db, OTHER_CODE, sha, competent=AGENCY_CODE)
+    assert patch(http, token, sha, 0, len(data), data).status_code == 403
     attach(server_db, AGENCY_CODE, sha)  # its record: now it may
     assert upload_all(http, token, data, sha).headers["x-blob-complete"] == "1"
     newline = http.patch(f"/v1/blobs/{sha[:-1]}%0A", content=b"x", headers={
@@ -219,15 +230,41 @@ def test_bad_addresses_and_headers(http, token):
 
 def test_a_blob_is_stored_exactly_once(http, token, server_db, backend):
     data, sha = data_of(MAX_CHUNK // 2)
+    same_unit = enrol(http, server_db, AGENCY_CODE, 2)
     other = enrol(http, server_db, OTHER_CODE, 1)
     upload_all(http, token, data, sha)
-    # Another desk's upload of the same file: "have it" at once, nothing read or kept.
-    assert head(http, other, sha).headers["x-blob-complete"] == "1"
-    reply = patch(http, other, sha, 0, len(data), data[:100])
+    stored = backend.blob_path(f"{sha[:2]}/{sha}")
+    before = stored.stat()
+    assert holders(server_db, sha) == {AGENCY_CODE}
+    # Another desk of the unit that holds it: "have it" at once, nothing read or kept.
+    assert head(http, same_unit, sha).headers["x-blob-complete"] == "1"
+    reply = patch(http, same_unit, sha, 0, len(data), data[:100])
     assert reply.status_code == 204 and reply.headers["x-blob-complete"] == "1"
     assert reply.headers["upload-offset"] == str(len(data))
+    # Another unit is told nothing: it sends the whole file, which is checked, not kept.
+    assert head(http, other, sha).status_code == 404
+    reply = patch(http, other, sha, 0, len(data), data[:100])
+    assert reply.status_code == 204 and "x-blob-complete" not in reply.headers
+    assert reply.headers["upload-offset"] == "100"
+    reply = patch(http, other, sha, 100, len(data), data[100:])
+    assert reply.status_code == 204 and reply.headers["x-blob-complete"] == "1"
+    assert holders(server_db, sha) == {AGENCY_CODE, OTHER_CODE}
+    assert head(http, other, sha).headers["x-blob-complete"] == "1"
     assert blob_rows(server_db) == 1
+    after = stored.stat()  # the stored file itself untouched: not written twice
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not list((backend.root / "uploads").glob("*/*.part"))
+
+
+def test_the_wrong_bytes_for_a_stored_blob_prove_nothing(http, token, server_db, backend):
+    data, sha = data_of(5000, seed=3)
+    other = enrol(http, server_db, OTHER_CODE, 1)
+    upload_all(http, token, data, sha)
+    reply = patch(http, other, sha, 0, len(data), data[:4999] + b"!")
+    assert reply.status_code == 422 and reply.json()["error"] == "hash_mismatch"
+    assert holders(server_db, sha) == {AGENCY_CODE}
+    assert head(http, other, sha).status_code == 404  # its partial is gone
+    assert backend.blob_path(f"{sha[:2]}/{sha}").read_bytes() == data  # the stored one kept
 
 
 def test_two_desks_finishing_the_same_file_at_once(http, server_db, backend):
@@ -257,10 +294,11 @@ def test_reading_is_for_the_units_of_a_dossier_that_names_the_file(http, token, 
     def get(t, **headers):
         return http.get(f"/v1/blobs/{sha}", headers={**bearer(t), **headers})
 
-    assert get(token).status_code == 403  # no dossier names it yet
+    # Not readable: 404, as for a file the server does not hold (no oracle).
+    assert get(token).status_code == 404  # no dossier names it yet
     attach(server_db, AGENCY_CODE, sha, kind="received")  # another kind: not an attachment
     attach(server_db, AGENCY_CODE, sha, result="quarantined")
-    assert get(token).status_code == 403
+    assert get(token).status_code == 404
     attach(server_db, AGENCY_CODE, sha)
     whole = get(token)
     assert whole.status_code == 200 and whole.content == data
@@ -270,11 +308,28 @@ def test_reading_is_for_the_units_of_a_dossier_that_names_the_file(http, token, 
     assert part.headers["content-range"] == f"bytes 150000-{len(data) - 1}/{len(data)}"
     assert get(token, Range="bytes=10-19").content == data[10:20]
     assert get(token, Range=f"bytes={len(data)}-").status_code == 416
-    assert get(other).status_code == 403  # a third commune
+    assert get(other).status_code == 404  # a third commune
     attach(server_db, AGENCY_CODE, sha, competent=OTHER_CODE)  # received for the other
     assert get(other).content == data
     missing = "0" * 64
+    attach(server_db, AGENCY_CODE, missing)
     assert http.get(f"/v1/blobs/{missing}", headers=bearer(token)).status_code == 404
+
+
+def test_a_reference_reads_only_for_a_unit_that_sent_the_file(http, token, server_db):
+    """A unit that names a hash on its own dossier, without sending the bytes, reads
+    nothing; the unit that sent them shares the file through the dossiers it names it in."""
+    data, sha = data_of(3000, seed=4)
+    other = enrol(http, server_db, OTHER_CODE, 1)
+    upload_all(http, token, data, sha)
+    own = attach(server_db, OTHER_CODE, sha)  # the other unit's dossier, its own reference
+    assert http.get(f"/v1/blobs/{sha}", headers=bearer(other)).status_code == 404
+    # the other unit receives for this one, which names the file on that dossier
+    shared = attach(server_db, OTHER_CODE, sha, competent=AGENCY_CODE, by=AGENCY_CODE)
+    assert http.get(f"/v1/blobs/{sha}", headers=bearer(other)).content == data
+    with server_db.connect() as conn:  # what any reader of a dossier may take as its file
+        assert not blobs.named_by_a_holder(conn, own, sha)
+        assert blobs.named_by_a_holder(conn, shared, sha)
 
 
 def test_byte_range():
