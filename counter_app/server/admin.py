@@ -6,7 +6,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from counter_app.domain.text import clean
 from counter_app.domain.units import UNIT_KINDS
-from counter_app.server import auth, clock, database
+from counter_app.server import auth, clock, feeds
 from counter_app.server.enrolment import AdminError, commune_by_code
 from counter_app.server.schema import communes, devices, viewers
 
@@ -23,7 +23,7 @@ def add_commune(conn: Connection, code: str, name: str, kind: str = "commune") -
     if conn.execute(select(communes.c.id).where(communes.c.code == code)).first():
         raise AdminError(f"unit {code} already exists")
     conn.execute(insert(communes).values(code=code, name=name, kind=kind,
-                                         updated_seq=database.next_seqs(conn, 1)))
+                                         updated_seq=feeds.reserve(conn, 1, [feeds.REFERENCE])[0]))
 
 
 def list_communes(conn: Connection) -> list[dict]:

@@ -217,3 +217,27 @@ def create_app(engine: Engine, blob_backend=None) -> Starlette:
     app.state.engine = engine
     app.state.blob_backend = blob_backend  # None: from $COUNTER_BLOBS on first use
     return app
+
+
+def from_environment() -> Starlette:
+    """The app as a worker process builds it (``counter-server serve --workers N``, or any
+    ASGI server given ``counter_app.server.app:from_environment`` as a factory): the
+    database from $COUNTER_SERVER_DB (database.default_url), the digitised files from
+    $COUNTER_BLOBS (blob_settings.from_env). Each process has its own engine and pool;
+    everything shared lives in the database or the blob store (docs/deploy.md)."""
+    from contextlib import asynccontextmanager
+
+    from counter_app.server.blob_settings import from_env
+
+    engine = database.make_engine(database.default_url())
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        try:
+            yield
+        finally:
+            engine.dispose()  # the pool's connections, closed when the worker stops
+
+    app = create_app(engine, from_env())
+    app.router.lifespan_context = lifespan
+    return app

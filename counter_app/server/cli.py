@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP(S) server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help=f"server processes sharing the port (1..{MAX_WORKERS}; default 1). "
+                            "Each has its own connection pool: see docs/deploy.md")
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.add_argument("--blobs", metavar="WHERE",
@@ -90,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: ``serve --workers`` at most: each process holds up to 20 database connections.
+MAX_WORKERS = 64
+
+
+def _workers(value: str) -> int:
+    """``--workers N``: a whole number 1..MAX_WORKERS, or argparse's clear error."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{number} is not in 1..{MAX_WORKERS}")
+    return number
+
+
 def fingerprint(cert_path: str) -> str:
     """SHA-256 of the certificate (DER), as AA:BB:..., for desks to pin."""
     with open(cert_path, encoding="ascii") as f:
@@ -106,13 +124,22 @@ def _day(value: str) -> dt.date:
 
 
 def _serve(url: str, args) -> None:
+    """One uvicorn process (``--workers 1``) or a supervisor and N worker processes sharing
+    the socket. Workers are started afresh (spawn) and build the app from the environment
+    (``app.from_environment``): the database URL and the blob setting travel as
+    $COUNTER_SERVER_DB and $COUNTER_BLOBS, so every worker serves the same database and
+    files. Nothing a request needs lives in one process's memory (docs/deploy.md)."""
     import uvicorn
 
     from counter_app.server.app import create_app
 
     engine = database.make_engine(url)
-    if database.current_revision(engine) is None:
-        raise AdminError("the database has no schema yet: run `counter-server init` first")
+    try:
+        if database.current_revision(engine) is None:
+            raise AdminError("the database has no schema yet: run `counter-server init` first")
+    finally:
+        if args.workers > 1:
+            engine.dispose()  # the workers make their own
     if bool(args.tls_cert) != bool(args.tls_key):
         raise AdminError("--tls-cert and --tls-key go together")
     if args.tls_cert:
@@ -126,9 +153,18 @@ def _serve(url: str, args) -> None:
     except ValueError as exc:
         raise AdminError(f"--blobs: {exc}") from None
     print(f"digitised files: {type(blobs).__name__}", flush=True)
-    uvicorn.run(create_app(engine, blobs), host=args.host, port=args.port,
-                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, log_level="info",
-                log_config=log_config())
+    options = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
+                   ssl_keyfile=args.tls_key, log_level="info", log_config=log_config())
+    if args.workers == 1:
+        uvicorn.run(create_app(engine, blobs), **options)
+        return
+    # The workers read these (uvicorn spawns them: they inherit the environment).
+    os.environ["COUNTER_SERVER_DB"] = url
+    if args.blobs:
+        os.environ["COUNTER_BLOBS"] = args.blobs
+    print(f"server processes: {args.workers}", flush=True)
+    uvicorn.run("counter_app.server.app:from_environment", factory=True,
+                workers=args.workers, **options)
 
 
 def _new_password(args) -> str:

@@ -107,11 +107,11 @@ def _wait(template: str, until: dt.datetime, now: dt.datetime) -> Outcome:
                    429, seconds)
 
 
-def _failed(throttle: Throttle, client: str, account_until: dt.datetime,
+def _failed(engine: Engine, throttle: Throttle, client: str, account_until: dt.datetime,
             now: dt.datetime) -> Outcome:
     """A wrong password (or unknown username): the client's failure is counted too; the
     reply says how long to wait when either must now wait."""
-    client_until = throttle.clients.fail(client, now)
+    client_until = throttle.clients.fail(engine, client, now)
     if client_until > now and client_until >= account_until:
         return _wait(CLIENT_WAIT, client_until, now)
     if account_until > now:
@@ -126,15 +126,15 @@ def sign_in(engine: Engine, throttle: Throttle, client: str, username: str,
     if (not user or not password or len(password) > MAX_PASSWORD
             or "\x00" in username + password):  # no account has one; PostgreSQL text cannot
         return Outcome(None, WRONG, 401)
-    if until := throttle.clients.until(client, now):
+    if until := throttle.clients.until(engine, client, now):
         return _wait(CLIENT_WAIT, until, now)
     with database.reading(engine) as conn:
         row = conn.execute(select(leaders).where(leaders.c.username == user)).first()
     if row is None:
-        if until := throttle.names.until(user, now):
+        if until := throttle.names.until(engine, user, now):
             return _wait(ACCOUNT_WAIT, until, now)
         passwords.verify_password(_dummy_hash(), password)
-        return _failed(throttle, client, throttle.names.fail(user, now), now)
+        return _failed(engine, throttle, client, throttle.names.fail(engine, user, now), now)
     until = _moment(row.locked_until)
     if until and until > now:
         return _wait(ACCOUNT_WAIT, until, now)
@@ -142,9 +142,9 @@ def sign_in(engine: Engine, throttle: Throttle, client: str, username: str,
     with database.writing(engine) as conn:
         outcome, account_until = _record(conn, user, right, now)
     if outcome is None:
-        return _failed(throttle, client, account_until, now)
+        return _failed(engine, throttle, client, account_until, now)
     if outcome.token:
-        throttle.clients.clear(client)
+        throttle.clients.clear(engine, client)
     return outcome
 
 

@@ -1,5 +1,5 @@
 """The server's database: engine (PostgreSQL via psycopg 3, or an embedded SQLite file),
-read/write transactions, migrations, and the commit-ordered ``server_seq`` counter."""
+read/write transactions and migrations (the numbers: server/feeds.py)."""
 
 from __future__ import annotations
 
@@ -82,14 +82,6 @@ def reading(engine: Engine) -> Iterator[Connection]:
                                           postgresql_readonly=True)
             with conn.begin():
                 yield conn
-
-
-def next_seqs(conn: Connection, n: int) -> int:
-    """Reserve ``n`` server_seq values in this transaction; returns the first. The counter row
-    stays locked until commit, so server_seq order is commit order (docs/sync.md §2.5 a)."""
-    last = conn.execute(text("UPDATE counters SET value = value + :n WHERE name = 'server_seq' "
-                             "RETURNING value"), {"n": n}).scalar_one()
-    return last - n + 1
 
 
 def instance(conn: Connection) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from counter_app.domain import account_signing as signing
 from counter_app.domain.agency import MAX_DESKS
-from counter_app.server import auth, clock, database, validation
+from counter_app.server import auth, clock, database, feeds, validation
 from counter_app.server.schema import (
     ACTIVE_DESK_NUMBER,
     commune_anchors,
@@ -215,7 +215,7 @@ def _bind_anchor(conn: Connection, commune_id: int, desk_id: str, anchor: dict,
     database.upsert(conn, officers, [
         {"commune_id": commune_id, "username": anchor["username"],
          "record_json": json.dumps(anchor, ensure_ascii=False),
-         "updated_seq": database.next_seqs(conn, 1)}], ["commune_id", "username"])
+         "updated_seq": feeds.reserve(conn, 1, [commune_id])[0]}], ["commune_id", "username"])
 
 
 def _has_signed_admin(conn: Connection, commune_id: int) -> bool:

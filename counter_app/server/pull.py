@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import json.encoder
 
-from sqlalchemy import Connection, and_, or_, select, text, update
+from sqlalchemy import Connection, and_, or_, select, update
 
-from counter_app.server import clock, database
+from counter_app.server import clock, database, feeds
 from counter_app.server.schema import change_log, conflicts, devices, dossiers, inbox
 from counter_app.server.shared_dossiers import conflict_visible, dossier_visible
 from counter_app.server.validation import bad
@@ -154,11 +154,6 @@ def _after(value: str | None) -> tuple[str, str] | None:
     return received_at, dossier_id
 
 
-def current_cursor(conn: Connection) -> int:
-    return conn.execute(text("SELECT value FROM counters WHERE name = 'server_seq'")
-                        ).scalar_one()
-
-
 def snapshot(conn: Connection, desk: dict, cursor: int | None = None,
              after: str | None = None, limit: int = SNAPSHOT_PAGE) -> Raw:
     """One page of the commune's snapshot: up to ``limit`` dossiers after ``after`` (in
@@ -168,8 +163,8 @@ def snapshot(conn: Connection, desk: dict, cursor: int | None = None,
     page, repeated by the desk on the next ones (PROTOCOL.md §Snapshot).
     Events carry their payload as the stored text (a JSON string)."""
     commune_id = desk["commune_id"]
-    if cursor is None:
-        cursor = current_cursor(conn)
+    if cursor is None:  # its feed's last number committed (server/feeds.py)
+        cursor = feeds.cursor(conn, commune_id)
     start = _after(after)
     rows = []
     # Its own dossiers and those it decides for another commune: two ordered index ranges.

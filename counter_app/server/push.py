@@ -21,6 +21,7 @@ from counter_app.server import (
     chain,
     clock,
     database,
+    feeds,
     province_catalogue,
     shared_dossiers,
     validation,
@@ -117,12 +118,19 @@ def push(conn: Connection, token: str | None, body) -> dict:
         log.warning("push: account %r of commune id %s from desk %s refused: %s", username,
                     commune_id, device["desk_id"], reason)
     count = len(events.new) + len(new_conflicts) + len(resolutions) + bool(changed_officers)
-    seq = database.next_seqs(conn, count) if count else 0
+    # The feeds this push writes into: the unit's own, and the other unit of each shared
+    # dossier it touches (server/feeds.py); locked, in order, until the commit.
+    parties = {_party(merger, commune_id, e["dossier_id"])
+               for e, o in zip(events.new, outcomes, strict=True)
+               if o is not None and o.result != "quarantined"}
+    parties |= {r["party_id"] for r in resolutions}
+    numbers = iter(feeds.reserve(conn, count, {commune_id} | (parties - {None})))
     now = clock.iso()
     inbox_rows, log_rows, conflict_rows, results = [], [], [], []
     touched: dict[str, int] = {}
     for e, outcome in zip(events.new, outcomes, strict=True):
         result = outcome.result if outcome else "duplicate"
+        seq = next(numbers)
         inbox_rows.append({
             "desk_id": me, "desk_seq": e["desk_seq"], "event_id": e["id"] if outcome else None,
             "commune_id": commune_id, "dossier_id": e["dossier_id"], "hash": e["hash"],
@@ -140,8 +148,8 @@ def push(conn: Connection, token: str | None, body) -> dict:
                 touched[e["dossier_id"]] = seq
             if outcome.result == "quarantined":
                 item["reason"] = outcome.reason
-        seq += 1
         if outcome and outcome.conflict:
+            seq = next(numbers)
             c = outcome.conflict
             item["conflict_id"] = c["id"]
             conflict_rows.append({
@@ -150,12 +158,11 @@ def push(conn: Connection, token: str | None, body) -> dict:
                 "detail_json": _dumps(c["detail"]), "created_at": now, "created_seq": seq})
             log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
                              "ref_id": c["id"], "party_id": other})
-            seq += 1
         results.append(item)
     for r in resolutions:
-        log_rows.append({"server_seq": seq, "commune_id": commune_id, "type": "conflict",
-                         "ref_id": r["conflict_id"], "party_id": r["party_id"]})
-        seq += 1
+        log_rows.append({"server_seq": next(numbers), "commune_id": commune_id,
+                         "type": "conflict", "ref_id": r["conflict_id"],
+                         "party_id": r["party_id"]})
 
     results = [{"seq": e["desk_seq"], "status": "duplicate", "server_seq": s}
                for e, s in events.replayed] + results
@@ -172,7 +179,7 @@ def push(conn: Connection, token: str | None, body) -> dict:
                      .values(resolved_at=r["resolved_at"], resolved_by=r["resolved_by"],
                              resolution=r["resolution"]))
     if changed_officers:
-        _upsert_officers(conn, commune_id, changed_officers, seq)
+        _upsert_officers(conn, commune_id, changed_officers, next(numbers))
     database.bulk_insert(conn, audit_inbox, [
         {"desk_id": me, "desk_seq": a["desk_seq"], "id": a["id"], "hash": a["hash"],
          "entry_json": _dumps({k: a[k] for k in chain.AUDIT_FIELDS}), "received_at": now}

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 
 from counter_app.domain.procedures import Procedure
 from counter_app.domain.text import clean
-from counter_app.server import database
+from counter_app.server import database, feeds
 from counter_app.server.schema import calendar_overrides, communes, officers, procedures
 
 
@@ -56,7 +56,7 @@ def import_catalogue(conn: Connection, items: list[Procedure]) -> int:
     """Add or replace these procedures (one new catalogue version)."""
     if not items:
         return 0
-    seq = database.next_seqs(conn, 1)
+    seq = feeds.reserve(conn, 1, [feeds.REFERENCE])[0]
     rows = [{"code": p.code, "record_json": json.dumps(p.to_dict(), ensure_ascii=False),
              "updated_seq": seq} for p in items]
     database.upsert(conn, procedures, rows, ["code"])
@@ -66,7 +66,7 @@ def import_catalogue(conn: Connection, items: list[Procedure]) -> int:
 def set_day(conn: Connection, day: dt.date, kind: str, reason: str) -> None:
     if kind not in ("off", "work"):
         raise ValueError("kind must be 'off' or 'work'")
-    seq = database.next_seqs(conn, 1)
+    seq = feeds.reserve(conn, 1, [feeds.REFERENCE])[0]
     database.upsert(conn, calendar_overrides, [
         {"day": day.isoformat(), "kind": kind, "reason": clean(reason), "deleted": False,
          "updated_seq": seq}], ["day"])
@@ -78,7 +78,7 @@ def clear_day(conn: Connection, day: dt.date) -> bool:
         calendar_overrides.c.day == day.isoformat())).first()
     if row is None or row[0]:
         return False
-    seq = database.next_seqs(conn, 1)
+    seq = feeds.reserve(conn, 1, [feeds.REFERENCE])[0]
     conn.execute(calendar_overrides.update().where(
         calendar_overrides.c.day == day.isoformat()).values(deleted=True, updated_seq=seq))
     return True

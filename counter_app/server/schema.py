@@ -275,6 +275,25 @@ change_log = Table(
 Index("change_log_commune", change_log.c.commune_id, change_log.c.server_seq)
 Index("change_log_party", change_log.c.party_id, change_log.c.server_seq)
 
+# server/sign_in_throttle.py: the dashboard's failed sign-ins per client address ("client")
+# and per unknown username ("name"), shared by every server process (revision 0013).
+sign_in_backoff = Table(
+    "sign_in_backoff", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("until_at", String(40)),
+)
+Index("sign_in_backoff_until", sign_in_backoff.c.kind, sign_in_backoff.c.until_at)
+
+# server/feeds.py: the last number committed in each unit's feed (0: reference data); a
+# writer locks the rows of the feeds it writes into until it commits (revision 0012).
+feeds = Table(
+    "feeds", metadata,
+    Column("unit_id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+)
+
 counters = Table(
     "counters", metadata,
     Column("name", String(32), primary_key=True),

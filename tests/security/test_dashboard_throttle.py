@@ -160,15 +160,33 @@ def test_an_unknown_username_gets_the_same_answers(app):
     assert _message(a) == _message(b)
 
 
-def test_waits_are_bounded_and_memory_is_too():
+def test_waits_are_bounded_and_memory_is_too(server_db):  # noqa: F811
     for failures in (0, 4, 5, 6, 14, 40, 10**6):
         wait = sign_in_throttle.wait(failures, sign_in_throttle.ACCOUNT_FREE,
                                      sign_in_throttle.ACCOUNT_CAP)
         assert dt.timedelta(0) <= wait <= sign_in_throttle.ACCOUNT_CAP
-    memory = sign_in_throttle.Backoff(5, sign_in_throttle.ACCOUNT_CAP, limit=100)
-    for i in range(1000):
-        memory.fail(f"10.0.{i // 256}.{i % 256}", NOW)
-    assert len(memory) == 100
+    memory = sign_in_throttle.Backoff("client", 5, sign_in_throttle.ACCOUNT_CAP, limit=100)
+    for i in range(300):
+        memory.fail(server_db, f"10.0.{i // 256}.{i % 256}", NOW + dt.timedelta(seconds=i))
+    assert memory.count(server_db) == 100
+    last = NOW + dt.timedelta(seconds=299)  # the 300th key: its first failure, no wait yet
+    assert memory.until(server_db, "10.0.1.43", last) is None
+    # A day later, a new failure forgets every key quiet since.
+    memory.fail(server_db, "10.9.9.9", NOW + dt.timedelta(days=2))
+    assert memory.count(server_db) == 1
+
+
+def test_two_server_processes_count_the_same_failures(server_db):  # noqa: F811
+    """The counts live in the database: what one process (app) counted, another sees."""
+    Now.at = NOW
+    with database.writing(server_db) as conn:
+        leaders.add_leader(conn, USER, "Nguyễn Văn Lãnh", PASSWORD)
+    first, second = create_app(server_db), create_app(server_db)
+    for n in range(sign_in_throttle.CLIENT_FREE):
+        app = first if n % 2 else second
+        reply = sign_in(_from(app, ATTACKER), username=f"khong.co.{n}", password="sai")
+    assert reply.status_code == 429  # the 4th failure, counted across both processes
+    assert sign_in(_from(first, ATTACKER)).status_code == 429
     # one machine's IPv6 addresses are one address; an IPv4 one mapped to IPv6 is itself
     assert (sign_in_throttle.client_key("2001:db8::1")
             == sign_in_throttle.client_key("2001:db8::ffff:1"))

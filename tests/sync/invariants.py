@@ -109,8 +109,8 @@ def _server_state(engine: Engine) -> dict:
             "conflicts": {r.id: r._asdict() for r in conn.execute(select(conflicts))},
             "change_log": [r._asdict() for r in conn.execute(
                 select(change_log).order_by(change_log.c.server_seq))],
-            "max_seq": conn.execute(text(
-                "SELECT value FROM counters WHERE name = 'server_seq'")).scalar_one(),
+            # The last number committed in each feed (server/feeds.py).
+            "feeds": dict(conn.execute(text("SELECT unit_id, last_seq FROM feeds")).all()),
             "versions": {r.id: json.loads(r.body) for r in conn.execute(
                 select(procedure_versions))},
         }
@@ -160,8 +160,9 @@ def _check_inbox(s: dict) -> dict[str, list[dict]]:
         assert entry["commune_id"] == r["commune_id"]
     events_logged = sum(1 for r in s["change_log"] if r["type"] == "event")
     assert events_logged == len(ids), (events_logged, len(ids))
-    for r in s["change_log"]:
-        assert r["server_seq"] <= s["max_seq"], r
+    for r in s["change_log"]:  # within the feeds it was written into, never beyond them
+        for unit in {r["commune_id"], r["party_id"]} - {None}:
+            assert r["server_seq"] <= s["feeds"].get(unit, 0), (r, unit, s["feeds"])
         if r["type"] == "conflict":
             assert r["ref_id"] in s["conflicts"], f"change log names unknown conflict {r}"
     received = Counter(r["commune_id"] for r in s["inbox"]
@@ -232,8 +233,10 @@ def _check_desk(s: dict, desk: _Desk, rows: list[dict]) -> None:
     assert all(e["desk_seq"] > desk.acked for e in own[last:])
     codes = desk.rows("SELECT code, count(*) AS n FROM dossiers GROUP BY code HAVING n > 1")
     assert not codes, f"desk {desk.path}: codes held twice {codes[:5]}"
-    assert desk.cursor <= s["max_seq"], \
-        f"desk {desk.path}: pull cursor {desk.cursor} beyond the server's {s['max_seq']}"
+    feed = s["feeds"].get(device["commune_id"], 0) if device else max(s["feeds"].values(),
+                                                                       default=0)
+    assert desk.cursor <= feed, \
+        f"desk {desk.path}: pull cursor {desk.cursor} beyond its feed's {feed}"
     if device is not None and device.get("last_hash") and last:
         assert device["last_hash"] == own[last - 1]["hash"]
 
@@ -418,7 +421,7 @@ def check(server: Engine | str, desks: list[str | Path], *, converged: bool) -> 
     shared = {i for i, d in s["dossiers"].items() if d["competent_id"] is not None}
     return {"inbox": len(s["inbox"]), "dossiers": len(s["dossiers"]),
             "conflicts": len(s["conflicts"]), "results": dict(results),
-            "max_seq": s["max_seq"], "shared": len(shared),
+            "max_seq": max(s["feeds"].values(), default=0), "shared": len(shared),
             "shared_events": sum(1 for r in s["inbox"] if r["dossier_id"] in shared
                                  and r["result"] == "applied"),
             "shared_conflicts": sum(1 for c in s["conflicts"].values()
