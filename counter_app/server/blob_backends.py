@@ -60,6 +60,11 @@ class Mismatch(Exception):
     """The finished upload's bytes are not the named SHA-256 or size: discarded."""
 
 
+def check_desk(desk_id: str) -> None:
+    if not _DESK.fullmatch(desk_id):
+        raise ValueError("bad desk id")
+
+
 def _check(desk_id: str, sha256: str) -> None:
     if not _DESK.fullmatch(desk_id) or not _SHA256.fullmatch(sha256):
         raise ValueError("bad desk id or SHA-256")
@@ -117,6 +122,10 @@ class Backend(ABC):
     @abstractmethod
     def sweep(self, older_than_s: float) -> int:
         """Remove partial uploads untouched for longer than this; returns how many."""
+
+    @abstractmethod
+    def pending(self, desk_id: str) -> tuple[int, int]:
+        """This desk's partial uploads: how many, and how many bytes they hold."""
 
 
 # -- filesystem --------------------------------------------------------------------------

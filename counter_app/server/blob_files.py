@@ -26,6 +26,7 @@ from counter_app.server.blob_backends import (  # noqa: F401 - the names the bac
     PartWriter,
     _check,
     _Locks,
+    check_desk,
 )
 
 
@@ -80,6 +81,22 @@ class FileBackend(Backend):
         if len(parts) != 2 or not _SHA256.fullmatch(parts[1]) or parts[0] != parts[1][:2]:
             raise ValueError(f"not a blob key: {key!r}")
         return self.root / "blobs" / parts[0] / parts[1]
+
+    def pending(self, desk_id: str) -> tuple[int, int]:
+        check_desk(desk_id)
+        count = size = 0
+        try:
+            entries = list(os.scandir(self.root / "uploads" / desk_id))
+        except FileNotFoundError:
+            return 0, 0
+        for entry in entries:
+            if entry.name.endswith(".part"):
+                try:
+                    size += entry.stat().st_size
+                except FileNotFoundError:  # finished or swept meanwhile
+                    continue
+                count += 1
+        return count, size
 
     def held(self, desk_id: str, sha256: str) -> int | None:
         try:

@@ -18,6 +18,7 @@ from counter_app.server.blob_backends import (  # noqa: F401 - the names the bac
     PartWriter,
     _check,
     _Locks,
+    check_desk,
 )
 
 
@@ -108,6 +109,17 @@ class S3Backend(Backend):
             run.append((offset, size, key))
             at += size
         return run
+
+    def pending(self, desk_id: str) -> tuple[int, int]:
+        check_desk(desk_id)
+        files, size = set(), 0
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{self.prefix}uploads/{desk_id}/")
+        for page in pages:
+            for item in page.get("Contents", []):
+                files.add(item["Key"].rsplit("/", 2)[-2])
+                size += int(item["Size"])
+        return len(files), size
 
     def held(self, desk_id: str, sha256: str) -> int | None:
         staged = self._staged(desk_id, sha256)

@@ -62,6 +62,11 @@ log = logging.getLogger("counter_app.server.blobs")
 MAX_BLOB = 64 * 1024 * 1024
 #: The largest chunk one PATCH may carry: a cut connection loses at most this much work.
 MAX_CHUNK = 1024 * 1024
+#: What one desk's unfinished uploads may hold (a desk sends its files one at a time, so a
+#: working desk has one or two): a desk that starts uploads and never ends them cannot
+#: fill the server's disk before the daily sweep. A new upload beyond it gets 429.
+MAX_PENDING_FILES = 16
+MAX_PENDING_BYTES = 4 * MAX_BLOB
 _SHA256 = re.compile(r"[0-9a-f]{64}")  # fullmatch: no trailing newline slips through
 _RANGE = re.compile(r"^bytes=(\d{1,15})-(\d{0,15})$")
 
@@ -237,6 +242,9 @@ async def _patch(request: Request, engine: Engine, backend: Backend, desk: dict,
     if not await run_in_threadpool(_may_upload, engine, desk["commune_id"], sha256):
         raise auth.forbidden("no record this unit pushed names this file (push it first)")
     await run_in_threadpool(_sweep_now_and_then, backend)
+    if offset == 0 and await run_in_threadpool(_over_quota, backend, desk_id, sha256, length):
+        return _reply(429, "upload_quota", f"this desk has {MAX_PENDING_FILES} unfinished "
+                      "uploads or more bytes in them than allowed: finish them first")
     try:
         writer = await run_in_threadpool(backend.writer, desk_id, sha256, offset)
     except Conflict as c:
@@ -280,6 +288,15 @@ async def _patch(request: Request, engine: Engine, backend: Backend, desk: dict,
     except Busy:
         return _reply(409, "upload_busy", "another request is sending this file")
     return _offset_reply(length, True)
+
+
+def _over_quota(backend: Backend, desk_id: str, sha256: str, length: int) -> bool:
+    """Would a new upload of ``length`` bytes take the desk's unfinished uploads past the
+    limits? An upload it has begun already is not new."""
+    if backend.held(desk_id, sha256) is not None:
+        return False
+    files, held = backend.pending(desk_id)
+    return files >= MAX_PENDING_FILES or held + length > MAX_PENDING_BYTES
 
 
 def _take_whole(engine: Engine, backend: Backend, desk: dict, sha256: str, size: int) -> None:

@@ -185,3 +185,19 @@ def test_the_http_api_on_s3(server_db, communes, s3):
         assert holders(server_db, sha) == {AGENCY_CODE, OTHER_CODE}
         assert http.get(url, headers=bearer(other)).content == data
         assert blob_rows(server_db) == 1
+
+
+def test_a_desks_unfinished_uploads_are_counted(s3):
+    """The quota's count (server/blobs.py): files and bytes of one desk's partials only."""
+    desk, other = "desk-a", "desk-b"
+    for n, size in ((1, 3000), (2, 5000)):
+        sha = hashlib.sha256(bytes([n])).hexdigest()
+        writer = s3.writer(desk, sha, 0)
+        writer.write(b"x" * size)
+        writer.keep()
+    writer = s3.writer(other, hashlib.sha256(b"o").hexdigest(), 0)
+    writer.write(b"y" * 10)
+    writer.keep()
+    assert s3.pending(desk) == (2, 8000)
+    assert s3.pending(other) == (1, 10)
+    assert s3.pending("desk-c") == (0, 0)

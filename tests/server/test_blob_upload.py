@@ -97,8 +97,7 @@ def head(http, token, sha):
     return http.head(f"/v1/blobs/{sha}", headers=bearer(token))
 
 
-def upload_all(http, token, data, sha, chunk=MAX_CHUNK):
-    offset = 0
+def upload_all(http, token, data, sha, chunk=MAX_CHUNK, offset=0):
     while True:
         reply = patch(http, token, sha, offset, len(data), data[offset:offset + chunk])
         assert reply.status_code == 204, reply.text
@@ -348,3 +347,30 @@ def test_sweep_removes_stale_partials(http, token, backend):
     assert backend.sweep(3600) == 0
     assert backend.sweep(-1) == 1
     assert head(http, token, sha).status_code == 404
+
+
+def test_a_desk_cannot_pile_up_unfinished_uploads(http, token, server_db, backend,
+                                                  monkeypatch):
+    """A desk that starts uploads and never ends them is stopped at its quota (files and
+    bytes); the uploads it has begun go on, and finishing one makes room."""
+    monkeypatch.setattr(blobs, "MAX_PENDING_FILES", 3)
+    started = []
+    for seed in range(3):
+        data, sha = data_of(2000, seed=100 + seed)
+        assert patch(http, token, sha, 0, len(data), data[:100]).status_code == 204
+        started.append((data, sha))
+    data, sha = data_of(2000, seed=200)
+    refused = patch(http, token, sha, 0, len(data), data[:100])
+    assert refused.status_code == 429 and refused.json()["error"] == "upload_quota"
+    assert backend.held(enrolled_desk(server_db), sha) is None  # nothing written
+    assert backend.pending(enrolled_desk(server_db)) == (3, 300)
+    first, first_sha = started[0]
+    assert patch(http, token, first_sha, 100, len(first), first[100:200]).status_code == 204
+    upload_all(http, token, first, first_sha, offset=200)  # one finishes: room for another
+    assert patch(http, token, sha, 0, len(data), data[:100]).status_code == 204
+    # Bytes count too: one more large upload than the bytes allowed is refused.
+    monkeypatch.setattr(blobs, "MAX_PENDING_FILES", 100)
+    monkeypatch.setattr(blobs, "MAX_PENDING_BYTES", 1000)
+    big, big_sha = data_of(800, seed=300)
+    assert patch(http, token, big_sha, 0, len(big), big[:10]).status_code == 429
+
