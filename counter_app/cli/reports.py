@@ -2,8 +2,10 @@
 `counter-app report transfers`: the dossiers this counter received for other units (or,
 with --incoming, other communes received for this unit), per unit (reports/transfers.py).
 
-``--out FILE.xlsx`` or ``FILE.pdf`` writes the form as the officer sends it; ``--out -`` (the
-default) prints the report as JSON on stdout, for scripts.
+``--out FILE.xlsx`` or ``FILE.pdf`` writes the form as the officer sends it (the workbook
+has a second sheet, "Chỉ số phục vụ": the QĐ 766 service index inputs of the period, with
+the digitisation rates); ``--out -`` (the default) prints the report as JSON on stdout, for
+scripts (``--evaluation`` adds the evaluation, its service index and digitisation counts).
 """
 
 from __future__ import annotations

@@ -13,18 +13,25 @@ procedure, its procedures (indented, STT "1.1"). Numbers are written as integer 
 formulas, so what a reader (or openpyxl) reads back is what the report says. A4 landscape,
 one page wide, header rows repeated on every printed page, frozen under the header, Times New
 Roman. Written atomically.
+
+With the QĐ 766 service index inputs (``index``, reports/evaluation.py), the workbook has a
+second sheet, "Chỉ số phục vụ" (printing/service_index_xlsx.py); the form stays the first,
+active sheet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from counter_app.printing import service_index_xlsx
 from counter_app.printing.form_parts import DOTS, write_atomically
 from counter_app.printing.sheet_layout import CENTER, landscape_a4, put
+from counter_app.reports.evaluation import IndexInput
 from counter_app.reports.heading import ReportHeading
 from counter_app.reports.ii06a import Report, Row
 
@@ -146,8 +153,10 @@ def _signatures(ws: Worksheet, row: int, heading: ReportHeading) -> None:
     put(ws, row + 4, 9, heading.head_name or None, to_col=LAST, bold=True)
 
 
-def workbook(report: Report, heading: ReportHeading) -> Workbook:
-    """The form as an openpyxl Workbook (not saved)."""
+def workbook(report: Report, heading: ReportHeading,
+             index: Sequence[IndexInput] | None = None) -> Workbook:
+    """The form as an openpyxl Workbook (not saved); with ``index``, the service index
+    inputs of the same period on a second sheet."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Biểu II.06a"
@@ -169,12 +178,15 @@ def workbook(report: Report, heading: ReportHeading) -> Workbook:
         row += 2
     _signatures(ws, row, heading)
     landscape_a4(ws, freeze=f"C{TOTAL_ROW}", title_rows=f"{HEAD_TOP}:{NUMBERS}", widths=WIDTHS)
+    if index is not None:
+        service_index_xlsx.add_sheet(wb, index, report.period, heading)
     return wb
 
 
-def write(report: Report, heading: ReportHeading, out: str | Path) -> None:
+def write(report: Report, heading: ReportHeading, out: str | Path,
+          index: Sequence[IndexInput] | None = None) -> None:
     """Save the form to ``out`` (.xlsx) atomically: a failure leaves no half file."""
-    wb = workbook(report, heading)
+    wb = workbook(report, heading, index)
     write_atomically(out, lambda tmp: wb.save(tmp))
 
 

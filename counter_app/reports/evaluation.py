@@ -22,10 +22,13 @@ repeated when a verdict is missing, as in II.06a).
     dossiers II.06a files under "đúng hạn");
   - Cung cấp dịch vụ trực tuyến: dossiers received online in the period (II.06a col4) over
     all received in the period (col4 + col5);
-  - Mức độ hài lòng: Rất hài lòng + Hài lòng over the rated returns.
+  - Mức độ hài lòng: Rất hài lòng + Hài lòng over the rated returns;
+  - Số hóa hồ sơ: digitised at reception, reused, results digitised
+    (``reports/digitisation.py``, whose docstring sets out which dossiers and documents).
 
 One SQL aggregate over the returned dossiers (grouped by procedure, returning officer,
-rating and timeliness) plus ``ii06a.compute`` for the period's received/resolved totals.
+rating and timeliness) plus ``ii06a.compute`` for the period's received/resolved totals and
+``digitisation.compute`` for the digitised documents.
 The desk's SQLite only (``json_extract``, ``rowid``): not the server's PostgreSQL.
 """
 
@@ -37,7 +40,8 @@ from typing import NamedTuple
 
 from counter_app.domain.step_requests import Rating
 from counter_app.domain.text import sort_key
-from counter_app.reports import ii06a
+from counter_app.reports import digitisation, ii06a
+from counter_app.reports.digitisation import Digitisation
 from counter_app.reports.periods import Period
 
 #: QĐ 766 groups and their maximum points (docs/law.md §5.3 [Xác nhận]); shown, never scored.
@@ -128,10 +132,12 @@ class Evaluation:
     by_procedure: list[ProcedureRatings] = field(default_factory=list)
     by_officer: list[OfficerRatings] = field(default_factory=list)
     service_index: list[IndexInput] = field(default_factory=list)
+    digitisation: Digitisation = field(default_factory=Digitisation)
 
     def to_dict(self) -> dict:
         return {
             "period": self.period.to_dict(), "overall": self.overall.to_dict(),
+            "digitisation": self.digitisation.to_dict(),
             "by_procedure": [{"code": c, "name": n, **r.to_dict()}
                              for c, n, r in self.by_procedure],
             "by_officer": [{"username": u, "name": n, **r.to_dict()}
@@ -193,16 +199,46 @@ def summarise(db, period: Period) -> Evaluation:
     names = _officer_names(db, list(per_officer))
     by_officer = sorted((OfficerRatings(u, names[u], r) for u, r in per_officer.items()),
                         key=lambda o: (sort_key(o.name), o.username))
-    index = service_index(ii06a.compute(db, period).total, overall, fee_paid, commented)
-    return Evaluation(period, overall, by_procedure, by_officer, index)
+    digitised = digitisation.compute(db, period)
+    index = service_index(ii06a.compute(db, period).total, overall, fee_paid, commented,
+                          digitised)
+    return Evaluation(period, overall, by_procedure, by_officer, index, digitised)
 
 
 def _of(part: int, whole: int) -> str:
     return f"{part}/{whole}"
 
 
+def digitisation_inputs(d: Digitisation) -> list[IndexInput]:
+    """The three inputs of "Số hóa hồ sơ" (reports/digitisation.py), in the group's order:
+    at reception, reuse, results. Also the dashboard's and the XLSX's wording."""
+    nothing = d.received - d.to_digitise
+    reception_note = (
+        "Hồ sơ tiếp nhận trực tiếp hoặc qua bưu chính trong kỳ tại Bộ phận một cửa này có "
+        "mọi giấy tờ phải số hóa đã được số hóa, trên số hồ sơ có giấy tờ phải số hóa. "
+        "Giấy tờ phải số hóa: giấy tờ đã nhận, trừ giấy tờ chỉ xuất trình. Giấy tờ đã số "
+        f"hóa: {_of(d.documents_digitised, d.documents)}.")
+    if nothing:
+        reception_note += (f" Không tính {nothing} hồ sơ không có giấy tờ phải số hóa "
+                           "(chỉ xuất trình).")
+    return [
+        IndexInput(DIGITISATION, "Số hóa thành phần hồ sơ khi tiếp nhận",
+                   d.reception_share, d.complete, d.to_digitise, reception_note),
+        IndexInput(DIGITISATION, "Tái sử dụng giấy tờ, dữ liệu đã số hóa", d.reuse_share,
+                   d.reused_dossiers, d.received,
+                   "Hồ sơ tiếp nhận trực tiếp hoặc qua bưu chính trong kỳ tại Bộ phận một "
+                   "cửa này có ít nhất một giấy tờ dùng lại bản số hóa từ hồ sơ trước của "
+                   "cùng người nộp, trên tổng số hồ sơ đó; "
+                   f"{d.reused_documents} giấy tờ được dùng lại."),
+        IndexInput(DIGITISATION, "Số hóa kết quả giải quyết", d.result_share,
+                   d.results_digitised, d.with_result,
+                   "Hồ sơ đã có kết quả (đã xử lý xong, đã trả) kết thúc xử lý trong kỳ có "
+                   "kết quả giải quyết đã được số hóa, trên tổng số hồ sơ đó."),
+    ]
+
+
 def service_index(total: ii06a.Row, overall: RatingCounts, fee_paid: int,
-                  commented: int) -> list[IndexInput]:
+                  commented: int, digitised: Digitisation) -> list[IndexInput]:
     """The QĐ 766 inputs, in the groups' order (see the module docstring)."""
     with_result = total.resolved_total - total.closed_without_result
     timely = total.resolved_early + total.resolved_on_time - total.closed_without_result
@@ -220,13 +256,7 @@ def service_index(total: ii06a.Row, overall: RatingCounts, fee_paid: int,
                    "trước hạn và đúng hạn trên tổng số, theo cách tính cột 7–10 mẫu II.06a. "
                    f"Không tính {total.closed_without_result} hồ sơ rút hoặc dừng "
                    "xử lý mà mẫu II.06a xếp vào cột “đúng hạn”."),
-        IndexInput(DIGITISATION, "Số hóa thành phần hồ sơ khi tiếp nhận", None, None, None,
-                   not_recorded + "việc số hóa thành phần hồ sơ; chỉ ghi giấy tờ đã nhận "
-                   "(bản chính, bản sao, bản sao có chứng thực, xuất trình)."),
-        IndexInput(DIGITISATION, "Tái sử dụng giấy tờ, dữ liệu đã số hóa", None, None, None,
-                   not_recorded + "việc khai thác, tái sử dụng giấy tờ điện tử đã có."),
-        IndexInput(DIGITISATION, "Số hóa kết quả giải quyết", None, None, None,
-                   not_recorded + "việc số hóa kết quả giải quyết thủ tục hành chính."),
+        *digitisation_inputs(digitised),
         IndexInput(ONLINE, "Hồ sơ tiếp nhận trực tuyến",
                    _share(total.received_online, received), total.received_online, received,
                    "Hồ sơ tiếp nhận trong kỳ qua kênh trực tuyến trên tổng số hồ sơ tiếp "

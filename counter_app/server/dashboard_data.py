@@ -1,5 +1,7 @@
 """What the leaders' dashboard reads beyond form II.06a (counter_app/server/reports.py):
-dossiers overdue now, and each commune's desks and when they last synchronised.
+dossiers overdue now, each commune's desks and when they last synchronised, each unit's
+digitisation in the period (reports/digitisation.py), and one dossier with its digitised
+documents (server/district.py).
 
 "Overdue now" is a dossier whose clock runs (statuses 2, 4, 6: ``lifecycle.OPEN``; one
 waiting for a supplement is the citizen's turn) and whose appointment *date* is before
@@ -17,11 +19,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
+from counter_app.domain.digitised import digitised_indexes
 from counter_app.domain.lifecycle import OPEN
+from counter_app.domain.procedures import DocForm
+from counter_app.domain.statuses import Status
 from counter_app.domain.text import sort_key
+from counter_app.reports.digitisation import Digitisation
 from counter_app.reports.ii06a import Report, Row
 from counter_app.reports.periods import Period
-from counter_app.server import reports
+from counter_app.server import district, reports
 from counter_app.server.schema import communes, devices, dossiers
 
 STALE_DAYS = 3          # a commune / desk not synchronised for longer is flagged
@@ -128,7 +134,30 @@ def overview(conn: Connection, period: Period, now: dt.datetime,
 
 
 @dataclass
+class DigitisationLine:
+    """One unit (or the district) on the overview's digitisation table."""
+    code: str
+    name: str
+    counts: Digitisation
+
+
+def digitisation(conn: Connection, period: Period) -> tuple[list[DigitisationLine],
+                                                             DigitisationLine]:
+    """Each unit's digitisation in ``period`` (by name; every unit, with or without
+    dossiers) and the district's (their sum)."""
+    found = reports.digitisation(conn, period)
+    lines = [DigitisationLine(r.code, r.name, reports.digitisation_of(found, r.id))
+             for r in conn.execute(select(communes.c.id, communes.c.code, communes.c.name))]
+    lines.sort(key=lambda x: (sort_key(x.name), x.code))
+    total = Digitisation()
+    for line in lines:
+        total.add(line.counts)
+    return lines, DigitisationLine("", "Toàn huyện", total)
+
+
+@dataclass
 class Overdue:
+    id: str
     commune: str
     commune_name: str
     code: str
@@ -153,14 +182,14 @@ def overdue(conn: Connection, today: dt.date, commune: str | None = None,
     total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
     page = max(1, min(page, -(-total // PAGE)))
     rows = conn.execute(
-        select(communes.c.code.label("commune"), communes.c.name, c.code, c.received_at,
-               c.due_at, c.row_json).select_from(joined).where(*where)
+        select(c.id, communes.c.code.label("commune"), communes.c.name, c.code,
+               c.received_at, c.due_at, c.row_json).select_from(joined).where(*where)
         .order_by(c.due_at, c.received_at, c.id).limit(PAGE).offset((page - 1) * PAGE))
     found = []
     for r in rows:
         row = json.loads(r.row_json)  # 50 at most; only what a leader needs is kept
         found.append(Overdue(
-            r.commune, r.name, r.code, row.get("procedure_name") or row.get("procedure_code", ""),
+            r.id, r.commune, r.name, r.code, row.get("procedure_name") or row.get("procedure_code", ""),
             r.received_at, r.due_at, (today - dt.date.fromisoformat(r.due_at[:10])).days,
             row.get("holder") or "", row.get("holder_person") or "",
             row.get("applicant_name") or ""))
@@ -223,3 +252,55 @@ def flows(conn: Connection, period: Period):
     """The dossiers received by one unit for another in ``period``, one row per (receiving
     commune, competent unit): ``server/reports.transfers`` (reports/transfers.py)."""
     return reports.transfers(conn, period)
+
+
+@dataclass
+class ChecklistLine:
+    """One document of a dossier's checklist as the dossier page shows it."""
+    name: str
+    form: str
+    received: bool
+    to_digitise: bool   # received and not only shown (reports/digitisation.py rule 1)
+    digitised: bool
+
+
+def dossier_page(conn: Connection, dossier_id: str) -> dict | None:
+    """The dossier, its checklist (which documents are digitised) and its digitised
+    documents; None when the server holds no such dossier. Only what a leader needs: no
+    ID number, phone, address or e-mail of the applicant."""
+    row = district.dossier(conn, dossier_id)
+    if row is None:
+        return None
+    try:
+        listed = json.loads(row.get("documents") or "[]")
+    except ValueError:
+        listed = []
+    done = set(digitised_indexes(row))
+    checklist = []
+    for i, item in enumerate(listed if isinstance(listed, list) else []):
+        if not isinstance(item, dict):
+            continue
+        form, received = item.get("form") or "", item.get("received", True) is not False
+        try:
+            label = DocForm(form).label
+        except ValueError:
+            label = form
+        checklist.append(ChecklistLine(str(item.get("name") or ""), label, received,
+                                       received and form != DocForm.PRESENT, i in done))
+    try:
+        status = Status(int(row.get("status") or 0)).label
+    except ValueError:
+        status = str(row.get("status"))
+    keep = ("id", "code", "commune", "commune_name", "competent", "competent_name",
+            "procedure_code", "procedure_name", "received_at", "due_at", "finished_at",
+            "returned_at", "holder", "holder_person", "applicant_name")
+    return {"dossier": {k: row.get(k) or "" for k in keep}, "status": status,
+            "checklist": checklist, "result_digitised": bool(row.get("result_digitised")),
+            "documents": district.documents(conn, dossier_id)}
+
+
+def dossier_matches(conn: Connection, code: str) -> list[dict]:
+    """The dossiers with this code: their id, code and unit, to choose from."""
+    return [{k: d.get(k) for k in ("id", "code", "commune", "commune_name",
+                                   "procedure_name", "received_at")}
+            for d in district.dossiers_by_code(conn, code)]

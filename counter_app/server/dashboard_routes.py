@@ -6,7 +6,13 @@
 - ``/dashboard/overdue`` the dossiers overdue now, to chase (paged);
 - ``/dashboard/desks`` every desk and when it last synchronised;
 - ``/dashboard/report`` form II.06a as a table;
+- ``/dashboard/dossier`` one dossier (by ``id``, or by ``code`` typed in): its checklist,
+  which documents are digitised, and its digitised files to download
+  (dashboard_documents.py serves the files, and the district API's list of them);
 - ``/dashboard/sign-in``, ``/dashboard/sign-out`` (the only requests that write).
+
+The overview also shows each unit's digitisation in the period (reports/digitisation.py):
+digitised at reception, results digitised, documents reused.
 
 Every page but the sign-in form needs a session (dashboard_auth.py); pages only read, in
 one consistent read transaction each.
@@ -27,7 +33,7 @@ from starlette.routing import Route
 
 from counter_app.errors import ValidationError
 from counter_app.reports.periods import Period, parse_period
-from counter_app.server import clock, database
+from counter_app.server import clock, dashboard_documents, database
 from counter_app.server import dashboard_auth as auth
 from counter_app.server import dashboard_data as data
 from counter_app.server import dashboard_view as view
@@ -92,9 +98,11 @@ def _overview(conn, params: QueryParams, now: dt.datetime) -> tuple[str, dict]:
     sort = params.get("sort") if params.get("sort") in SORTS else "rate"
     counted = data.as_of(period, now.date())
     lines, district = data.overview(conn, counted, now, sort)
+    digitised, digitised_total = data.digitisation(conn, counted)
     return "overview.html", dict(
         title="Tổng quan", period=period, counted=counted, period_text=text, error=error,
         lines=lines, district=district, flows=data.flows(conn, counted), sort=sort,
+        digitised=digitised, digitised_total=digitised_total,
         stale_days=data.STALE_DAYS,
         stale=sum(1 for x in lines if x.stale), help=PERIOD_HELP, quick=_quick(now), red=data.RED_BELOW,
         amber=data.AMBER_BELOW)
@@ -131,6 +139,26 @@ def _report(conn, params: QueryParams, now: dt.datetime) -> tuple[str, dict]:
         quick=_quick(now))
 
 
+def _dossier(conn, params: QueryParams, now: dt.datetime) -> tuple[str, dict]:
+    """One dossier by ``id`` (the overdue list links it) or by ``code`` (typed in)."""
+    dossier_id = (params.get("id") or "").strip()[:64]
+    code = (params.get("code") or "").strip()[:64]
+    shown, matches, error, status = None, [], "", 200
+    if dossier_id:
+        shown = data.dossier_page(conn, dossier_id)
+    elif code:
+        matches = data.dossier_matches(conn, code)
+        if len(matches) == 1:
+            shown = data.dossier_page(conn, matches[0]["id"])
+    if shown is None and (dossier_id or (code and not matches)):
+        error, status = (f"Máy chủ không có hồ sơ mã “{code}”." if code else
+                         "Máy chủ không có hồ sơ này."), 404
+    title = f"Hồ sơ {shown['dossier']['code']}" if shown else "Tra cứu hồ sơ"
+    return "dossier.html", dict(
+        title=title, shown=shown, matches=matches if len(matches) > 1 else [],
+        code=shown["dossier"]["code"] if shown else code, error=error, status=status)
+
+
 Work = Callable[..., tuple[str, dict]]
 
 
@@ -145,7 +173,8 @@ def _guarded(work: Work, here: str):
                                              else "")
                 return view.redirect(request, f"{SIGN_IN}?next={quote(target, safe='')}")
             template, context = work(conn, _clean(request.query_params), now)
-        return view.page(request, template, 400 if context.get("error") else 200,
+        status = context.pop("status", None) or (400 if context.get("error") else 200)
+        return view.page(request, template, status,
                          leader=leader, read_at=now, now=now, here=here, **context)
     return endpoint
 
@@ -224,6 +253,8 @@ def _routes_with(throttle: auth.Throttle) -> list[Route]:
         Route("/dashboard/overdue", _guarded(_overdue, "overdue"), methods=["GET"]),
         Route("/dashboard/desks", _guarded(_desks, "desks"), methods=["GET"]),
         Route("/dashboard/report", _guarded(_report, "report"), methods=["GET"]),
+        Route("/dashboard/dossier", _guarded(_dossier, "dossier"), methods=["GET"]),
+        *dashboard_documents.routes(),
         Route(SIGN_IN, _sign_in_page, methods=["GET"]),
         Route(SIGN_IN, sign_in, methods=["POST"]),
         Route("/dashboard/sign-out", sign_out, methods=["POST"]),

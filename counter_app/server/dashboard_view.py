@@ -40,6 +40,18 @@ def pct(rate: float | None) -> str:
     return (text[:-2] if text.endswith(",0") else text) + "%"
 
 
+def size(n: int | None) -> str:
+    """A file's size: "850 byte", "12 KB", "1,4 MB" (1 KB = 1024 bytes)."""
+    if n is None:
+        return "—"
+    if n < 1024:
+        return f"{n} byte"
+    if n < 1024 * 1024:
+        return f"{num(round(n / 1024))} KB"
+    text = decimal(n / (1024 * 1024))
+    return (text[:-2] if text.endswith(",0") else text) + " MB"
+
+
 def _moment(value) -> dt.datetime | dt.date | None:
     if value is None or value == "":
         return None
@@ -88,7 +100,7 @@ def offset(seconds: float | None) -> str:
 
 ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
-ENV.filters.update(num=num, pct=pct, dmy=dmy, dmyhm=dmyhm, offset=offset)
+ENV.filters.update(num=num, pct=pct, dmy=dmy, dmyhm=dmyhm, offset=offset, size=size)
 ENV.globals.update(ago=ago, css_url=CSS_URL)
 
 

@@ -10,6 +10,11 @@ unit's** form, never the receiving commune's: grouped by ``coalesce(competent_id
 commune_id)`` (``ii06a`` rule 4; as the Tân Dân system, which groups II.06a by the
 dossier's unit, the competent one [confirmed: code]). Provincial bodies are rows of
 ``communes`` too, so each gets its own form; the sum over all units is unchanged.
+
+``digitisation``: each unit's digitisation inputs of the QĐ 766 index (reports/
+digitisation.py, whose docstring sets out the rules): receptions by the receiving commune,
+results by the deciding unit, from the dossiers' ``row_json`` and the applied ``attach``
+events in the inbox, in one SQL text per dialect.
 """
 
 
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
+from counter_app.reports import digitisation as _digitisation
 from counter_app.reports import ii06a
 from counter_app.reports import transfers as _transfers
 from counter_app.reports.periods import Period
@@ -150,3 +156,28 @@ def transfers(conn: Connection, period: Period, unit: str | None = None,
                                                        r.verdict, r.row_json))
     names = dict(units.values())
     return _transfers.fold(period, direction, code, found_dossiers, names)
+
+
+def digitisation(conn: Connection, period: Period) -> dict[int, _digitisation.Digitisation]:
+    """Unit id -> its digitisation inputs for ``period`` (units with nothing are absent).
+
+    PostgreSQL estimates the per-dossier subqueries far above ``jit_above_cost`` and would
+    spend about half a second compiling the query: JIT is off for these two queries only
+    (``SET LOCAL``, put back after them)."""
+    reception, result = _digitisation.server_sql(conn.dialect.name)
+    params = _digitisation.bounds(period)
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        was = conn.exec_driver_sql("SHOW jit").scalar()
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    try:
+        return _digitisation.fold_units(conn.execute(text(reception), params).all(),
+                                        conn.execute(text(result), params).all())
+    finally:
+        if pg and was in ("on", "off"):
+            conn.exec_driver_sql(f"SET LOCAL jit = {was}")
+
+
+def digitisation_of(found: dict[int, _digitisation.Digitisation],
+                    unit_id: int) -> _digitisation.Digitisation:
+    return found.get(unit_id) or _digitisation.Digitisation()

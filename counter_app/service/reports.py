@@ -102,7 +102,9 @@ class CounterReports:
                                   self.clock().date(), officer.full_name)
 
     def report_export(self, report: ii06a.Report, out: str | Path) -> Path:
-        """Form II.06a as .xlsx or .pdf (by the suffix of ``out``), written atomically."""
+        """Form II.06a as .xlsx or .pdf (by the suffix of ``out``), written atomically. The
+        workbook has a second sheet, the QĐ 766 service index inputs of the same period
+        ("Chỉ số phục vụ", with the digitisation rates)."""
         from counter_app.printing import ii06a_pdf, ii06a_xlsx
 
         path = Path(out)
@@ -114,7 +116,8 @@ class CounterReports:
         if suffix == ".pdf":
             ii06a_pdf.render(report, heading, path)
         else:
-            ii06a_xlsx.write(report, heading, path)
+            index = self.report_evaluation(report.period).service_index
+            ii06a_xlsx.write(report, heading, path, index)
         self.audit(AuditAction.EXPORT, "II.06a", {
             "period": report.period.to_dict(), "by_procedure": report.by_procedure,
             "file": path.name})

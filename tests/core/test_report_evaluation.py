@@ -171,12 +171,21 @@ def test_october_service_index_inputs(desk, returns):
     assert (liked.numerator, liked.denominator) == (5, 6)
     assert "6/7 hồ sơ trả có đánh giá" in liked.note
 
+    # Nothing digitised yet: the digitisation inputs are 0 %, no longer "not recorded".
+    # On paper in October: a b c d e h k l (i, j online); documents to digitise: 2 for each
+    # Hộ tịch (a b c h k; the ID card is only shown), 1 for each Chứng thực (d e l).
+    reception = index["Số hóa thành phần hồ sơ khi tiếp nhận"]
+    assert (reception.numerator, reception.denominator, reception.value) == (0, 8, 0.0)
+    assert "Giấy tờ đã số hóa: 0/13." in reception.note
+    reuse = index["Tái sử dụng giấy tờ, dữ liệu đã số hóa"]
+    assert (reuse.numerator, reuse.denominator, reuse.value) == (0, 8, 0.0)
+    result = index["Số hóa kết quả giải quyết"]                       # as "đúng hạn": 8
+    assert (result.numerator, result.denominator, result.value) == (0, 8, 0.0)
+
     missing = [i for i in ev.service_index if i.value is None]
     assert {i.name for i in missing} == {
-        "Công khai, cập nhật thủ tục hành chính", "Số hóa thành phần hồ sơ khi tiếp nhận",
-        "Tái sử dụng giấy tờ, dữ liệu đã số hóa", "Số hóa kết quả giải quyết",
-        "Thanh toán trực tuyến", "Xử lý phản ánh, kiến nghị đúng hạn",
-        "Hài lòng về việc xử lý phản ánh, kiến nghị"}
+        "Công khai, cập nhật thủ tục hành chính", "Thanh toán trực tuyến",
+        "Xử lý phản ánh, kiến nghị đúng hạn", "Hài lòng về việc xử lý phản ánh, kiến nghị"}
     for item in missing:
         assert item.note.startswith("Chương trình chưa ghi nhận"), item.name
         assert item.numerator is None and item.denominator is None

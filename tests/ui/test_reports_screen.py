@@ -180,7 +180,9 @@ def test_export_to_excel_and_pdf(qtbot, window, tmp_path):
     xlsx, pdf = tmp_path / "bao-cao.xlsx", tmp_path / "bao-cao.pdf"
     assert save_as(qtbot, screen, ".xlsx", xlsx) == "II06a_Thang_10_2026.xlsx"
     assert window.statusBar().currentMessage() == f"Đã lưu {xlsx}"
-    sheet = load_workbook(xlsx).active
+    workbook = load_workbook(xlsx)
+    assert workbook.sheetnames == ["Biểu II.06a", "Chỉ số phục vụ"]  # + the QĐ 766 inputs
+    sheet = workbook.active
     total = next(row for row in sheet.iter_rows(values_only=True) if "Tổng cộng" in row)
     assert tuple(total[2:13]) == OCTOBER_TOTAL
     assert save_as(qtbot, screen, ".pdf", pdf) == "II06a_Thang_10_2026.pdf"
@@ -244,7 +246,8 @@ def test_the_citizens_evaluation(qtbot, window):
     index = {view.index.item(r, 1).text(): view.index.item(r, 2).text()
              for r in range(view.index.rowCount())}
     assert index["Hồ sơ giải quyết đúng hạn"] == "60,0 %"   # 3 of the 5 with a result
-    assert index["Số hóa kết quả giải quyết"] == "Chưa có dữ liệu"
+    assert index["Số hóa kết quả giải quyết"] == "0,0 %"            # none of the 5 scanned
+    assert index["Thanh toán trực tuyến"] == "Chưa ghi nhận"
 
 
 # -- who sees it, and the settings ----------------------------------------------------------

@@ -9,7 +9,9 @@ official template's text.
 
 ``EvaluationView``: the returned dossiers by rating (overall, by procedure, by the officer
 who returned them) and the QĐ 766 inputs the program has, never a score (docs/law.md §5.3 does
-not give the formulas).
+not give the formulas): a share with its parts ("2/3") and how it is counted, among them the
+digitisation rates (reports/digitisation.py); "Chưa ghi nhận" for an input the program does
+not record, "Chưa có dữ liệu" for one with nothing to count in the period.
 """
 
 from __future__ import annotations
@@ -366,7 +368,8 @@ class EvaluationView(QScrollArea):
             top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
             self.index.setItem(r, 0, _item(group, align=top))
             self.index.setItem(r, 1, _item(line.name, bold=True, align=top))
-            self.index.setItem(r, 2, _item(percent(line.value), align=top,
+            value = "Chưa ghi nhận" if line.numerator is None else percent(line.value)
+            self.index.setItem(r, 2, _item(value, align=top,
                                            color=GREY if line.value is None else None))
             self.index.setItem(r, 3, _item(parts, align=top))
             self.index.setItem(r, 4, _item(line.note, align=top))
