@@ -38,16 +38,16 @@ text (``server_sql``).
 
 Measured (tests/bench/bench_report_digitisation.py): at the desk a year of 1,000,000
 dossiers (112,000 received in it, half digitised) takes about as long as II.06a (~1 s).
-**Open** at the server: each dossier of the period has its ``row_json`` (~4 KB) parsed, so
-the time grows with the period: ~1.5 s for a month of 20,000 dossiers on PostgreSQL, ~12 s
-for ten such months, where II.06a, counting columns, takes 0.2-0.3 s. Copying the counts
-into report columns when the push writes the row (as ``schema.REPORT_COLUMNS``) would make
-it one aggregate like II.06a: a schema change, not made here.
+At the server the counts of each dossier are columns the push fills when it writes the row
+(``row_counts``, ``schema.DIGITISATION_COLUMNS``, revision 0014), so the server's queries
+are plain aggregates like II.06a's. Parsing each dossier's ``row_json`` instead took ~12 s
+for ten months of 20,000 dossiers a month on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, fields
 
 from counter_app.reports import ii06a
@@ -184,67 +184,55 @@ def compute(db, period: Period, here: str | None = None) -> Digitisation:
 
 
 # -- the server (SQLAlchemy, SQLite or PostgreSQL) --------------------------------------------
+def to_digitise(entry: object) -> bool:
+    """Is this checklist entry a document the officer must digitise (rule 1)?"""
+    return (isinstance(entry, dict) and entry.get("received", True) is not False
+            and entry.get("form") != "present")
+
+
+def _list(value: object) -> list:
+    """A list the row holds as JSON text (as the desk's columns do), or as a list."""
+    if isinstance(value, str) and value:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value if isinstance(value, list) else []
+
+
+def row_counts(row: dict) -> dict:
+    """The server's digitisation columns of one dossier row (rule 1 and 3; the reused
+    documents come from its events: server/push.py)."""
+    documents = _list(row.get("documents"))
+    todo = {i for i, entry in enumerate(documents) if to_digitise(entry)}
+    done = {i for i in _list(row.get("digitised")) if isinstance(i, int)}
+    return {"docs_to_digitise": len(todo), "docs_digitised": len(todo & done),
+            "result_digitised": 1 if row.get("result_digitised") else 0}
 #: The unit that received a dossier, and the one deciding it (server/reports.py UNIT_OF).
 RECEIVING_UNIT, DECIDING_UNIT = "d.commune_id", "coalesce(d.competent_id, d.commune_id)"
 
-#: The server's inbox rows of the dossier (index inbox_dossier); the text test skips the
-#: parsing of every event that is not an attachment (each one's JSON holds "attach").
-_SERVER_SQLITE_REUSED = (
-    "(SELECT count(DISTINCT json_extract(i.event_json, '$.payload.document')) FROM inbox i "
-    "WHERE i.dossier_id = d.id AND i.result = 'applied' AND i.event_json LIKE '%\"attach\"%' "
-    "AND json_extract(i.event_json, '$.kind') = 'attach' "
-    "AND coalesce(json_extract(i.event_json, '$.payload.reused_from'), '') <> '')")
-
-# PostgreSQL: each dossier's row_json parsed once (``r``, a LATERAL jsonb; "OFFSET 0" keeps
-# the planner from folding it, or the inner query, into the expressions that use them); the
-# documents and the digitised indexes are JSON texts inside it; WITH ORDINALITY numbers the
-# checklist from 1.
-_PG_TO_DIGITISE = ("coalesce((j.v ->> 'received')::boolean, true) "
-                   "AND coalesce(j.v ->> 'form', '') <> 'present'")
-_PG_RECEPTION = """
-SELECT unit, count(*), coalesce(sum(CASE WHEN todo > 0 THEN 1 ELSE 0 END), 0),
-       coalesce(sum(CASE WHEN todo > 0 AND done = todo THEN 1 ELSE 0 END), 0),
-       coalesce(sum(todo), 0), coalesce(sum(done), 0),
-       coalesce(sum(CASE WHEN reused > 0 THEN 1 ELSE 0 END), 0), coalesce(sum(reused), 0)
-FROM (SELECT d.commune_id AS unit,
-             (SELECT count(*) FROM json_array_elements((r.j ->> 'documents')::json) AS j(v)
-              WHERE {needs}) AS todo,
-             CASE WHEN r.j ->> 'digitised' IS NULL THEN 0 ELSE
-                 (SELECT count(*) FROM json_array_elements((r.j ->> 'documents')::json)
-                      WITH ORDINALITY AS j(v, n)
-                  WHERE {needs} AND j.n - 1 IN (
-                      SELECT x::int FROM json_array_elements_text((r.j ->> 'digitised')::json)
-                      AS x)) END AS done,
-             CASE WHEN r.j ->> 'digitised' IS NULL THEN 0 ELSE
-                 (SELECT count(DISTINCT e.j -> 'payload' ->> 'document')
-                  FROM (SELECT i.event_json::jsonb AS j FROM inbox i
-                        WHERE i.dossier_id = d.id AND i.result = 'applied'
-                          AND i.event_json LIKE '%"attach"%' OFFSET 0) AS e
-                  WHERE e.j ->> 'kind' = 'attach'
-                    AND coalesce(e.j -> 'payload' ->> 'reused_from', '') <> '') END AS reused
-      FROM dossiers d CROSS JOIN LATERAL (SELECT d.row_json::jsonb AS j OFFSET 0) AS r
-      WHERE d.received_at >= :start AND d.received_at < :next AND d.status NOT IN (1, 3)
-        AND coalesce(d.channel, 1) <> 2
-      OFFSET 0) AS x
-GROUP BY unit"""
+_SERVER_RECEPTION = f"""
+SELECT {RECEIVING_UNIT}, count(*),
+       coalesce(sum(CASE WHEN d.docs_to_digitise > 0 THEN 1 ELSE 0 END), 0),
+       coalesce(sum(CASE WHEN d.docs_to_digitise > 0
+                          AND d.docs_digitised = d.docs_to_digitise THEN 1 ELSE 0 END), 0),
+       coalesce(sum(d.docs_to_digitise), 0), coalesce(sum(d.docs_digitised), 0),
+       coalesce(sum(CASE WHEN d.docs_reused > 0 THEN 1 ELSE 0 END), 0),
+       coalesce(sum(d.docs_reused), 0)
+FROM dossiers d
+WHERE d.received_at >= :start AND d.received_at < :next AND d.status NOT IN (1, 3)
+  AND coalesce(d.channel, 1) <> 2
+GROUP BY 1"""
 
 
 def server_sql(dialect: str) -> tuple[str, str]:
-    """The reception and result queries over the server's ``dossiers`` (and ``inbox``),
-    grouped by unit id: each row is (unit id, *RECEPTION) and (unit id, *RESULT)."""
-    if dialect == "postgresql":
-        reception = _PG_RECEPTION.format(needs=_PG_TO_DIGITISE)
-        result_digitised = "(d.row_json::jsonb ->> 'result_digitised')::int"
-    else:
-        reception = _RECEPTION.format(
-            keys="unit, ", inner_keys=f"{RECEIVING_UNIT} AS unit,",
-            documents="json_extract(d.row_json, '$.documents')",
-            digitised="json_extract(d.row_json, '$.digitised')", needs=_TO_DIGITISE,
-            reused=_SERVER_SQLITE_REUSED, where="", group="GROUP BY unit")
-        result_digitised = "json_extract(d.row_json, '$.result_digitised')"
-    result = _RESULT.format(keys=f"{DECIDING_UNIT}, ", result_digitised=result_digitised,
+    """The reception and result queries over the server's ``dossiers``, grouped by unit id:
+    each row is (unit id, *RECEPTION) and (unit id, *RESULT). The same text on SQLite and
+    PostgreSQL: the counts are columns (``row_counts``)."""
+    result = _RESULT.format(keys=f"{DECIDING_UNIT}, ",
+                            result_digitised="coalesce(d.result_digitised, 0)",
                             indexed="", where="", group="GROUP BY 1")
-    return reception, result
+    return _SERVER_RECEPTION, result
 
 
 def fold_units(reception_rows, result_rows) -> dict[int, Digitisation]:

@@ -154,6 +154,13 @@ dossiers = Table(
     # The unit (a commune or a provincial body) that decides a dossier received for it by
     # another commune; NULL when the receiving commune decides it (revision 0009).
     Column("competent_id", Integer),
+    # Its digitisation, counted when the push writes the row (reports/digitisation.py
+    # row_counts; revision 0014): documents to digitise, of them digitised, the result
+    # digitised (0/1), documents linked from an earlier dossier.
+    Column("docs_to_digitise", Integer),
+    Column("docs_digitised", Integer),
+    Column("result_digitised", Integer),
+    Column("docs_reused", Integer),
     UniqueConstraint("commune_id", "code", name="dossiers_commune_code"),
 )
 Index("dossiers_competent_received", dossiers.c.competent_id, dossiers.c.received_at)
@@ -162,6 +169,10 @@ Index("dossiers_status_due", dossiers.c.status, dossiers.c.due_at)
 Index("dossiers_commune_procedure", dossiers.c.commune_id, dossiers.c.procedure_code)
 #: The columns above that the push fills from the dossier's row, as the row names them.
 REPORT_COLUMNS = ("procedure_code", "channel", "status_at", "paused_at", "rating")
+#: The digitisation counts the push computes for each row it writes (all but docs_reused
+#: from the row itself).
+DIGITISATION_COLUMNS = ("docs_to_digitise", "docs_digitised", "result_digitised",
+                        "docs_reused")
 
 conflicts = Table(
     "conflicts", metadata,

@@ -13,7 +13,8 @@ the file is left as it was. Timed: ``digitisation.compute`` for the year, beside
 ``ii06a.compute`` and the whole evaluation (``evaluation.summarise``).
 
 Server: ``--months`` months of ``--per-month`` dossiers over ``--communes`` communes, each
-row_json a real dossier's (the desk's row with its procedure's body, about 3 KB), half of
+row_json a real dossier's (the desk's row with its procedure's body, about 3 KB) and the
+digitisation counts the push keeps beside it, half of
 the month's dossiers with two documents and the result digitised and their ``attach``
 events in the inbox (one in ten reused); on a throwaway PostgreSQL (tests/server/postgres.py)
 or ``--postgres``, and on an SQLite file. Timed: ``server.reports.digitisation`` for the
@@ -122,7 +123,10 @@ def _rows(templates: list[dict], month: str, months: int, per_month: int, commun
                 "verdict": "on_time" if finished else None, "search": t.get("search") or "",
                 "row_json": json.dumps(row, ensure_ascii=False), "updated_seq": seq,
                 "procedure_code": t["procedure_code"], "channel": 1, "status_at": None,
-                "paused_at": None, "rating": "", "competent_id": None})
+                "paused_at": None, "rating": "", "competent_id": None,
+                # the counts the push keeps (server/push.py, revision 0014)
+                **digitisation.row_counts(row),
+                "docs_reused": 1 if digitised and i % 20 == 0 else 0})
             if in_month:
                 for k, kind in enumerate(("received", "handover", "attach", "attach")):
                     if kind == "attach" and not digitised:

@@ -178,7 +178,7 @@ def main() -> int:
         [code] = enrol_codes(url, [(AGENCY_CODE, 1)])
         desk1 = copy_db(source, WORK / "pull" / "desk1.db")
         with Server(url) as server:
-            enrol(desk1, server.url, code, allow_http=True)
+            enrol(desk1, server.url, code)
             pushed_at = time.perf_counter()
             pushed = push_all(desk1, server.url)
             push_s = time.perf_counter() - pushed_at
@@ -199,7 +199,7 @@ def main() -> int:
                 from counter_app.service.counter import Counter
 
                 Counter.open(desk2).close()
-                enrol(desk2, server.url, code2, allow_http=True)
+                enrol(desk2, server.url, code2)
                 db = open_database(desk2)
                 previous = settings_store.desk_id(db)
                 db.conn.close()

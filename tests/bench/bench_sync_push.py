@@ -154,7 +154,7 @@ def main() -> int:
             desk = copy_db(source, WORK / "push" / f"desk-{repeat}.db")
             log = RequestLog()
             with Server(url) as server:
-                enrol(desk, server.url, code, allow_http=True)
+                enrol(desk, server.url, code)
                 seconds, report = timed_push(desk, server.url, log)
                 server_rss = server.peak_rss_mb()
             stored = scalar(url, "SELECT count(*) FROM inbox")

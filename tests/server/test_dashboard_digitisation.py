@@ -1,6 +1,6 @@
 """Digitisation at the district server, on SQLite and PostgreSQL, through the real app: each
 unit's digitisation rates on the leaders' dashboard and in the district API's counts
-(reports/digitisation.py, over row_json and the inbox), and a signed-in leader (or a
+(reports/digitisation.py, over the counts the push keeps in each dossier's row), and a signed-in leader (or a
 district viewer's token) listing a dossier's digitised documents and downloading one.
 
 Real desks (Counter) digitise real pages (tests/sample_pages.py) and push their events;
@@ -140,6 +140,23 @@ def test_the_queries_on_both_databases(server_db, pushed):
     assert (b.with_result, b.results_digitised, b.reused_dossiers) == (1, 0, 0)
     with server_db.connect() as conn:
         assert server_reports.digitisation(conn, parse_period("2026-09")) == {}
+
+
+def test_an_upgraded_server_counts_its_earlier_dossiers(server_db, pushed):
+    """Revision 0014 counts the rows pushed before it into the new columns: the same
+    figures after a downgrade (the columns gone) and the upgrade."""
+    from alembic import command
+
+    period = parse_period("2026-10")
+    with server_db.connect() as conn:
+        before = server_reports.digitisation(conn, period)
+    with server_db.begin() as conn:
+        command.downgrade(database.alembic_config(conn), "0013")
+    database.migrate(server_db)
+    with server_db.connect() as conn:
+        assert server_reports.digitisation(conn, period) == before
+        assert conn.exec_driver_sql("SELECT count(*) FROM dossiers WHERE docs_reused = 1"
+                                    ).scalar_one() == 1
 
 
 def test_each_unit_on_the_overview(client, leader, pushed):
