@@ -15,9 +15,10 @@ from counter_app.domain.digitised import ATTACH
 from counter_app.domain.lifecycle import ACTIVE, OPEN
 from counter_app.domain.text import tokens
 from counter_app.reports.periods import Period
+from counter_app.server import blobs as blob_rules
 from counter_app.server import clock
 from counter_app.server import reports as server_reports
-from counter_app.server.schema import blob_refs, blobs, communes, devices, dossiers, inbox
+from counter_app.server.schema import blobs, communes, devices, dossiers, inbox
 
 #: Heavy columns the list leaves out (the desks have them).
 _LEFT_OUT = ("procedure_snapshot", "documents", "search")
@@ -169,9 +170,10 @@ def documents(conn: Connection, dossier_id: str) -> list[Document]:
             continue
         p = event.get("payload") or {}
         found.append((event, p))
-    hashes = sorted({p["sha256"] for _, p in found})
-    held = set(conn.execute(select(blobs.c.sha256).where(blobs.c.sha256.in_(hashes)))
-               .scalars()) if hashes else set()
+    # A file of the dossier only where a unit that proved it holds the bytes named it
+    # (docs/security.md §7): a hash another unit only knew is not this dossier's file.
+    held = {sha for sha in {p["sha256"] for _, p in found}
+            if blob_rules.named_by_a_holder(conn, dossier_id, sha)}
     return [Document(e.get("id", ""), p.get("document"), p.get("name") or "", p["pages"],
                      p["bytes"], p["sha256"], p.get("at") or e.get("at", ""),
                      e.get("officer", ""),
@@ -189,14 +191,13 @@ class StoredFile:
 
 
 def stored_file(conn: Connection, dossier_id: str, sha256: str) -> StoredFile | None:
-    """The file ``sha256`` if the dossier names it (an applied ``attach``: ``blob_refs``)
+    """The file ``sha256`` if the dossier names it (an applied ``attach`` of a unit that
+    holds the file: ``blobs.named_by_a_holder``)
     and the server holds it whole (``blobs``); None otherwise (not named, or not sent
     yet): a leader reads only a dossier's own files, never a file by its hash alone."""
     if not DOSSIER_ID.fullmatch(dossier_id or "") or not SHA256.fullmatch(sha256 or ""):
         return None
-    named = conn.execute(select(blob_refs.c.sha256).where(
-        blob_refs.c.sha256 == sha256, blob_refs.c.dossier_id == dossier_id).limit(1)).first()
-    if named is None:
+    if not blob_rules.named_by_a_holder(conn, dossier_id, sha256):
         return None
     row = conn.execute(select(blobs.c.size, blobs.c.key).where(blobs.c.sha256 == sha256)
                        ).first()

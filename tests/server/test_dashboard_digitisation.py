@@ -373,3 +373,24 @@ def test_a_leader_downloads_a_scan_in_chromium_from_counter_server_serve(
     served = log.read_text("utf-8")
     assert f"/documents/{form.sha256} HTTP/1.1\" 200" in served
     assert "Traceback" not in served and PASSWORD not in served
+
+
+def test_a_hash_another_unit_only_knew_is_no_file_of_its_dossier(client, pushed,
+                                                                 viewer_token):
+    """Commune B names A's file on its own dossier without ever having the bytes (a desk
+    file edited by hand): the district's view lists the record but holds no file for it,
+    and will not serve A's file under B's dossier (docs/security.md §7)."""
+    from tests.security.test_blob_capability import name_a_hash
+
+    b, form = pushed["b"], pushed["form"]
+    name_a_hash(b.counter, pushed["dx"], form.sha256, form.bytes)
+    assert b.push(b.events()[-1:]).status_code == 200
+    viewer = {"Authorization": f"Bearer {viewer_token}"}
+    found = client.get(f"/v1/district/dossiers?q={pushed['dx']}", headers=viewer).json()
+    dossier_id = found["dossiers"][0]["id"]
+    docs = client.get(f"/v1/district/dossiers/{dossier_id}/documents",
+                      headers=viewer).json()["documents"]
+    assert [(d["sha256"], d["held"]) for d in docs] == [(form.sha256, False)]
+    served = client.get(f"/v1/district/dossiers/{dossier_id}/documents/{form.sha256}",
+                        headers=viewer)
+    assert served.status_code == 404
