@@ -44,8 +44,9 @@ from ui.common.desk_settings import pinned_procedures
 from ui.common.enter_navigation import EnterMovesFocus
 from ui.common.messages import describe
 from ui.common.tasks import DbWorker
-from ui.common.vn_format import WEEKDAYS, dt_to_qt, qt_to_dt
+from ui.common.vn_format import qt_to_dt
 from ui.reception.applicant_filling import ApplicantFilling
+from ui.reception.appointment_fields import AppointmentFields
 from ui.reception.competent_picker import CompetentPicker
 from ui.reception.document_checklist import DocumentChecklist
 from ui.reception.document_pages import DocumentPages, store_pages
@@ -55,7 +56,7 @@ from ui.reception.proxy_fields import ProxyFields
 from ui.reception.refusal_dialog import RefusalDialog
 
 
-class ReceptionScreen(ApplicantFilling, DocumentPages, QWidget):
+class ReceptionScreen(ApplicantFilling, DocumentPages, AppointmentFields, QWidget):
     saved = Signal(object, bytes, bool)  # dossier, slip PDF, print requested
 
     def __init__(self, worker: DbWorker, calendar: WorkingCalendar, clock, parent=None):
@@ -278,10 +279,6 @@ class ReceptionScreen(ApplicantFilling, DocumentPages, QWidget):
     def refresh_usage(self) -> None:
         self.worker.run(lambda c: c.procedure_usage(), self.set_usage)
 
-    def set_calendar(self, calendar: WorkingCalendar) -> None:
-        self.calendar = calendar
-        self._refresh_due()
-
     def show_unprinted(self, code: str) -> None:
         """Mark the last slip as not printed ("" clears the mark)."""
         self.unprinted_label.setText(f"Giấy hẹn {code} chưa in – Ctrl+P để in lại" if code
@@ -357,38 +354,6 @@ class ReceptionScreen(ApplicantFilling, DocumentPages, QWidget):
             self._show_pages()
         self._due_touched = False
         self._refresh_due()
-
-    def _refresh_due(self) -> None:
-        if self.procedure is None:
-            self._computed_due = None
-            self.due_label.setText("Hẹn trả kết quả: chọn thủ tục để tính ngày hẹn.")
-            self.due_edit.blockSignals(True)
-            self.due_edit.setDateTime(self.due_edit.minimumDateTime())
-            self.due_edit.blockSignals(False)
-            self.due_edit.setEnabled(False)
-            return
-        now = self.clock()
-        self._computed_due = self.calendar.due_at(now, self.procedure.unit, self.procedure.value)
-        due = self._computed_due
-        self.due_label.setText(
-            f"Hẹn trả kết quả: {due:%H} giờ {due:%M}, {WEEKDAYS[due.weekday()]} "
-            f"{due:%d/%m/%Y}  ({self.procedure.duration_text})")
-        self.due_edit.setEnabled(True)
-        if not self._due_touched:
-            self.due_edit.blockSignals(True)
-            self.due_edit.setDateTime(dt_to_qt(due))
-            self.due_edit.blockSignals(False)
-        self._due_edited()
-
-    def _due_edited(self, _value: QDateTime | None = None) -> None:
-        if self._computed_due is None:
-            return
-        chosen = qt_to_dt(self.due_edit.dateTime())
-        self._due_touched = chosen != self._computed_due
-        later = chosen > self._computed_due
-        self.due_reason.setEnabled(later)
-        if not later:
-            self.due_reason.clear()
 
     def request(self) -> ReceptionRequest:
         chosen_due = qt_to_dt(self.due_edit.dateTime()) if self._due_touched else None
