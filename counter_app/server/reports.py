@@ -20,6 +20,7 @@ events in the inbox, in one SQL text per dialect.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -49,6 +50,14 @@ class CommuneReport:
         return {"commune": self.code, "name": self.name, **self.report.to_dict()}
 
 
+@functools.cache
+def _bundled_names() -> dict[str, tuple[str, str]]:
+    """Procedure code -> (field, name) of the catalogue bundled with the program."""
+    from counter_app.store.catalogue_files import bundled
+
+    return {p.code: (p.field or _OTHER_FIELD, p.name) for p in bundled()}
+
+
 def _names(conn: Connection, codes: list[str]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     if not codes:
@@ -57,7 +66,11 @@ def _names(conn: Connection, codes: list[str]) -> dict[str, tuple[str, str]]:
                                      .where(procedures.c.code.in_(codes))):
         data = json.loads(record)
         out[code] = (data.get("field") or _OTHER_FIELD, data.get("name") or code)
+    bundled = _bundled_names()
     for code in codes:
+        if code not in out and code in bundled:  # the program's own list: no query
+            out[code] = bundled[code]
+    for code in codes:  # a code on neither list: the name the newest dossier carries
         if code in out:
             continue
         row = conn.execute(select(dossiers.c.row_json).where(dossiers.c.procedure_code == code)
