@@ -116,7 +116,10 @@ def test_a_returning_citizens_earlier_copy_is_offered_and_linked(qtbot, window, 
     was = window.worker.call(lambda c: c.attach(earlier, [page], document=0))
     screen = window.reception
     fill_citizen(qtbot, window, RETURNING)
-    assert "đã số hóa" in screen.returning_label.text()
+    assert "Có bản số hóa: 1 giấy tờ" in screen.returning_label.text()
+    screen.id_number.editingFinished.emit()  # looked up again: said once, not twice
+    idle(qtbot, window)
+    assert screen.returning_label.text().count("Có bản số hóa") == 1
     offered = screen.checklist.item(0, PAGES)
     assert offered.text() == "Có bản cũ" and earlier in offered.toolTip()
     dialog = open_pages(qtbot, window, 0)

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from counter_app.attachments.pages import Document
+from counter_app.domain.citizen_id import normalise_id
 from counter_app.errors import PermissionDenied
 from counter_app.service.digitising import Reusable
 from ui.common.messages import describe
 from ui.digitising.pages_dialog import PagesChoice, PagesDialog
 from ui.digitising.scan_folder import ScanFolder
+
+#: The returning label's sentence about earlier copies starts so (replaced, never repeated).
+REUSE_NOTE = "Có bản số hóa:"
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,13 @@ class DocumentPages:
     # -- a returning citizen's earlier copies --------------------------------------------
     def look_for_reusable(self, id_number: str) -> None:
         def found(items: list[Reusable]) -> None:
-            if self.id_number.text().strip() and items and items[0] is not None:
-                self._reusable = items
-                label = self.returning_label.text()
-                self.returning_label.setText(
-                    f"{label} Có {len(items)} giấy tờ đã số hóa từ hồ sơ trước (Ctrl+G để "
-                    "dùng lại).".strip())
-                self._show_pages()
+            if not items or normalise_id(self.id_number.text()) != normalise_id(id_number):
+                return  # nothing, or the officer has moved on to another citizen
+            self._reusable = items
+            label = self.returning_label.text().split(REUSE_NOTE)[0].strip()
+            self.returning_label.setText(f"{label} {REUSE_NOTE} {len(items)} giấy tờ từ hồ sơ "
+                                         "trước (Ctrl+G để dùng lại).".strip())
+            self._show_pages()
 
         self.worker.run(lambda c: c.reusable_documents(id_number), found,
                         lambda e: None if isinstance(e, PermissionDenied) else
