@@ -95,6 +95,12 @@ def test_pages_from_the_scan_folder_go_into_the_dossier(qtbot, window, scans, pa
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: screen.checklist.item(0, PAGES).text() == "2 trang", timeout=20_000)
     assert screen.checklist.ticks()[0]  # pages in hand: the document was received
+    assert not screen.scan_hint.isVisible()  # both scans have their document now
+    screen.checklist.setCurrentCell(1, 1)
+    again = screen.digitise_current()  # another document: those scans are not ticked
+    assert again.checked_sources() == []
+    assert "đã gắn cho giấy tờ khác" in again.pages.item(0).text()
+    again.reject()
     for width, height in SIZES:
         window.resize(width, height)
         fits(qtbot, window, "digitise-reception", width, height)

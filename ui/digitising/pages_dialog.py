@@ -54,7 +54,7 @@ def reuse_text(r: Reusable) -> str:
 
 class PagesDialog(QDialog):
     def __init__(self, title: str, scan_folder: ScanFolder | None,
-                 reusable: list[Reusable] = (), parent=None):
+                 reusable: list[Reusable] = (), parent=None, taken: set[Path] = frozenset()):
         super().__init__(parent)
         self.setWindowTitle(f"Số hóa: {title}")
         self.setAcceptDrops(True)
@@ -83,6 +83,7 @@ class PagesDialog(QDialog):
         self.pages.setAccessibleName("Các trang")
         self.pages.setDragDropMode(QListWidget.DragDropMode.InternalMove)  # reorder by mouse
         self._listed: set[Path] = set()
+        self._taken = taken  # the scans another document of the form has: not ticked
         if scan_folder is not None:
             self._add_scans()
             scan_folder.changed.connect(self._add_scans)  # scanned while the dialog is open
@@ -128,19 +129,21 @@ class PagesDialog(QDialog):
          else self.pick_button).setFocus()
 
     # -- pages -----------------------------------------------------------------------------
-    def _add(self, text: str, source: Path | bytes) -> None:
+    def _add(self, text: str, source: Path | bytes, checked: bool = True) -> None:
         item = QListWidgetItem(text)
         item.setData(SOURCE, source)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         self.pages.addItem(item)
 
     def _add_scans(self) -> None:
         for f in self._scan_folder.ready():
             if f.path not in self._listed:
                 self._listed.add(f.path)
-                self._add(f"{f.name}  ·  {f.modified:%H:%M %d/%m/%Y}  ·  {_size(f.size)}",
-                          f.path)
+                taken = f.path in self._taken
+                self._add(f"{f.name}  ·  {f.modified:%H:%M %d/%m/%Y}  ·  {_size(f.size)}"
+                          + ("  (đã gắn cho giấy tờ khác)" if taken else ""), f.path,
+                          checked=not taken)
 
     def add_files(self, paths: list[Path]) -> None:
         for path in paths:

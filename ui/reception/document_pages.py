@@ -64,14 +64,22 @@ class DocumentPages:
     def _forget_pages(self) -> None:
         self._pages: dict[tuple[str, int], Pending] = {}
         self._reusable: list[Reusable] = []
+        if self.scan_folder is not None:
+            self._scan_folder_changed()
 
     def set_scan_folder(self, folder: ScanFolder) -> None:
         self.scan_folder = folder
         folder.changed.connect(self._scan_folder_changed)
         self._scan_folder_changed()
 
+    def _taken_scans(self) -> set[Path]:
+        """The scan folder's files already given to a document of this form."""
+        return {f for p in self._pages.values() for f in p.scan_files}
+
     def _scan_folder_changed(self) -> None:
-        ready = self.scan_folder.ready() if self.scan_folder is not None else []
+        taken = self._taken_scans()
+        ready = [f for f in (self.scan_folder.ready() if self.scan_folder is not None else [])
+                 if f.path not in taken]
         self.scan_hint.setText(f"Thư mục quét có {len(ready)} tệp mới: chọn giấy tờ rồi bấm "
                                "Ctrl+G để gắn vào." if ready else "")
         self.scan_hint.setVisible(bool(ready))
@@ -103,7 +111,8 @@ class DocumentPages:
             return None
         name = self.checklist.name(row)
         offer = self._offer(name)
-        dialog = PagesDialog(name, self.scan_folder, [offer] if offer else [], self)
+        dialog = PagesDialog(name, self.scan_folder, [offer] if offer else [], self,
+                             taken=self._taken_scans())
         code = self.procedure.code
         dialog.accepted.connect(lambda: self._chosen(code, row, name, dialog.choice))
         dialog.open()
@@ -125,6 +134,7 @@ class DocumentPages:
             self._pages[key] = Pending(document, tuple(choice.scan_files))
             self._mark_received(row)
             self._show_pages()
+            self._scan_folder_changed()
 
         self.checklist.set_pages_note(row, "Đang xử lý…")
         self.worker.run(lambda c: c.prepare_pages(sources), done,
