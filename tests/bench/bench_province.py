@@ -17,7 +17,7 @@ virtual desk is enrolled afresh (``POST /v1/enroll`` with a one-time code), so e
 is a new, valid push that the server applies.
 
 **Prepared state (once, not timed).** The virtual desks' first ``--history`` events are
-pushed (the province's history), each desk is at the newest ``server_seq`` (it has pulled
+pushed (the province's history), each desk is at its feed's last ``server_seq`` (it has pulled
 everything) and holds the current reference versions. That database is the template of
 every run (PostgreSQL ``CREATE DATABASE ... TEMPLATE``), so every run starts alike.
 
@@ -370,13 +370,15 @@ def prepare(args, store: PostgresBackend, desks: list[VirtualDesk]) -> str:
         with engine.connect() as conn:
             from sqlalchemy import text
 
-            top = conn.execute(text("SELECT value FROM counters WHERE name = 'server_seq'")
-                               ).scalar_one()
+            # Each desk has pulled its unit's feed to its end (server/feeds.py).
+            tops = dict(conn.execute(text(
+                "SELECT c.code, f.last_seq FROM feeds f JOIN communes c ON c.id = f.unit_id"
+            )).all())
             held = conn.execute(text("SELECT count(*) FROM inbox")).scalar_one()
     finally:
         engine.dispose()
     for desk in desks:
-        desk.start_cursor = top
+        desk.start_cursor = tops.get(desk.commune, 0)
     if held != sum(d.history for d in desks):
         raise RuntimeError(f"the template holds {held} events, not the history")
     return name
