@@ -152,7 +152,7 @@ def opened(monkeypatch):
         changed = Signal(str)
         on_exec = None
 
-        def __init__(self, worker, code, printer, parent=None, ready=False):
+        def __init__(self, worker, code, printer, parent=None, ready=False, scan_folder=None):
             super().__init__(parent)
             self.worker, self.code, self.printer, self.ready = worker, code, printer, ready
 

@@ -161,7 +161,7 @@ class ModalDossier(QDialog):
     changed = Signal(str)
     shown: list = []
 
-    def __init__(self, worker, code, printer, parent=None, ready=False):
+    def __init__(self, worker, code, printer, parent=None, ready=False, scan_folder=None):
         super().__init__(parent)
         self.code, self.ready = code, ready
         self.note = QPlainTextEdit()
