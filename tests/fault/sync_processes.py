@@ -79,9 +79,21 @@ class ServerProcess:
                 self.kill()
 
 
-def desk_sync(path: Path, timeout: float = 120) -> tuple[int, dict | None, str]:
+#: ``counter-cli`` (its ``main``) with the desk's retries keeping their shape (three tries,
+#: exponential backoff with jitter) but not their seconds, as tests/sync/conftest.py's
+#: ``_quick_retries`` in process: for a test that loses replies on purpose, where each loss
+#: would wait a real retry out (about a second).
+QUICK_RETRIES_CLI = ("import sys; from counter_app.sync import transport; "
+                     "transport.RETRY_MULTIPLIER, transport.RETRY_MAX_WAIT = 0.01, 0.05; "
+                     "from counter_app.cli.main import main; sys.exit(main())")
+
+
+def desk_sync(path: Path, timeout: float = 120,
+              quick_retries: bool = False) -> tuple[int, dict | None, str]:
     """One ``counter-cli --db PATH sync --json`` round: (exit code, report, stderr)."""
-    done = subprocess.run([str(BIN / "counter-cli"), "--db", str(path), "sync", "--json"],
+    cli = [sys.executable, "-c", QUICK_RETRIES_CLI] if quick_retries else [
+        str(BIN / "counter-cli")]
+    done = subprocess.run([*cli, "--db", str(path), "sync", "--json"],
                           capture_output=True, text=True, timeout=timeout)
     report = json.loads(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
     return done.returncode, report, done.stderr
@@ -187,12 +199,28 @@ def receive_for(counter: Counter, n: int, competent: str = "",
         competent_agency=competent)).code
 
 
-def interrupted_syncs(path: Path, rng, kills: int, started) -> dict[str, int]:
+class SlowLink:
+    """A Proxy policy: a slow link (``delays``: (upload, download) seconds held back on each
+    push and pull) while ``slow`` is set, every request passed at once otherwise."""
+
+    def __init__(self, delays: tuple[float, float], paths=("/v1/push", "/v1/pull")):
+        self.delays, self.paths, self.slow = delays, paths, True
+
+    def __call__(self, method: str, path: str, n: int):
+        return self.delays if self.slow and path in self.paths else "pass"
+
+
+def interrupted_syncs(path: Path, rng, kills: int, started,
+                      link: SlowLink | None = None) -> dict[str, int]:
     """``kills`` runs of ``counter-cli sync`` on the desk, each SIGKILLed at a random moment
     (0 to 1.2 s) after its first request reached the server; then one run that must
     complete. ``started()`` counts the requests the server has seen (a Proxy's, whose slow
-    link keeps a round going for a few seconds). Returns where the kills landed."""
+    link keeps a round going for a few seconds). ``link``: the Proxy's SlowLink, slow for
+    the killed runs only (the run that completes has nothing to be interrupted in).
+    Returns where the kills landed."""
     landed = {"mid-sync": 0, "after it ended": 0}
+    if link is not None:
+        link.slow = True
     for _ in range(kills):
         before = started()
         proc = start_desk_sync(path)
@@ -207,6 +235,8 @@ def interrupted_syncs(path: Path, rng, kills: int, started) -> dict[str, int]:
             landed["mid-sync"] += 1
         proc.wait(10)
         proc.stderr.close()
+    if link is not None:
+        link.slow = False
     code, report, err = desk_sync(path)
     assert code == 0, err
     assert report["waiting"] == 0, report

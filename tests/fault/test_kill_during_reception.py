@@ -1,5 +1,6 @@
 """Pulling the plug on reception: the program is killed with SIGKILL at random moments while
-it receives dossiers and prints their slips, 200 times, on one database file that grows.
+it receives dossiers and prints their slips, 100 times (200 with COUNTER_DEEP=1, the deeper
+run), on one database file that grows.
 
 After every kill the database must be sound (integrity_check, quick_check, foreign keys,
 the search index), every dossier whose Mẫu 01 slip was printed must be there, and nothing
@@ -15,6 +16,11 @@ in one round in four it first waits, after its delay, for the child to be inside
 reception's write transaction, so that many kills land there. The child records in a
 shared memory page where it is (receiving, printing, inside a transaction or committing),
 so after each kill the parent knows exactly what the database must hold.
+
+100 kills are enough for the suite: one round in four is still aimed at the reception's
+transaction (at least one kill in ten must land inside it, as with 200), and the others
+still land in every phase (starting, receiving, committing, printing, reporting); the 200
+rounds (about 40 s) are the deeper run's, for a change to the store or the reception.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from counter_app.store import audit_log, event_log, hash_chain
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
-ROUNDS = 200
+ROUNDS = 200 if os.environ.get("COUNTER_DEEP") == "1" else 100
 PER_ROUND = 100  # at most (a slip takes ~30 ms): applicant numbers stay 5 digits
 SEED = 4_2026
 USER, PASSWORD = "tiepnhan", "mat-khau-thu"
@@ -225,7 +231,7 @@ def test_sigkill_while_receiving_loses_no_printed_dossier_and_leaves_none_half_w
               ("", " (inside its transaction)", " (committing)")[txn]] += 1
         last_rowid = _check(db, slips, lines, last_rowid, _expected_extra(phase, txn), printed)
     inside = where["receiving (inside its transaction)"]
-    assert inside >= 20, where  # many kills did land inside the reception's transaction
+    assert inside >= ROUNDS // 10, where  # many kills did land inside the reception's transaction
     assert sum(where.values()) == ROUNDS
     counter = Counter.open(db)
     dossiers = counter.db.execute("SELECT count(*) FROM dossiers").fetchone()[0]

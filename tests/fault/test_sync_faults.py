@@ -19,8 +19,9 @@ tests/sync/invariants.check(..., converged=True).
 (h) commune A receives dossiers for commune B (docs/sync.md §2.11); the desks of both work
     offline for days (their clocks moved on), each side its own steps (paper, processing,
     supplement, payment, withdrawal, return), syncing through a slow link with desk kills
-    mid-sync and a server kill; every dossier converges at both communes and the server, a
-    withdrawal crossing a decision is a conflict both see, a third commune sees nothing;
+    mid-sync (15 on PostgreSQL, 4 on SQLite) and a server kill; every dossier converges at
+    both communes and the server, a withdrawal crossing a decision is a conflict both see,
+    a third commune sees nothing;
 (i) a step of the wrong side written on a desk without the rule (an older version) and
     pushed by a real ``counter-cli sync``: quarantined ("wrong_side: ..."), the other unit
     never told, the desk's row put back by the server's.
@@ -55,6 +56,7 @@ from tests.fault.sync_processes import (
     SEED,
     UNIT_NAMES,
     Proxy,
+    SlowLink,
     add_units,
     copy_db,
     desk_batch,
@@ -202,18 +204,18 @@ def test_c_replies_lost_after_commit_come_back_as_duplicates(kind, site, small_d
     assert total > 2 * BATCH
     # push 1 lost (the client's retry resends it), 2 passes (duplicates), 3-5 lost (the
     # second batch, three times: the round fails offline), then everything passes; the
-    # first snapshot reply is lost too.
+    # first snapshot reply is lost too. The desk's retries wait milliseconds, not seconds.
     drops = {("/v1/push", 1), ("/v1/push", 3), ("/v1/push", 4), ("/v1/push", 5),
              ("/v1/snapshot", 1)}
     proxy = Proxy(s.server.port, lambda m, p, n: "drop" if (p, n) in drops else "pass")
     try:
         enrol_desk(desk, proxy.url, s.code(1))
-        code, _, err = desk_sync(desk)
+        code, _, err = desk_sync(desk, quick_retries=True)
         assert code == 8, err  # offline: the second batch's replies were all lost
         assert int(desk_value(desk, "acked_through")) == BATCH
         assert s.scalar("SELECT last_seq FROM devices") == 2 * BATCH  # the server has it
         s.check(converged=False)
-        code, report, err = desk_sync(desk)
+        code, report, err = desk_sync(desk, quick_retries=True)
         assert code == 0, err
         assert report["pushed"]["duplicates"] == BATCH  # the lost batch, once more
         assert report["pushed"]["applied"] == total - 2 * BATCH
@@ -456,6 +458,12 @@ def _shared_state(counter, code: str) -> tuple:
 @BOTH
 def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, site, tmp_path,
                                                                        capsys):
+    """On PostgreSQL 15 desk kills (3, 3, 2, 2, then one in each later sync) and the server
+    kill. The SQLite variant runs the same six days, steps, conflict and server kill with
+    half as many kills in each sync (rounded down: one in each of the first four, 4 in
+    all): what the kills prove of the protocol (a killed round resent, nothing lost or
+    doubled) is the same code on both databases, and PostgreSQL has it in full; SQLite
+    still sees kills land mid-round and the server killed, in under half the time."""
     s = site(kind)
     add_units(s, B_CODE, C_CODE)
     monday = dt.date.today() - dt.timedelta(days=14)
@@ -467,15 +475,20 @@ def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, si
     b = new_desk(paths[1], 1, clock_b, B_CODE, UNIT_NAMES[B_CODE])
     c = new_desk(paths[2], 1, Clock(day0), C_CODE, UNIT_NAMES[C_CODE])
     s.desks += paths
-    # A slow link (each push and pull 0.5 s), so that a kill lands in the middle of a sync.
-    proxy = Proxy(s.server.port, lambda m, p, n: (0.3, 0.2) if p in ("/v1/push", "/v1/pull")
-                  else "pass")
+    # A slow link (each push and pull 0.5 s) while a kill or the server kill is to land in
+    # the middle of a sync; the rounds that must complete (and quiesce) go at once.
+    link = SlowLink((0.3, 0.2))
+    proxy = Proxy(s.server.port, link)
     requests = lambda: sum(proxy.counts.values())  # noqa: E731
     rng = random.Random(SEED + 8)
     landed: dict[str, int] = {}
+    kills_made = 0
 
     def sync_with_kills(path, kills: int) -> None:
-        for where, n in interrupted_syncs(path, rng, kills, requests).items():
+        nonlocal kills_made
+        kills = kills if kind == "postgres" else kills // 2  # see the docstring
+        kills_made += kills
+        for where, n in interrupted_syncs(path, rng, kills, requests, link).items():
             landed[where] = landed.get(where, 0) + n
         s.check(converged=False)
 
@@ -486,6 +499,7 @@ def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, si
     try:
         for path, unit in zip(paths, (AGENCY_CODE, B_CODE, C_CODE), strict=True):
             enrol_desk(path, proxy.url, s.code(1, unit))
+        link.slow = False
         quiesce(paths, rounds=1)  # each desk learns the province's units
         # Day 0, A: four dossiers for B, one of its own; the paper goes by post.
         shared = [receive_for(a, n, B_CODE) for n in range(4)]
@@ -517,6 +531,7 @@ def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, si
         # The line is back: B first (its finish wins), A's withdrawal is the conflict; the
         # server is killed in the middle of A's first try.
         sync_with_kills(paths[1], 2)
+        link.slow = True
         proc = start_desk_sync(paths[0])
         time.sleep(rng.uniform(0.8, 1.5))
         s.server.kill()
@@ -556,6 +571,7 @@ def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, si
         at(clock_a, 6, 9)
         for code in (shared[0], shared[3], shared[4]):
             a.step(code, "return", {"rating": "very_satisfied"})
+        link.slow = False
         quiesce(paths)
     finally:
         proxy.close()
@@ -577,7 +593,8 @@ def test_h_two_communes_offline_for_days_converge_at_both_through_kills(kind, si
     assert desk_count(paths[2], "SELECT count(*) FROM dossiers") == 0  # C: nothing
     assert desk_count(paths[2], "SELECT count(*) FROM events") == 0
     assert desk_count(paths[1], "SELECT count(*) FROM dossiers WHERE code = ?", [own]) == 0
-    assert landed["mid-sync"] >= 5, landed  # most kills did land in a round
+    assert landed["mid-sync"] >= kills_made // 3, landed  # most kills did land in a round
+    assert kills_made == (15 if kind == "postgres" else 4)
     for counter in (a, b, c):
         counter.close()
     _report(capsys, f"(h/{kind}) {len(shared)} dossiers A→B over 6 days, kills {landed}, "

@@ -35,7 +35,6 @@ from tests.server.conftest import (  # noqa: F401 - fixtures
     enrolled,
     make_request,
     open_desk,
-    pg_cluster,
     server_db,
 )
 

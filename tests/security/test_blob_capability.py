@@ -42,7 +42,6 @@ from tests.server.conftest import (  # noqa: F401 - fixtures
     COMMUNE_NAME,
     OTHER_CODE,
     clock,
-    pg_cluster,
     server_db,
 )
 

@@ -23,7 +23,7 @@ from counter_app.server import clock as server_clock
 from counter_app.server import database, leaders, sign_in_throttle
 from counter_app.server.app import create_app
 from counter_app.server.schema import leaders as leader_table
-from tests.server.conftest import pg_cluster, server_db  # noqa: F401 - fixtures
+from tests.server.conftest import server_db  # noqa: F401 - fixture
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

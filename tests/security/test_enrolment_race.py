@@ -30,7 +30,6 @@ from tests.server.conftest import (  # noqa: F401 - fixtures
     AGENCY_CODE,
     code_for,
     communes,
-    pg_cluster,
     server_db,
 )
 

@@ -5,7 +5,6 @@ their events table is what the tests push."""
 from __future__ import annotations
 
 import json
-import os
 import warnings
 
 import pytest
@@ -21,28 +20,9 @@ from counter_app.server import database, enrolment
 from counter_app.server.admin import add_commune, add_viewer
 from counter_app.server.app import create_app
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD, clock, make_request  # noqa: F401
-from tests.server.postgres import Cluster, Unavailable
 
 COMMUNE_NAME = AGENCY["agency_name"]
 OTHER_CODE = "000.17.22.H99"
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    try:
-        cluster = Cluster()
-    except Unavailable as exc:
-        if os.environ.get("COUNTER_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required (COUNTER_REQUIRE_POSTGRES=1): {exc}")
-        pytest.skip(str(exc))
-    template = cluster.create()
-    engine = database.make_engine(cluster.url(template))
-    database.migrate(engine)
-    engine.dispose()
-    cluster.template = template
-    yield cluster
-    cluster.drop(template)
-    cluster.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -27,11 +27,21 @@ dossiers the two others share).
 
 All desks share one clock that only moves forward (a step's time is checked against the
 dossier's last handover, made on whichever desk); tests/fault/test_sync_faults.py skews it.
+
+How long it runs: every example starts from the same first state (the five desks set up,
+enrolled and synced once), made once per backend and copied (``Backend.first_state``).
+The suite runs 15 examples of up to 50 steps on SQLite and 5 of up to 30 on PostgreSQL
+(about 20 s in all); the run is derandomized, so the same every time for the same code, and
+the SQLite test checks that it did exercise every kind of work (conflicts, faults, shared
+dossiers through their whole round, wrong-side steps refused and quarantined).
+COUNTER_DEEP=1 runs the deeper one (before a release, after a change to sync or the
+lifecycle): 100 examples on SQLite and 20 on PostgreSQL, some two and a half minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 import warnings
@@ -71,7 +81,7 @@ from counter_app.sync.push import push
 from counter_app.sync.sync_round import sync_once
 from counter_app.sync.transport import Channel
 from tests.core.conftest import AGENCY, AGENCY_CODE, OFFICER, PASSWORD
-from tests.server.conftest import pg_cluster  # noqa: F401 - the PostgreSQL fixture
+from tests.loopback import copy_db
 from tests.settable_clock import Clock
 from tests.sync import invariants
 from tests.sync.test_transfer_between_units import PROVINCE_LIST
@@ -97,6 +107,12 @@ PEOPLE = [("Nguyễn Thị Ánh", "001303000101"), ("Trần Văn Bình", "001203
           ("Hoàng Thị Én", "001303000105")]
 #: Steps that end a dossier before its result: only one step in four may be one of them.
 ENDINGS = (Step.WITHDRAW, Step.STOP, Step.REFUSE_ON_MERITS)
+#: (examples, steps at most) of each run: the suite's, or COUNTER_DEEP=1's (module docstring).
+DEEP = os.environ.get("COUNTER_DEEP") == "1"
+SQLITE_RUN = (100, 50) if DEEP else (15, 50)
+POSTGRES_RUN = (20, 30) if DEEP else (5, 30)
+#: The shared clock's first reading (every example starts there).
+START = dt.datetime(2026, 3, 9, 7, 45)
 FAULTS = ("none", "none", "refused", "lost_once", "lost_thrice", "lost_pull", "push_only",
           "pull_only")
 
@@ -128,20 +144,77 @@ def _no_fsync(dbapi_connection, _record) -> None:
 
 
 class Backend:
-    """Where the server's database lives: fresh per example."""
+    """Where the server's database lives: fresh per example, a copy of the machine's first
+    state (``first_state``)."""
 
     def __init__(self, kind: str, template: Path | None = None, cluster=None):
         self.kind, self.template, self.cluster = kind, template, cluster
+        self.first: Path | None = None  # the set-up desks' files (and the SQLite server's)
+        self.first_db: str | None = None  # PostgreSQL: the set-up server database
 
     def fresh(self, folder: Path):
         if self.kind == "sqlite":
             path = folder / "server.db"
-            shutil.copyfile(self.template, path)
+            copy_db(self.first / "server.db" if self.first else self.template, path)
             engine = database.make_engine(str(path))
             event.listen(engine, "connect", _no_fsync)
             return engine, None
-        name = self.cluster.create(template=self.cluster.template)
+        name = self.cluster.create(template=self.first_db or self.cluster.template)
         return database.make_engine(self.cluster.url(name)), name
+
+    def first_state(self) -> Path:
+        """The state every example starts from, made once: the province's units and list
+        on the server, the five desks set up (an officer, the unit, the list), enrolled and
+        synced once (``set_up_desks``). Each example copies the files (and the server
+        database) and signs in again, which leaves one more sign-in in each desk's audit log
+        than setting them up anew (which took about half a second an example)."""
+        if self.first is None:
+            folder = Path(tempfile.mkdtemp(prefix="sync-machine-first-"))
+            engine, pg_name = self.fresh(folder)
+            http = TestClient(create_app(engine))
+            http.__enter__()
+            try:
+                for counter in set_up_desks(folder, engine, http, Clock(START)):
+                    counter.close()
+            finally:
+                http.__exit__(None, None, None)
+                engine.dispose()
+            self.first, self.first_db = folder, pg_name
+        return self.first
+
+    def close(self) -> None:
+        if self.first is not None:
+            shutil.rmtree(self.first, ignore_errors=True)
+        if self.first_db is not None:
+            self.cluster.drop(self.first_db)
+        self.first = self.first_db = None
+
+
+def set_up_desks(folder: Path, engine, http, clock: Clock) -> list[Counter]:
+    """The units and the province's list on the server, then each desk of DESKS set up in
+    ``folder`` (deskN.db), enrolled and synced once (it learns the province's units)."""
+    with database.writing(engine) as conn:
+        admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
+        admin.add_commune(conn, OTHER_CODE, "UBND xã Khác")
+        admin.add_commune(conn, PROVINCE_CODE, "Sở Tư pháp tỉnh", PROVINCIAL)
+    catalogue = folder / "danh_muc_tinh.csv"
+    catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
+    with database.writing(engine) as conn:  # the province's list, on the server too
+        server_reference.import_catalogue(conn, read_file(catalogue))
+    desks = []
+    for i, (unit, number) in enumerate(DESKS):
+        counter = Counter.open(folder / f"desk{i}.db", clock=clock)
+        counter.db.execute("PRAGMA synchronous = OFF")  # speed only, as the server's
+        counter.add_officer(**OFFICER, password=PASSWORD)
+        counter.sign_in(OFFICER["username"], PASSWORD)
+        counter.set_up(**{**AGENCY, "agency_code": unit}, desk_number=number)
+        counter.import_procedures(catalogue)
+        with database.writing(engine) as conn:
+            code = enrolment.make_code(conn, unit, number, 7)[0]
+        enrol(counter.db, "http://testserver", code, http=http, now=clock, allow_http=True)
+        sync_once(counter.db, http=http, now=clock)  # the province's units
+        desks.append(counter)
+    return desks
 
 
 BACKEND: Backend | None = None  # set by each test before it runs the machine
@@ -152,36 +225,24 @@ class SyncMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="sync-machine-"))
+        first = BACKEND.first_state()
         self.engine, self.pg_name = BACKEND.fresh(self.folder)
-        with database.writing(self.engine) as conn:
-            admin.add_commune(conn, AGENCY_CODE, AGENCY["agency_name"])
-            admin.add_commune(conn, OTHER_CODE, "UBND xã Khác")
-            admin.add_commune(conn, PROVINCE_CODE, "Sở Tư pháp tỉnh", PROVINCIAL)
-        catalogue = self.folder / "danh_muc_tinh.csv"
-        catalogue.write_text(PROVINCE_LIST, encoding="utf-8")
-        with database.writing(self.engine) as conn:  # the province's list, on the server too
-            server_reference.import_catalogue(conn, read_file(catalogue))
         self.http = TestClient(create_app(self.engine))
         self.http.__enter__()  # one event loop for every request (much faster)
-        self.clock = Clock(dt.datetime(2026, 3, 9, 7, 45))
+        self.clock = Clock(START)
         self.desks: list[Counter] = []
         self.paths: list[Path] = []
-        self.units: list[str] = []  # each desk's unit (agency code)
-        for i, (unit, number) in enumerate(DESKS):
-            path = self.folder / f"desk{i}.db"
+        self.units = [unit for unit, _ in DESKS]  # each desk's unit (agency code)
+        for i in range(len(DESKS)):  # the first state's desks, signed in again
+            path = copy_db(first / f"desk{i}.db", self.folder / f"desk{i}.db")
+            token = first / f"desk{i}.db{token_store.FILE_SUFFIX}"
+            if token.exists():  # where no credential store keeps it
+                shutil.copy2(token, f"{path}{token_store.FILE_SUFFIX}")
             counter = Counter.open(path, clock=self.clock)
             counter.db.execute("PRAGMA synchronous = OFF")  # speed only, as the server's
-            counter.add_officer(**OFFICER, password=PASSWORD)
             counter.sign_in(OFFICER["username"], PASSWORD)
-            counter.set_up(**{**AGENCY, "agency_code": unit}, desk_number=number)
-            counter.import_procedures(catalogue)
-            with database.writing(self.engine) as conn:
-                code = enrolment.make_code(conn, unit, number, 7)[0]
-            enrol(counter.db, "http://testserver", code, http=self.http, now=self.clock, allow_http=True)
-            sync_once(counter.db, http=self.http, now=self.clock)  # the province's units
             self.desks.append(counter)
             self.paths.append(path)
-            self.units.append(unit)
         self.marks = [(0, 0)] * len(self.desks)  # (acked_through, pull_cursor) last seen
         self.stats = {"received": 0, "received_for_another": 0, "steps": 0, "forks": 0,
                       "syncs": 0, "faults": 0, "quiesced": 0, "wrong_side_refused": 0,
@@ -520,6 +581,7 @@ def _run(backend: Backend, examples: int, steps: int) -> dict[str, int]:
             derandomize=True, database=None, print_blob=True,
             suppress_health_check=list(HealthCheck)))
     finally:
+        backend.close()
         BACKEND = None
     print(f"\nsync state machine ({backend.kind}): {TOTALS}")
     return dict(TOTALS)
@@ -530,7 +592,7 @@ def test_random_work_syncs_and_faults_on_sqlite(tmp_path):
     engine = database.make_engine(str(template))
     database.migrate(engine)
     engine.dispose()
-    totals = _run(Backend("sqlite", template=template), examples=30, steps=50)
+    totals = _run(Backend("sqlite", template=template), *SQLITE_RUN)
     # the run did exercise what it is for (derandomized: the same every time)
     assert totals["conflict"] > 0 and totals["faults"] > 0 and totals["applied"] > 50, totals
     # ... and the two units' part of it: shared dossiers through their whole round
@@ -541,8 +603,8 @@ def test_random_work_syncs_and_faults_on_sqlite(tmp_path):
         "return")), totals
 
 
-def test_random_work_syncs_and_faults_on_postgres(pg_cluster):  # noqa: F811
-    _run(Backend("postgres", cluster=pg_cluster), examples=8, steps=30)
+def test_random_work_syncs_and_faults_on_postgres(pg_cluster):  # tests/conftest.py's
+    _run(Backend("postgres", cluster=pg_cluster), *POSTGRES_RUN)
 
 
 def test_the_faulty_transport_loses_replies_after_the_server_committed(tmp_path):
@@ -565,4 +627,5 @@ def test_the_faulty_transport_loses_replies_after_the_server_committed(tmp_path)
         assert summary["inbox"] == 1 and summary["dossiers"] == 1
     finally:
         machine.teardown()
+        BACKEND.close()
         BACKEND = None
