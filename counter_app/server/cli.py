@@ -153,8 +153,11 @@ def _serve(url: str, args) -> None:
     except ValueError as exc:
         raise AdminError(f"--blobs: {exc}") from None
     print(f"digitised files: {type(blobs).__name__}", flush=True)
+    from counter_app.server.tcp_nodelay import NoDelayH11Protocol
+
     options = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                   ssl_keyfile=args.tls_key, log_level="info", log_config=log_config())
+                   ssl_keyfile=args.tls_key, log_level="info", log_config=log_config(),
+                   http=NoDelayH11Protocol)
     if args.workers == 1:
         uvicorn.run(create_app(engine, blobs), **options)
         return

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -288,9 +289,16 @@ def test_serve_with_two_workers_answers_and_stops_cleanly(shared_db, servers, tm
     path = tmp_path / "desk-1.db"
     codes = _work(path, 1, 0)
     enrol_file(path, server.url, _code(shared_db, 1))
-    # many small requests: the kernel hands the connections to either worker
+    # many small requests: the kernel hands the connections to either worker, and each
+    # answers at once (with Nagle on, as uvicorn's workers had it, every reply waited
+    # ~40 ms for the client's delayed ACK: server/tcp_nodelay.py)
     with httpx.Client(base_url=server.url) as client:
-        assert all(client.get("/v1/reference").status_code == 401 for _ in range(20))
+        took = []
+        for _ in range(20):
+            began = time.perf_counter()
+            assert client.get("/v1/reference").status_code == 401
+            took.append(time.perf_counter() - began)
+    assert statistics.median(took) < 0.030, took
     report = _sync(path)
     assert report["pushed"]["applied"] == 2 * len(codes) and report["waiting"] == 0
     assert server.stop() == 0
