@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,24 +51,40 @@ def reserve(conn: Connection, n: int, into: Iterable[int]) -> list[int]:
     if not units:
         raise ValueError("a number belongs to at least one feed")
     pg = _postgres(conn)
-    insert = (pg_insert if pg else sqlite_insert)(feeds)
-    conn.execute(insert.on_conflict_do_nothing(index_elements=["unit_id"]),
-                 [{"unit_id": u, "last_seq": 0} for u in units])
-    for unit in units:  # one at a time, ascending: the same order for every writer
-        query = select(feeds.c.unit_id).where(feeds.c.unit_id == unit)
-        conn.execute(query.with_for_update() if pg else query)
-    if pg:
-        numbers = sorted(conn.execute(
-            text(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, :n)"),
-            {"n": n}).scalars())
-    else:
+    if not pg:  # one writer at a time already (BEGIN IMMEDIATE)
+        insert = sqlite_insert(feeds).on_conflict_do_nothing(index_elements=["unit_id"])
+        conn.execute(insert, [{"unit_id": u, "last_seq": 0} for u in units])
         last = conn.execute(text("UPDATE counters SET value = value + :n "
                                  "WHERE name = 'server_seq' RETURNING value"),
                             {"n": n}).scalar_one()
         numbers = list(range(last - n + 1, last + 1))
-    conn.execute(update(feeds).where(feeds.c.unit_id.in_(units))
-                 .values(last_seq=numbers[-1]))
-    return numbers
+        conn.execute(update(feeds).where(feeds.c.unit_id.in_(units))
+                     .values(last_seq=numbers[-1]))
+        return numbers
+    if len(_lock(conn, units)) < len(units):  # a unit's first change: its row first
+        conn.execute(pg_insert(feeds).on_conflict_do_nothing(index_elements=["unit_id"]),
+                     [{"unit_id": u, "last_seq": 0} for u in units])
+        _lock(conn, units)
+    # The numbers, and each feed's last number, in one statement (the sequence never
+    # blocks; the rows are locked already).
+    return [int(v) for v in conn.execute(_NUMBERS, {"n": n, "units": units}).scalars()]
+
+
+_NUMBERS = text(
+    f"WITH numbers AS MATERIALIZED (SELECT nextval('{SEQUENCE}') AS v "
+    "FROM generate_series(1, :n)), "
+    "noted AS (UPDATE feeds SET last_seq = (SELECT max(v) FROM numbers) "
+    "WHERE unit_id = ANY(:units)) "
+    "SELECT v FROM numbers ORDER BY v")
+
+
+def _lock(conn: Connection, units: list[int]) -> list[int]:
+    """Lock these feeds' rows, ascending (PostgreSQL locks the rows as the sorted scan
+    returns them: every writer takes them in the same order, so none waits in a circle)."""
+    return list(conn.execute(
+        select(feeds.c.unit_id).where(feeds.c.unit_id == any_(bindparam(
+            "lock_units", units, type_=ARRAY(Integer))))
+        .order_by(feeds.c.unit_id).with_for_update()).scalars())
 
 
 def cursor(conn: Connection, unit_id: int) -> int:

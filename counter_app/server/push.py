@@ -185,12 +185,17 @@ def push(conn: Connection, token: str | None, body) -> dict:
         {"desk_id": me, "desk_seq": a["desk_seq"], "id": a["id"], "hash": a["hash"],
          "entry_json": _dumps({k: a[k] for k in chain.AUDIT_FIELDS}), "received_at": now}
         for a in audit.new])
-    conn.execute(update(devices).where(devices.c.desk_id == me).values(
-        last_seq=events.last_seq, last_hash=events.last_hash, last_audit_seq=audit.last_seq,
-        last_audit_hash=audit.last_hash))
-    conn.execute(update(devices).where(devices.c.desk_id == device["desk_id"]).values(
-        last_seen=now, waiting=max(0, req["waiting"] - len(req["events"])),
-        clock_offset_s=_offset(req["desk_time"])))
+    chain_end = {"last_seq": events.last_seq, "last_hash": events.last_hash,
+                 "last_audit_seq": audit.last_seq, "last_audit_hash": audit.last_hash}
+    visit = {"last_seen": now, "waiting": max(0, req["waiting"] - len(req["events"])),
+             "clock_offset_s": _offset(req["desk_time"])}
+    if me == device["desk_id"]:  # its own chain: one update
+        conn.execute(update(devices).where(devices.c.desk_id == me).values(
+            **chain_end, **visit))
+    else:  # a retired chain's end, and the visit of the desk that pushed it
+        conn.execute(update(devices).where(devices.c.desk_id == me).values(**chain_end))
+        conn.execute(update(devices).where(devices.c.desk_id == device["desk_id"])
+                     .values(**visit))
     return {"acked_through": events.last_seq, "audit_acked_through": audit.last_seq,
             "results": results,
             "officers_refused": [{"username": u, "reason": r}

@@ -14,9 +14,20 @@ from counter_app.server import database, feeds
 from counter_app.server.schema import calendar_overrides, communes, officers, procedures
 
 
-def _version(conn: Connection, table, *where) -> int:
-    return conn.execute(select(func.coalesce(func.max(table.c.updated_seq), 0))
-                        .where(*where)).scalar_one()
+def _version(table, *where):
+    """The dataset's version, as a scalar subquery (an index step: revision 0015)."""
+    return (select(func.coalesce(func.max(table.c.updated_seq), 0)).where(*where)
+            .scalar_subquery())
+
+
+def versions(conn: Connection, commune_id: int) -> dict[str, int]:
+    """The four datasets' versions, in one statement: every desk asks at every round."""
+    row = conn.execute(select(
+        _version(procedures).label("catalogue"),
+        _version(calendar_overrides).label("calendar"),
+        _version(officers, officers.c.commune_id == commune_id).label("officers"),
+        _version(communes).label("units"))).one()
+    return {k: int(v) for k, v in row._mapping.items()}
 
 
 def _changed(version: int, asked: int) -> bool:
@@ -26,24 +37,25 @@ def _changed(version: int, asked: int) -> bool:
 
 def reference(conn: Connection, desk: dict, asked: dict[str, int]) -> dict:
     out: dict = {"catalogue": None, "calendar": None, "officers": None, "units": None}
-    version = _version(conn, procedures)
+    now = versions(conn, desk["commune_id"])
+    version = now["catalogue"]
     if _changed(version, asked["catalogue"]):
         rows = conn.execute(select(procedures.c.record_json).order_by(procedures.c.code))
         out["catalogue"] = {"version": version,
                             "procedures": [json.loads(r[0]) for r in rows]}
-    version = _version(conn, calendar_overrides)
+    version = now["calendar"]
     if _changed(version, asked["calendar"]):
         rows = conn.execute(select(calendar_overrides).where(
             calendar_overrides.c.deleted.is_(False)).order_by(calendar_overrides.c.day))
         out["calendar"] = {"version": version, "overrides": [
             {"day": r.day, "kind": r.kind, "reason": r.reason} for r in rows]}
     mine = officers.c.commune_id == desk["commune_id"]
-    version = _version(conn, officers, mine)
+    version = now["officers"]
     if _changed(version, asked["officers"]):
         rows = conn.execute(select(officers.c.record_json).where(mine)
                             .order_by(officers.c.username))
         out["officers"] = {"version": version, "officers": [json.loads(r[0]) for r in rows]}
-    version = _version(conn, communes)
+    version = now["units"]
     if _changed(version, asked.get("units", 0)):
         rows = conn.execute(select(communes.c.code, communes.c.name, communes.c.kind)
                             .order_by(communes.c.code))

@@ -31,6 +31,7 @@ communes = Table(
     Column("kind", String(16), nullable=False, server_default="commune"),
     Column("updated_seq", BigInteger, nullable=False, server_default="0"),
 )
+Index("communes_updated", communes.c.updated_seq)  # reference versions (revision 0015)
 
 enroll_codes = Table(
     "enroll_codes", metadata,
@@ -199,6 +200,7 @@ officers = Table(
     Column("updated_seq", BigInteger, nullable=False),
     PrimaryKeyConstraint("commune_id", "username"),
 )
+Index("officers_commune_updated", officers.c.commune_id, officers.c.updated_seq)
 
 #: The commune's keys bound to an administrator by an enrolment code (revision 0007): the
 #: anchor a desk sent with its code (counter_app/domain/account_signing.py: check_anchor). An
@@ -220,6 +222,7 @@ procedures = Table(
     Column("record_json", Text, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
 )
+Index("procedures_updated", procedures.c.updated_seq)
 
 #: Procedure versions (revision 0005): each stored once, by the id that is the hash of its
 #: content; received events name them, the dossier rows carry the body.
@@ -272,6 +275,7 @@ calendar_overrides = Table(
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Column("updated_seq", BigInteger, nullable=False),
 )
+Index("calendar_overrides_updated", calendar_overrides.c.updated_seq)
 
 change_log = Table(
     "change_log", metadata,

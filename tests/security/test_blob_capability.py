@@ -311,7 +311,7 @@ def test_upgrading_a_server_keeps_its_files_readable(units, http, server_db):  #
         assert columns == ["sha256", "dossier_id"]
         assert conn.execute(text("SELECT count(*) FROM blob_refs")).scalar_one() == 3
     database.migrate(server_db)
-    assert database.current_revision(server_db) == "0014"  # the head
+    assert database.current_revision(server_db) == "0015"  # the head
 
     with server_db.connect() as conn:
         ids = dict(conn.execute(communes.select().with_only_columns(

@@ -10,7 +10,7 @@ from counter_app.server.schema import metadata
 
 
 def test_migrated_schema_matches_the_tables(server_db):
-    assert database.current_revision(server_db) == "0014"
+    assert database.current_revision(server_db) == "0015"
     with server_db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -22,7 +22,7 @@ def test_downgrade_and_upgrade_again(server_db):
         command.downgrade(database.alembic_config(conn), "base")
     assert database.current_revision(server_db) is None
     database.migrate(server_db)
-    assert database.current_revision(server_db) == "0014"
+    assert database.current_revision(server_db) == "0015"
 
 
 def test_upgrade_fills_the_report_columns_from_stored_rows(server_db):
