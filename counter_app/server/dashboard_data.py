@@ -113,7 +113,7 @@ def overview(conn: Connection, period: Period, now: dt.datetime,
                                          .where(devices.c.revoked_at.is_(None))):
         seen.setdefault(commune_id, []).append(_parse(last))
     ids = dict(conn.execute(select(communes.c.code, communes.c.id)).all())
-    lines, district = [], Line("", "Toàn huyện", Row("", "Toàn huyện", ""))
+    lines, district = [], Line("", "Toàn tỉnh", Row("", "Toàn tỉnh", ""))
     for c in reports.per_commune(conn, period):
         times = seen.get(ids[c.code], [])
         last = max((t for t in times if t), default=None)
@@ -152,7 +152,7 @@ def digitisation(conn: Connection, period: Period) -> tuple[list[DigitisationLin
     total = Digitisation()
     for line in lines:
         total.add(line.counts)
-    return lines, DigitisationLine("", "Toàn huyện", total)
+    return lines, DigitisationLine("", "Toàn tỉnh", total)
 
 
 @dataclass

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gzip
 import json
 import os
@@ -66,6 +65,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import httpx
 from sync_bench_setup import (
     BIN,
@@ -408,33 +408,34 @@ class Tally:
             self.first_error = f"{kind}: {detail}"[:300]
 
 
-async def desk_round(client: httpx.AsyncClient, desk: VirtualDesk, tally: Tally) -> None:
+async def desk_round(client: aiohttp.ClientSession, desk: VirtualDesk, tally: Tally) -> None:
     auth = {"Authorization": f"Bearer {desk.token}"}
     began = time.perf_counter()
 
-    async def call(method: str, path: str, **kw) -> httpx.Response:
+    async def call(method: str, path: str, **kw) -> dict:
         # As the desk (sync/transport.py): a transport error, 429 or 5xx is tried again,
         # three tries in all with a short backoff; a retried request is counted, and only
         # a round that still fails is an error.
         for attempt in range(3):
             t0 = time.perf_counter()
             try:
-                reply = await client.request(method, path, **kw)
-            except httpx.TransportError:
+                async with client.request(method, path, **kw) as reply:
+                    status, raw = reply.status, await reply.read()
+            except (aiohttp.ClientError, TimeoutError):
                 if attempt == 2:
                     raise
                 tally.retries += 1
                 await asyncio.sleep(0.5 * 2 ** attempt)
                 continue
             tally.requests.append(time.perf_counter() - t0)
-            if (reply.status_code == 429 or reply.status_code >= 500) and attempt < 2:
+            if (status == 429 or status >= 500) and attempt < 2:
                 tally.retries += 1
                 await asyncio.sleep(0.5 * 2 ** attempt)
                 continue
             break
-        if reply.status_code != 200:
-            raise RuntimeError(f"{method} {path} {reply.status_code}: {reply.text[:200]}")
-        return reply
+        if status != 200:
+            raise RuntimeError(f"{method} {path} {status}: {raw[:200]!r}")
+        return json.loads(raw)
 
     try:
         await call("GET", "/v1/reference", params=desk.reference, headers=auth)
@@ -443,8 +444,7 @@ async def desk_round(client: httpx.AsyncClient, desk: VirtualDesk, tally: Tally)
             headers = {**auth, "Content-Type": "application/json"}
             if body[:2] == b"\x1f\x8b":
                 headers["Content-Encoding"] = "gzip"
-            reply = await call("POST", "/v1/push", content=body, headers=headers)
-            results = reply.json()["results"]
+            results = (await call("POST", "/v1/push", data=body, headers=headers))["results"]
             desk.next_round += 1
             tally.pushed += len(results)
             bad = [r for r in results if r["status"] != "applied"]
@@ -452,14 +452,13 @@ async def desk_round(client: httpx.AsyncClient, desk: VirtualDesk, tally: Tally)
                 tally.error("not applied", str(bad[0]))
                 return
         for _ in range(20):
-            reply = await call("GET", "/v1/pull", params={"cursor": desk.cursor, "limit": 1000},
-                               headers=auth)
-            page = reply.json()
+            page = await call("GET", "/v1/pull", params={"cursor": desk.cursor, "limit": 1000},
+                              headers=auth)
             tally.pulled += len(page["changes"])
             desk.cursor = max(desk.cursor, page["next_cursor"])
             if not page["has_more"]:
                 break
-    except (httpx.HTTPError, RuntimeError, ValueError, KeyError) as exc:
+    except (aiohttp.ClientError, TimeoutError, RuntimeError, ValueError, KeyError) as exc:
         tally.error(type(exc).__name__, str(exc))
         return
     tally.rounds.append(time.perf_counter() - began)
@@ -525,15 +524,14 @@ async def load(server_url: str, desks: list[VirtualDesk], rate: float, duration:
     rng = random.Random(args.seed)
     idle = deque(rng.sample(desks, len(desks)))
     stop = asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(c) for c in _clients(server_url, args)]
+    async with _client(server_url, args) as client:
         side = [asyncio.create_task(dashboard_probe(server_url, args.probe_every, stop, tally)),
                 asyncio.create_task(wait_sampler(admin_url, db, stop, tally))]
         running: set[asyncio.Task] = set()
 
         async def one(desk: VirtualDesk) -> None:
             try:
-                await desk_round(clients[hash(desk.desk_id) % len(clients)], desk, tally)
+                await desk_round(client, desk, tally)
             finally:
                 idle.append(desk)
 
@@ -571,20 +569,17 @@ async def load(server_url: str, desks: list[VirtualDesk], rate: float, duration:
     return ended - began
 
 
-#: httpx's connection pool looks through its connections on every request: one client
-#: with a thousand connections made the generator's CPU grow with the rounds in flight
-#: (measured: 0.27 cores at 50 rounds/s, 0.6-0.8 once the server fell behind), and the
-#: generator then took the cores the server needed. Desks are spread over many clients.
-CLIENTS = 32
-
-
-def _clients(server_url: str, args) -> list[httpx.AsyncClient]:
-    each = max(4, -(-args.max_inflight // CLIENTS))
-    limits = httpx.Limits(max_connections=each, max_keepalive_connections=each)
-    return [httpx.AsyncClient(base_url=server_url, timeout=TIMEOUT, limits=limits,
-                              headers={"Accept-Encoding": "gzip",
-                                       "User-Agent": "bench-province"})
-            for _ in range(CLIENTS)]
+#: The desks' rounds go through aiohttp, a client light enough for a load generator that
+#: shares the machine's two cores with the server and PostgreSQL. httpx (the desk's own
+#: client, used here for the set-up) spent about 6 ms of CPU a round, and more as rounds
+#: piled up: its connection pool looks through every connection on each request.
+def _client(server_url: str, args) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        base_url=server_url,
+        connector=aiohttp.TCPConnector(limit=args.max_inflight,
+                                       limit_per_host=args.max_inflight),
+        timeout=aiohttp.ClientTimeout(total=30, sock_connect=5),  # the desk's own
+        headers={"Accept-Encoding": "gzip", "User-Agent": "bench-province"})
 
 
 def run_once(args, store: PostgresBackend, template: str, desks: list[VirtualDesk],

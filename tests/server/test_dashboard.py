@@ -184,7 +184,7 @@ def test_the_pages_show_the_pushed_numbers(client, leader, pushed, server_db):
     b = _cells(html, "UBND xã Khác")
     assert b[1:7] == ["1", "1", "100%", "0", "0", "0"], b
     assert 'class="fill green w100"' in html
-    total = _cells(html, "Toàn huyện")
+    total = _cells(html, "Toàn tỉnh")
     assert total[1:7] == ["6", "4", "75%", "2", "1", "1"], total
     assert html.index(COMMUNE_NAME) < html.index("UBND xã Khác")  # worst rate first
     by_name = client.get("/dashboard?period=2026-10&sort=name").text

@@ -212,7 +212,7 @@ def _walk(browser, base: str, facts: dict, folder: Path) -> None:
     body = page.inner_text("main")
     for name in COMMUNES.values():
         assert name in body
-    assert "Toàn huyện" in body and "66,7%" in body and "100%" in body
+    assert "Toàn tỉnh" in body and "66,7%" in body and "100%" in body
     assert "Quá 3 ngày chưa đồng bộ" in body and "Chưa có máy trạm" in body
     background = page.eval_on_selector(".fill.red", "e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(198, 40, 40)"  # the stylesheet is applied

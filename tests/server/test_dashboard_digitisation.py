@@ -167,12 +167,12 @@ def test_each_unit_on_the_overview(client, leader, pushed):
     assert a[1:] == ["4", "66,7% 2/3", "83,3% 5/6", "2", "50% 1/2", "25% 1/4 1 giấy tờ"], a
     b = next(v for k, v in rows.items() if k.startswith("UBND xã Khác"))
     assert b[1:] == ["1", "0% 0/1", "0% 0/2", "1", "0% 0/1", "0% 0/1"], b
-    assert rows["Toàn huyện"][1:] == ["5", "50% 2/4", "62,5% 5/8", "3", "33,3% 1/3",
+    assert rows["Toàn tỉnh"][1:] == ["5", "50% 2/4", "62,5% 5/8", "3", "33,3% 1/3",
                                       "20% 1/5 1 giấy tờ"]
     assert "Số hóa hồ sơ" in html and "QĐ 766/QĐ-TTg" in html
     september = client.get("/dashboard?period=2026-09").text
     rows = _rows(_table(september, "digitised"))
-    assert rows["Toàn huyện"][1:] == ["0", "chưa có 0/0", "chưa có 0/0", "0", "chưa có 0/0",
+    assert rows["Toàn tỉnh"][1:] == ["0", "chưa có 0/0", "chưa có 0/0", "0", "chưa có 0/0",
                                       "chưa có 0/0"]
 
 

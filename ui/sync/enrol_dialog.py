@@ -152,7 +152,7 @@ class EnrolDialog(QDialog):
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Kết nối quầy này với máy chủ của huyện/tỉnh để hồ sơ được gửi "
+        layout.addWidget(QLabel("Kết nối quầy này với máy chủ của tỉnh để hồ sơ được gửi "
                                 "lên và nhận về từ các quầy khác của xã. Quản trị máy chủ cấp "
                                 "mã kết nối một lần cho từng quầy.", wordWrap=True))
         if self.again:

@@ -56,7 +56,7 @@ def status_text(status: SyncStatus | None, running: bool, today: dt.date) -> tup
 
 def status_tooltip(status: SyncStatus | None) -> str:
     if status is None or not status.enrolled:
-        return ("Máy này chưa kết nối với máy chủ của huyện/tỉnh; hồ sơ chỉ lưu trên máy. "
+        return ("Máy này chưa kết nối với máy chủ của tỉnh; hồ sơ chỉ lưu trên máy. "
                 "Quản trị viên kết nối ở Hệ thống → Kết nối máy chủ…")
     lines = [f"Máy chủ: {status.server_url}"]
     if status.commune_name:
