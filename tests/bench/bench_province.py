@@ -119,9 +119,6 @@ def capture(per_commune: int, dossiers: int) -> dict[int, dict]:
                 source = generated_desk(dossiers, seed=1000 + n - 1,
                                         agency_code=TEMPLATE_AGENCY, desk_number=n)
                 path = copy_db(source, folder / f"desk-{n}.db")
-                from counter_app.backups.opening import open_desk_database
-
-                open_desk_database(path).conn.close()  # a cached file of an older schema
                 enrol(path, server.url, code)
                 bodies: list[dict] = []
 

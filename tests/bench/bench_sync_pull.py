@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import shutil
 import sqlite3
 import sys
 import time
@@ -166,6 +167,9 @@ def main() -> int:
     args = parser.parse_args()
 
     began = time.perf_counter()
+    # A desk's token file stays beside its database: an earlier run's would make the copy
+    # look enrolled already.
+    shutil.rmtree(WORK / "pull", ignore_errors=True)
     source = generated_desk(max(10, args.events // 4))
     total = events_of(source)
     store = backend(args.server, args.postgres)

@@ -75,6 +75,11 @@ def generated_desk(dossiers: int, *, seed: int = 1, agency_code: str = AGENCY_CO
     name = f"desk-{agency_code}-n{desk_number}-d{dossiers}-s{seed}-e{END}.db"
     path = CACHE / name
     if path.exists():
+        # A file cached by an older program: brought to this schema once, as the program
+        # opens it (a backup first), so that every copy opens without that step.
+        from counter_app.backups.opening import open_desk_database
+
+        open_desk_database(path).conn.close()
         return path
     tmp = CACHE / f"tmp-{name}"
     for leftover in CACHE.glob(f"tmp-{name}*"):
