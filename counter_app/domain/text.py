@@ -24,6 +24,7 @@ Passwords never pass through ``clean`` (a password is kept exactly as typed, NFC
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -99,7 +100,18 @@ def sort_key(value: object) -> tuple:
     """A key that sorts Vietnamese words as a Vietnamese dictionary does.
 
     Letters compare first (with ă, â, đ, ê, ô, ơ, ư as letters of their own), then tones.
+    The keys of strings are remembered: the same names (communes, procedures, fields) are
+    sorted again and again, and a key costs a pass over every character.
     """
+    return _string_key(value) if isinstance(value, str) else _key(value)
+
+
+@functools.lru_cache(maxsize=16384)
+def _string_key(value: str) -> tuple:
+    return _key(value)
+
+
+def _key(value: object) -> tuple:
     letters: list[tuple[int, int | str]] = []
     tones: list[int] = []
     for ch in clean(value):
@@ -111,4 +123,4 @@ def sort_key(value: object) -> tuple:
         else:
             letters.append((2, base))
         tones.append(tone)
-    return (letters, tones)
+    return (tuple(letters), tuple(tones))  # immutable: one key serves every caller
