@@ -10,13 +10,12 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from counter_app.domain import account_signing as signing
 from counter_app.domain.procedures import canonical_json
-from counter_app.reports import digitisation
 from counter_app.server import (
     auth,
     chain,
@@ -24,13 +23,13 @@ from counter_app.server import (
     database,
     feeds,
     province_catalogue,
+    push_dossiers,
     shared_dossiers,
     validation,
 )
 from counter_app.server.code_ownership import Owner
 from counter_app.server.merge import Known, Merger, add_history
 from counter_app.server.schema import (
-    REPORT_COLUMNS,
     audit_inbox,
     blob_refs,
     change_log,
@@ -169,7 +168,8 @@ def push(conn: Connection, token: str | None, body) -> dict:
                for e, s in events.replayed] + results
     attached = [e for e, o in zip(events.new, outcomes, strict=True)
                 if o is not None and o.result == "applied" and e["kind"] == "attach"]
-    _write_dossiers(conn, merger.known, touched, commune_id, _reused(conn, attached))
+    push_dossiers.write(conn, merger.known, touched, commune_id,
+                        push_dossiers.reused_counts(conn, attached))
     _refer_blobs(conn, commune_id, attached, pg)
     database.bulk_insert(conn, inbox, inbox_rows)
     database.bulk_insert(conn, conflicts, conflict_rows)
@@ -348,78 +348,6 @@ def _open_conflicts(conn, commune_id: int, resolutions: list[dict]) -> list[dict
             other = ({row.commune_id, row.owner, row.competent_id} - {commune_id, None})
             chosen.append({**r, "party_id": min(other) if other else None})
     return chosen
-
-
-def _columns(row: dict) -> dict:
-    return {"status": row["status"], "received_at": row["received_at"],
-            "due_at": row.get("due_at"), "finished_at": row.get("finished_at"),
-            "returned_at": row.get("returned_at"), "verdict": row.get("verdict"),
-            "search": row.get("search", ""), "row_json": _dumps(row),
-            **{name: row.get(name) for name in REPORT_COLUMNS},
-            **digitisation.row_counts(row)}
-
-
-def _reused(conn, attached: list[dict]) -> dict[str, int]:
-    """How many documents of each dossier are linked from an earlier dossier, for the
-    dossiers this push links one in (the others keep their count): its applied ``attach``
-    events with a ``reused_from``, stored and new."""
-    linked = [e for e in attached if (e["payload"] or {}).get("reused_from")]
-    if not linked:
-        return {}
-    found: dict[str, set] = {e["dossier_id"]: set() for e in linked}
-    stored = conn.execute(select(inbox.c.dossier_id, inbox.c.event_json).where(
-        database.in_(conn, inbox.c.dossier_id, sorted(found)), inbox.c.result == "applied",
-        inbox.c.event_json.like('%"attach"%')))
-    events = [json.loads(text_) for _, text_ in stored] + linked
-    for e in events:
-        p = e.get("payload") or {}
-        if (e.get("kind") == "attach" and p.get("reused_from") and e["dossier_id"] in found
-                and isinstance(p.get("document"), int)):
-            found[e["dossier_id"]].add(p["document"])
-    return {dossier_id: len(documents) for dossier_id, documents in found.items()}
-
-
-def _write_dossiers(conn, known: dict[str, Known], touched: dict[str, int],
-                    commune_id: int, reused: dict[str, int]) -> None:
-    fresh, changed = [], []
-    for dossier_id, seq in touched.items():
-        d = known[dossier_id]
-        if d.new:
-            fresh.append({"id": dossier_id, "commune_id": commune_id, "code": d.row["code"],
-                          "updated_seq": seq, "competent_id": d.competent_id,
-                          **_columns(d.row), "docs_reused": reused.get(dossier_id, 0)})
-        else:  # None: the count it has stays
-            changed.append({"b_id": dossier_id, "updated_seq": seq, **_columns(d.row),
-                            "docs_reused": reused.get(dossier_id)})
-    database.bulk_insert(conn, dossiers, fresh)
-    if changed and conn.dialect.name == "postgresql":
-        _update_dossiers_pg(conn, changed)
-    elif changed:
-        values = {k: bindparam(k) for k in changed[0] if k not in ("b_id", "docs_reused")}
-        values["docs_reused"] = func.coalesce(bindparam("docs_reused"), dossiers.c.docs_reused)
-        conn.execute(update(dossiers).where(dossiers.c.id == bindparam("b_id"))
-                     .values(values), changed)
-
-
-_PG_UPDATE = text(
-    "UPDATE dossiers AS d SET status = v.status, due_at = v.due_at, "
-    "finished_at = v.finished_at, returned_at = v.returned_at, verdict = v.verdict, "
-    "search = v.search, row_json = v.row_json, updated_seq = v.updated_seq, "
-    "procedure_code = v.procedure_code, channel = v.channel, status_at = v.status_at, "
-    "paused_at = v.paused_at, rating = v.rating, docs_to_digitise = v.docs_to_digitise, "
-    "docs_digitised = v.docs_digitised, result_digitised = v.result_digitised, "
-    "docs_reused = coalesce(v.docs_reused, d.docs_reused) "
-    "FROM json_to_recordset(CAST(:rows AS json)) AS v(b_id text, status int, due_at text, "
-    "finished_at text, returned_at text, verdict text, search text, row_json text, "
-    "updated_seq bigint, procedure_code text, channel int, status_at text, paused_at text, "
-    "rating text, docs_to_digitise int, docs_digitised int, result_digitised int, "
-    "docs_reused int) WHERE d.id = v.b_id")
-
-
-def _update_dossiers_pg(conn, changed: list[dict]) -> None:
-    """One statement for the whole batch, its rows as one JSON parameter (serialised in C;
-    text arrays would be quoted element by element in Python)."""
-    conn.execute(_PG_UPDATE, {"rows": json.dumps(changed, ensure_ascii=False)})
 
 
 def _signed_officers(conn, commune_id: int,
