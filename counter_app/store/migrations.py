@@ -4,125 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import sqlite_utils
 
 from counter_app.domain import lifecycle
 from counter_app.domain.procedures import canonical_json, version_id
-
-
-def _run(db: sqlite_utils.Database, script: str) -> None:
-    """Run statements one by one inside the caller's transaction.
-
-    (sqlite3's executescript() would COMMIT first and break the migration's atomicity.)
-    """
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            db.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {statement!r}")
-
-
-def _v1(db: sqlite_utils.Database) -> None:
-    _run(db, """
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE procedures (
-        code TEXT PRIMARY KEY,
-        field TEXT NOT NULL,
-        name TEXT NOT NULL,
-        unit TEXT NOT NULL CHECK (unit IN ('same_day', 'working_days', 'calendar_days')),
-        value INTEGER NOT NULL CHECK (value >= 0),
-        fee_text TEXT NOT NULL DEFAULT '',
-        fee_vnd INTEGER,
-        documents TEXT NOT NULL DEFAULT '[]',
-        legal_basis TEXT NOT NULL DEFAULT '',
-        authority TEXT NOT NULL DEFAULT '',
-        confidence TEXT NOT NULL DEFAULT 'chua_ro',
-        note TEXT NOT NULL DEFAULT '',
-        search TEXT NOT NULL,
-        source TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE calendar_overrides (
-        day TEXT PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('off', 'work')),
-        reason TEXT NOT NULL DEFAULT '',
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE applicants (
-        id TEXT PRIMARY KEY,
-        id_number TEXT NOT NULL UNIQUE,
-        kind TEXT NOT NULL,
-        full_name TEXT NOT NULL,
-        phone TEXT NOT NULL DEFAULT '',
-        address TEXT NOT NULL DEFAULT '',
-        email TEXT NOT NULL DEFAULT '',
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE dossiers (
-        id TEXT PRIMARY KEY,
-        code TEXT NOT NULL UNIQUE,
-        desk_id TEXT NOT NULL,
-        status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 10),
-        procedure_code TEXT NOT NULL,
-        procedure_name TEXT NOT NULL,
-        procedure_snapshot TEXT NOT NULL,
-        applicant_id TEXT NOT NULL REFERENCES applicants(id),
-        applicant_kind TEXT NOT NULL,
-        applicant_name TEXT NOT NULL,
-        applicant_id_number TEXT NOT NULL,
-        applicant_phone TEXT NOT NULL DEFAULT '',
-        applicant_address TEXT NOT NULL DEFAULT '',
-        applicant_email TEXT NOT NULL DEFAULT '',
-        channel INTEGER NOT NULL,
-        return_method TEXT NOT NULL,
-        return_address TEXT NOT NULL DEFAULT '',
-        sets INTEGER NOT NULL,
-        documents TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        computed_due_at TEXT NOT NULL,
-        due_at TEXT NOT NULL,
-        due_change_reason TEXT NOT NULL DEFAULT '',
-        officer TEXT NOT NULL DEFAULT '',
-        register_book TEXT NOT NULL,
-        register_no INTEGER NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        search TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        UNIQUE (register_book, register_no)
-    );
-    CREATE INDEX dossiers_received_at ON dossiers (received_at);
-    CREATE INDEX dossiers_status_due ON dossiers (status, due_at);
-    CREATE INDEX dossiers_id_number ON dossiers (applicant_id_number);
-    CREATE TABLE events (
-        id TEXT PRIMARY KEY,
-        dossier_id TEXT NOT NULL REFERENCES dossiers(id),
-        desk_id TEXT NOT NULL,
-        desk_seq INTEGER NOT NULL,
-        at TEXT NOT NULL,
-        officer TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        UNIQUE (desk_id, desk_seq)
-    );
-    CREATE INDEX events_dossier ON events (dossier_id, desk_seq);
-    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-    """)
+from counter_app.store import first_schema
+from counter_app.store.sql_script import run_script
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     """Processing to return: the progress columns, and fast search over years of data."""
-    _run(db, """
+    run_script(db, """
     ALTER TABLE dossiers ADD COLUMN status_at TEXT;
     ALTER TABLE dossiers ADD COLUMN holder TEXT NOT NULL
         DEFAULT 'Bộ phận tiếp nhận và trả kết quả';
@@ -165,7 +58,7 @@ def _v2(db: sqlite_utils.Database) -> None:
 def _v3(db: sqlite_utils.Database) -> None:
     """Prefix indexes for the search: a name typed a few letters at a time, or a common
     family name, stays fast on a million dossiers (tests/bench/bench_lifecycle.py)."""
-    _run(db, """
+    run_script(db, """
     DROP TABLE dossiers_fts;
     CREATE VIRTUAL TABLE dossiers_fts USING fts5(
         search, content='dossiers', content_rowid='rowid',
@@ -181,7 +74,7 @@ def _v4(db: sqlite_utils.Database) -> None:
     """
     from counter_app.store import event_log, hash_chain
 
-    _run(db, """
+    run_script(db, """
     CREATE TABLE officers (
         username TEXT PRIMARY KEY,
         full_name TEXT NOT NULL,
@@ -226,7 +119,7 @@ def _v4(db: sqlite_utils.Database) -> None:
         links.append((prev, digest, row_id))
         prev = digest
     db.conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", links)
-    _run(db, """
+    run_script(db, """
     CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     """)
@@ -235,7 +128,7 @@ def _v4(db: sqlite_utils.Database) -> None:
 def _v5(db: sqlite_utils.Database) -> None:
     """Sync with the server (counter_app/sync/PROTOCOL.md): its state, the results the server
     gave this commune's events, the conflicts it reported, and which accounts changed here."""
-    _run(db, """
+    run_script(db, """
     CREATE TABLE sync_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -267,7 +160,7 @@ def _v6(db: sqlite_utils.Database) -> None:
     """Form II.06a's columns in one index (counter_app.reports.ii06a): the period's count
     reads this index alone, in received order, never the wide dossier rows; a year over a
     million dossiers takes a fraction of a second instead of paging gigabytes."""
-    _run(db, """
+    run_script(db, """
     CREATE INDEX dossiers_report ON dossiers (received_at, status, channel, finished_at,
         status_at, due_at, paused_at, verdict, procedure_code);
     """)
@@ -278,7 +171,7 @@ def _v7(db: sqlite_utils.Database) -> None:
     measure, and an apology's date is kept beside it (``extended_due_at``). Dossiers
     apologised for under the old rule had their deadline replaced by the apology's date and
     were judged against it: they are rebuilt from their own events by today's rules."""
-    _run(db, "ALTER TABLE dossiers ADD COLUMN extended_due_at TEXT;")
+    run_script(db, "ALTER TABLE dossiers ADD COLUMN extended_due_at TEXT;")
     # Today's Progress may know columns that later versions add: only those there by now.
     present = {r[1] for r in db.execute("PRAGMA table_info(dossiers)")}
     for (dossier_id,) in db.execute("SELECT id FROM dossiers WHERE apologized = 1").fetchall():
@@ -310,7 +203,7 @@ def _v8(db: sqlite_utils.Database) -> None:
     ones the program printed, so a reprint keeps matching them), who submitted it for the
     applicant, and whether its result is the competent body's refusal. The columns accept
     NULL: rows pulled from desks of earlier versions do not carry them."""
-    _run(db, """
+    run_script(db, """
     ALTER TABLE dossiers ADD COLUMN form_family TEXT;
     ALTER TABLE dossiers ADD COLUMN proxy TEXT;
     ALTER TABLE dossiers ADD COLUMN outcome TEXT;
@@ -325,7 +218,7 @@ def _v9(db: sqlite_utils.Database) -> None:
     per distinct content, referenced by id. Old received events keep their copy (the log is
     append-only and hash-chained); new ones carry the id. One pass to collect the distinct
     copies, one to point the rows at them, one to drop the column."""
-    _run(db, """
+    run_script(db, """
     CREATE TABLE procedure_versions (
         id TEXT PRIMARY KEY,
         code TEXT NOT NULL,
@@ -344,7 +237,7 @@ def _v9(db: sqlite_utils.Database) -> None:
         db.execute("INSERT OR IGNORE INTO procedure_versions (id, code, body) VALUES (?, ?, ?)",
                    [vid, str(body.get("code", "")), canonical_json(body)])
         db.execute("INSERT INTO version_of (snapshot, id) VALUES (?, ?)", [snapshot, vid])
-    _run(db, """
+    run_script(db, """
     UPDATE dossiers SET procedure_version =
         (SELECT id FROM version_of WHERE snapshot = dossiers.procedure_snapshot);
     DROP TABLE version_of;
@@ -355,7 +248,7 @@ def _v9(db: sqlite_utils.Database) -> None:
 def _v10(db: sqlite_utils.Database) -> None:
     """The applicant's date of birth and sex, read from the ID card's QR (docs/law.md §19):
     kept with the applicant on this desk ("" where not known)."""
-    _run(db, """
+    run_script(db, """
     ALTER TABLE applicants ADD COLUMN birth_date TEXT NOT NULL DEFAULT '';
     ALTER TABLE applicants ADD COLUMN sex TEXT NOT NULL DEFAULT '';
     """)
@@ -365,7 +258,7 @@ def _v11(db: sqlite_utils.Database) -> None:
     """Wrong passwords in a row, per account (accounts.throttle): in the database, so every
     window and every command-line process of the desk counts the same attempts. Local to
     the desk; never synced."""
-    _run(db, """
+    run_script(db, """
     CREATE TABLE IF NOT EXISTS sign_in_failures (
         username TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,
@@ -402,7 +295,7 @@ def _v12(db: sqlite_utils.Database) -> None:
 def _v13(db: sqlite_utils.Database) -> None:
     """The province's units (domain/units.py): its communes and provincial bodies, as the
     server's reference data lists them, for a dossier received for another body."""
-    _run(db, """
+    run_script(db, """
     CREATE TABLE IF NOT EXISTS units (
         code TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -429,7 +322,7 @@ def _v14(db: sqlite_utils.Database) -> None:
                "WHERE receiving_agency IS NULL AND instr(code, '-') > 1")
     db.execute("UPDATE dossiers SET competent_agency = receiving_agency "
                "WHERE competent_agency IS NULL")
-    _run(db, """
+    run_script(db, """
     CREATE INDEX IF NOT EXISTS dossiers_transfers ON dossiers (received_at)
         WHERE competent_agency <> receiving_agency;
     """)
@@ -444,7 +337,7 @@ def _v15(db: sqlite_utils.Database) -> None:
     for column, kind in (("digitised", "TEXT"), ("result_digitised", "INTEGER")):
         if column not in have:
             db.execute(f"ALTER TABLE dossiers ADD COLUMN {column} {kind}")
-    _run(db, """
+    run_script(db, """
     CREATE INDEX IF NOT EXISTS events_attach ON events (kind) WHERE kind = 'attach';
     CREATE TABLE IF NOT EXISTS files_sent (
         sha256 TEXT PRIMARY KEY,
@@ -453,5 +346,5 @@ def _v15(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14,
-              _v15]
+MIGRATIONS = [first_schema.create, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12,
+              _v13, _v14, _v15]
