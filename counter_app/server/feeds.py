@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, select, text, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from counter_app.server import database
 from counter_app.server.schema import feeds
 
 #: The feed of the data common to the province (catalogue, calendar, the units' list): its
@@ -82,8 +83,7 @@ def _lock(conn: Connection, units: list[int]) -> list[int]:
     """Lock these feeds' rows, ascending (PostgreSQL locks the rows as the sorted scan
     returns them: every writer takes them in the same order, so none waits in a circle)."""
     return list(conn.execute(
-        select(feeds.c.unit_id).where(feeds.c.unit_id == any_(bindparam(
-            "lock_units", units, type_=ARRAY(Integer))))
+        select(feeds.c.unit_id).where(database.in_(conn, feeds.c.unit_id, units))
         .order_by(feeds.c.unit_id).with_for_update()).scalars())
 
 
